@@ -1,0 +1,222 @@
+"""Deadlines for jobs and tasks: one mechanism, composable, sub-second.
+
+Deadlines live on a per-thread stack (a job's deadline, then a task's inside
+it, then those of a nested workflow's job...). Whichever comes first fires;
+firing one never cancels another.
+
+On the main thread of a Unix process, ``signal.setitimer`` wakes the process at
+the earliest deadline and the handler raises ``DeadlineExpired`` inside the
+running task (``call``), even in ``time.sleep`` or a blocking socket read. The
+handler only raises inside ``call``: elsewhere (runner bookkeeping) the expiry
+waits for the next ``check()``, so cleanup code is never cut in half.
+
+Elsewhere (another thread, or no SIGALRM), ``call`` runs the function in a
+helper thread and waits for it until the earliest deadline. At the deadline
+the caller gets ``DeadlineExpired`` on time; the helper thread is asked to stop
+by an exception raised at its next Python bytecode. That cannot interrupt a
+blocking call in C code: such a call keeps its thread busy until it returns,
+but the job no longer waits for it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any, TypeVar
+
+__all__ = ["Deadline", "DeadlineExpired", "call", "check", "deadline", "restore", "snapshot"]
+
+T = TypeVar("T")
+
+_MIN_DELAY = 1e-4
+
+
+@dataclass(eq=False, slots=True)
+class Deadline:
+    seconds: float
+    label: str
+    at: float
+    fired: bool = field(default=False)
+
+
+class DeadlineExpired(BaseException):
+    """Raised where a deadline interrupts work. A BaseException, so that a task's
+    ``except Exception`` cannot swallow it."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        super().__init__(f"{deadline.label}: deadline of {deadline.seconds:g} s passed")
+        self.deadline = deadline
+
+
+class Abandoned(BaseException):
+    """Raised in a helper thread whose caller stopped waiting for it."""
+
+
+class _State(threading.local):
+    def __init__(self) -> None:
+        self.stack: list[Deadline] = []
+        self.interruptible = 0
+        self.saved_handler: Any = None
+        self.saved_timer: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+
+_state = _State()
+
+
+def _signals_usable() -> bool:
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+@contextmanager
+def deadline(seconds: float | None, label: str) -> Iterator[Deadline | None]:
+    """Bound the enclosed work by ``seconds`` (``None``: no bound)."""
+    if seconds is None:
+        yield None
+        return
+    entry = Deadline(seconds=seconds, label=label, at=time.monotonic() + seconds)
+    stack = _state.stack
+    depth = len(stack)
+    use_signals = _signals_usable()
+    if use_signals and not stack:
+        _install()
+    stack.append(entry)
+    try:
+        if use_signals:
+            _arm()
+        yield entry
+    finally:
+        del stack[depth:]
+        if use_signals:
+            if stack:
+                _arm()
+            else:
+                _uninstall()
+
+
+def check() -> None:
+    """Raise ``DeadlineExpired`` if a deadline on this thread's stack has passed."""
+    now = time.monotonic()
+    for entry in _state.stack:
+        if not entry.fired and entry.at <= now:
+            entry.fired = True
+            raise DeadlineExpired(entry)
+
+
+def call(function: Callable[..., T], *args: Any) -> T:
+    """Call ``function(*args)`` so that the deadlines on the stack can interrupt it."""
+    if not _state.stack:
+        return function(*args)
+    check()
+    if not _signals_usable():
+        return _call_in_thread(function, args)
+    level = _state.interruptible
+    _state.interruptible = level + 1
+    try:
+        return function(*args)
+    finally:
+        _state.interruptible = level
+
+
+def snapshot() -> tuple[int, int]:
+    """The stack depth and interruptible level, for ``restore`` after an interruption."""
+    return len(_state.stack), _state.interruptible
+
+
+def restore(saved: tuple[int, int]) -> None:
+    depth, level = saved
+    _state.interruptible = level
+    if len(_state.stack) > depth:
+        del _state.stack[depth:]
+        if _signals_usable():
+            if _state.stack:
+                _arm()
+            else:
+                _uninstall()
+
+
+def _install() -> None:
+    _state.saved_handler = signal.signal(signal.SIGALRM, _on_alarm)
+    remaining, interval = signal.setitimer(signal.ITIMER_REAL, 0)
+    _state.saved_timer = (remaining, interval, time.monotonic())
+
+
+def _uninstall() -> None:
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    previous = _state.saved_handler
+    signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+    remaining, interval, saved_at = _state.saved_timer
+    _state.saved_timer = (0.0, 0.0, 0.0)
+    if remaining > 0:
+        left = remaining - (time.monotonic() - saved_at)
+        signal.setitimer(signal.ITIMER_REAL, max(left, _MIN_DELAY), interval)
+
+
+def _arm() -> None:
+    """Set the timer for the earliest deadline still in the future."""
+    now = time.monotonic()
+    future = [entry.at for entry in _state.stack if not entry.fired and entry.at > now]
+    if future:
+        signal.setitimer(signal.ITIMER_REAL, max(min(future) - now, _MIN_DELAY))
+    else:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _on_alarm(signum: int, frame: FrameType | None) -> None:
+    now = time.monotonic()
+    expired = [e for e in _state.stack if not e.fired and e.at <= now + _MIN_DELAY]
+    if expired and _state.interruptible:
+        entry = min(expired, key=lambda e: e.at)
+        entry.fired = True
+        _arm()
+        raise DeadlineExpired(entry)
+    _arm()  # early wake-up, or outside ``call``: ``check()`` will report it
+
+
+def _call_in_thread(function: Callable[..., T], args: tuple[Any, ...]) -> T:
+    outcome: list[Any] = []
+    failure: list[BaseException] = []
+    done = threading.Event()
+
+    def target() -> None:
+        try:
+            outcome.append(function(*args))
+        except Abandoned:
+            pass
+        except BaseException as error:
+            failure.append(error)
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=target, name="taskmaestro-deadline", daemon=True)
+    worker.start()
+    while True:
+        pending = [entry for entry in _state.stack if not entry.fired]
+        wait = min(entry.at for entry in pending) - time.monotonic() if pending else None
+        if done.wait(None if wait is None else max(wait, 0.0)):
+            break
+        try:
+            check()
+        except DeadlineExpired:
+            _abandon(worker)
+            raise
+    if failure:
+        raise failure[0]
+    return outcome[0]  # type: ignore[no-any-return]
+
+
+def _abandon(worker: threading.Thread) -> None:
+    """Ask a helper thread to stop at its next bytecode (best effort, CPython only)."""
+    ident = worker.ident
+    if ident is None:
+        return
+    try:
+        set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+    except AttributeError:  # pragma: no cover - not CPython
+        return
+    set_async_exc(ctypes.c_ulong(ident), ctypes.py_object(Abandoned))

@@ -1,0 +1,143 @@
+"""The one model of a workflow graph that every reader uses.
+
+Each way of declaring a dependency (a class, a name, a ``(Task, "field")``
+route, a fan-in dict, a linear list) is normalized once into ``Edge``s on a
+``Node``. Validation, planning, the runner, Mermaid and the YAML loader read
+``Graph`` and nothing else.
+"""
+
+from __future__ import annotations
+
+import graphlib
+import heapq
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from .errors import CycleDetectedError
+
+if TYPE_CHECKING:
+    from .task import Task
+
+__all__ = ["Edge", "Graph", "Node", "successors", "topological_order", "value_type"]
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """One value flowing into a task's input.
+
+    ``source_field`` routes one field of the upstream output (``None``: the whole
+    output); ``target_field`` is the input field it fills (``None``: the value is
+    the whole input, or, when the task has ``config_fields``, its fields are
+    spread into the input by name).
+    """
+
+    source: str
+    source_field: str | None = None
+    target_field: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A task instance: its name, class, resolved models, config fields and inputs."""
+
+    name: str
+    task: type[Task[Any, Any]]
+    input_model: type[BaseModel]
+    output_model: type[BaseModel]
+    config_fields: tuple[str, ...]
+    edges: tuple[Edge, ...]
+    index: int
+
+    @property
+    def is_root(self) -> bool:
+        return not self.edges
+
+    @property
+    def fans_in(self) -> bool:
+        """True when the edges fill named input fields (a fan-in dict)."""
+        return bool(self.edges) and self.edges[0].target_field is not None
+
+    @property
+    def spreads(self) -> bool:
+        """True when a single dependency's fields are merged with configured fields."""
+        return bool(self.edges) and not self.fans_in and bool(self.config_fields)
+
+
+@dataclass(frozen=True, eq=False)
+class Graph:
+    """A validated workflow graph: nodes in declaration order and the result node."""
+
+    name: str
+    nodes: Mapping[str, Node]
+    result: str
+    order: tuple[str, ...]
+
+    @cached_property
+    def roots(self) -> tuple[Node, ...]:
+        return tuple(node for node in self.nodes.values() if node.is_root)
+
+    @cached_property
+    def successors(self) -> Mapping[str, tuple[str, ...]]:
+        return successors(self.nodes)
+
+    def value_type(self, edge: Edge) -> object:
+        """The annotation of the value an edge carries."""
+        return value_type(edge, self.nodes)
+
+
+def successors(nodes: Mapping[str, Node]) -> dict[str, tuple[str, ...]]:
+    """Downstream task names of each task, each listed once, in declaration order."""
+    found: dict[str, dict[str, None]] = {name: {} for name in nodes}
+    for node in nodes.values():
+        for edge in node.edges:
+            found[edge.source][node.name] = None
+    return {name: tuple(targets) for name, targets in found.items()}
+
+
+def value_type(edge: Edge, nodes: Mapping[str, Node]) -> object:
+    """The annotation of the value an edge carries (its routed field must exist)."""
+    output = nodes[edge.source].output_model
+    if edge.source_field is None:
+        return output
+    return output.model_fields[edge.source_field].annotation
+
+
+def topological_order(workflow: str, nodes: Mapping[str, Node]) -> tuple[str, ...]:
+    """Kahn's order, ties broken by declaration order; a cycle raises, naming its tasks."""
+    following = successors(nodes)
+    indegree = dict.fromkeys(nodes, 0)
+    for targets in following.values():
+        for target in targets:
+            indegree[target] += 1
+    ready = [(node.index, node.name) for node in nodes.values() if not indegree[node.name]]
+    heapq.heapify(ready)
+    order: list[str] = []
+    while ready:
+        _, name = heapq.heappop(ready)
+        order.append(name)
+        for successor in following[name]:
+            indegree[successor] -= 1
+            if not indegree[successor]:
+                heapq.heappush(ready, (nodes[successor].index, successor))
+    if len(order) < len(nodes):
+        cycle = _find_cycle({name for name in nodes if indegree[name]}, nodes)
+        raise CycleDetectedError(
+            f"Dependency cycle in workflow '{workflow}': {' -> '.join(cycle)}", cycle
+        )
+    return tuple(order)
+
+
+def _find_cycle(remaining: set[str], nodes: Mapping[str, Node]) -> list[str]:
+    predecessors = {
+        name: {edge.source for edge in nodes[name].edges if edge.source in remaining}
+        for name in sorted(remaining, key=lambda n: nodes[n].index)
+    }
+    try:
+        graphlib.TopologicalSorter(predecessors).prepare()
+    except graphlib.CycleError as error:
+        return [str(name) for name in error.args[1]]
+    return sorted(remaining)  # unreachable: Kahn left these nodes, so they hold a cycle

@@ -1,0 +1,139 @@
+"""Mermaid flowcharts of a workflow graph, edges labelled with the data they carry."""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import TYPE_CHECKING
+
+from ._graph import Edge, Graph, Node
+from ._typecompat import format_annotation
+from .nested import nested_workflow
+
+if TYPE_CHECKING:
+    from .job import JobConfiguration
+
+__all__ = ["render"]
+
+_INDENT = "    "
+_RESERVED = frozenset(
+    {"end", "graph", "subgraph", "flowchart", "style", "class", "classdef", "click",
+     "linkstyle", "direction", "default", "_start_", "_end_", "_config_"}
+)  # fmt: skip
+_PLAIN_LABEL = re.compile(r"[A-Za-z0-9_ .:,\-]+")
+_PLAIN_TITLE = re.compile(r"[A-Za-z0-9_ .\-]+")
+
+
+def render(graph: Graph, job_configuration: JobConfiguration | None = None) -> str:
+    """The workflow as Mermaid text; the same graph always gives the same text."""
+    ids = _Ids()
+    title = graph.name if _PLAIN_TITLE.fullmatch(graph.name) else _quote(graph.name)
+    lines = ["---", f"title: {title}", "---", "graph TD"]
+    lines.append(f'{_INDENT}_start_(("start"))')
+    lines.append(f'{_INDENT}_end_(("end"))')
+    configured = job_configuration is not None and any(
+        node.config_fields for node in graph.nodes.values()
+    )
+    if configured:
+        lines.append(f'{_INDENT}_config_[("JobConfiguration")]')
+    lines.extend(_body(graph, ids, "", _INDENT))
+    for root in graph.roots:
+        if not root.config_fields:
+            label = _label(_type_name(root.input_model, root))
+            lines.append(f"{_INDENT}_start_ -->|{label}| {ids.of('', root.name)}")
+    if configured:
+        for node in graph.nodes.values():
+            if node.config_fields:
+                label = _label(", ".join(node.config_fields))
+                lines.append(f"{_INDENT}_config_ -.->|{label}| {ids.of('', node.name)}")
+    result = graph.nodes[graph.result]
+    lines.extend(_edges(graph, ids, "", _INDENT))
+    label = _label(_type_name(result.output_model, result))
+    lines.append(f"{_INDENT}{ids.of('', result.name)} -->|{label}| _end_")
+    return "\n".join(lines)
+
+
+def _body(graph: Graph, ids: _Ids, scope: str, indent: str) -> list[str]:
+    """Node declarations; a nested workflow becomes a subgraph with its own tasks and edges."""
+    lines: list[str] = []
+    for node in graph.nodes.values():
+        node_id = ids.new(scope, node.name)
+        inner = nested_workflow(node.task)
+        if inner is None:
+            lines.append(f'{indent}{node_id}["{node.name}"]')
+            continue
+        inner_scope = f"{scope}{node.name}/"
+        lines.append(f'{indent}subgraph {node_id} ["{node.name}: {_escape(inner.name)}"]')
+        lines.extend(_body(inner._graph, ids, inner_scope, indent + _INDENT))
+        lines.extend(_edges(inner._graph, ids, inner_scope, indent + _INDENT))
+        lines.append(f"{indent}end")
+    return lines
+
+
+def _edges(graph: Graph, ids: _Ids, scope: str, indent: str) -> list[str]:
+    lines = []
+    for node in graph.nodes.values():
+        target = ids.of(scope, node.name)
+        for edge in node.edges:
+            source = ids.of(scope, edge.source)
+            lines.append(f"{indent}{source} -->|{_edge_label(graph, node, edge)}| {target}")
+    return lines
+
+
+def _edge_label(graph: Graph, node: Node, edge: Edge) -> str:
+    type_name = _type_name(graph.value_type(edge), graph.nodes[edge.source])
+    if edge.source_field is not None:
+        text = f".{edge.source_field}: {type_name}"
+        if edge.target_field is not None and edge.target_field != edge.source_field:
+            text = f"{edge.target_field}: {text}"
+    elif edge.target_field is not None:
+        text = f"{edge.target_field}: {type_name}"
+    else:
+        text = type_name
+    return _label(text)
+
+
+def _type_name(annotation: object, node: Node) -> str:
+    """A type's name as the user wrote it: ``GridCase`` rather than ``ObjectModel[Case]``."""
+    if isinstance(annotation, type) and "[" in annotation.__name__:
+        for module_name in (node.task.__module__, annotation.__module__):
+            module = sys.modules.get(module_name)
+            for name, value in vars(module).items() if module is not None else ():
+                if value is annotation and name.isidentifier():
+                    return name
+    return format_annotation(annotation)
+
+
+def _label(text: str) -> str:
+    return text if _PLAIN_LABEL.fullmatch(text) else _quote(text)
+
+
+def _quote(text: str) -> str:
+    return f'"{_escape(text)}"'
+
+
+def _escape(text: str) -> str:
+    return text.replace('"', "#quot;").replace("\n", " ")
+
+
+class _Ids:
+    """Valid, unique Mermaid node ids for task names, whatever the names are."""
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, str] = {}
+        self._used: set[str] = set()
+
+    def new(self, scope: str, name: str) -> str:
+        base = re.sub(r"[^A-Za-z0-9_]", "_", scope + name)
+        if base.lower() in _RESERVED:
+            base += "_"
+        candidate, counter = base, 1
+        while candidate in self._used:
+            counter += 1
+            candidate = f"{base}_{counter}"
+        self._used.add(candidate)
+        self._by_name[scope + name] = candidate
+        return candidate
+
+    def of(self, scope: str, name: str) -> str:
+        return self._by_name[scope + name]

@@ -1,0 +1,108 @@
+"""The execution plan: the graph compiled once into steps with ready-made input assembly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from ._graph import Edge, Graph, Node, value_type
+from .task import Task
+
+__all__ = ["Assemble", "Plan", "Step", "compile_plan"]
+
+Assemble = Callable[[Mapping[str, BaseModel], BaseModel, Mapping[str, object]], BaseModel]
+"""(upstream outputs by task name, job config, configured values) -> the task's input."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One task of the plan, with everything the runner needs precomputed."""
+
+    name: str
+    task: type[Task[Any, Any]]
+    output_model: type[BaseModel]
+    timeout_seconds: float | None
+    assemble: Assemble
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    steps: tuple[Step, ...]
+    result: str
+
+
+def compile_plan(graph: Graph) -> Plan:
+    steps = tuple(_step(graph.nodes[name], graph) for name in graph.order)
+    return Plan(steps=steps, result=graph.result)
+
+
+def _step(node: Node, graph: Graph) -> Step:
+    return Step(
+        name=node.name,
+        task=node.task,
+        output_model=node.output_model,
+        timeout_seconds=node.task.timeout_seconds,
+        assemble=_assembler(node, graph),
+    )
+
+
+def _assembler(node: Node, graph: Graph) -> Assemble:
+    model = node.input_model
+    validate = model.model_validate
+
+    if node.is_root:
+        if not node.config_fields:
+            return lambda outputs, config, values: config
+        return lambda outputs, config, values: validate(dict(values), by_name=True)
+
+    if node.fans_in:
+        sources = [(edge.target_field or "", _reader(edge)) for edge in node.edges]
+
+        def fan_in(
+            outputs: Mapping[str, BaseModel], config: BaseModel, values: Mapping[str, object]
+        ) -> BaseModel:
+            data = {key: read(outputs) for key, read in sources}
+            data.update(values)
+            return validate(data, by_name=True)
+
+        return fan_in
+
+    edge = node.edges[0]
+    read = _reader(edge)
+    if node.config_fields:
+        value_fields = value_type(edge, graph.nodes)
+        shared = [name for name in _field_names(value_fields) if name in model.model_fields]
+
+        def spread(
+            outputs: Mapping[str, BaseModel], config: BaseModel, values: Mapping[str, object]
+        ) -> BaseModel:
+            value = read(outputs)
+            data: dict[str, object] = {name: getattr(value, name) for name in shared}
+            data.update(values)
+            return validate(data, by_name=True)
+
+        return spread
+
+    def whole(
+        outputs: Mapping[str, BaseModel], config: BaseModel, values: Mapping[str, object]
+    ) -> BaseModel:
+        value = read(outputs)
+        return value if isinstance(value, model) else validate(value, by_name=True)
+
+    return whole
+
+
+def _reader(edge: Edge) -> Callable[[Mapping[str, BaseModel]], Any]:
+    source, field = edge.source, edge.source_field
+    if field is None:
+        return lambda outputs: outputs[source]
+    return lambda outputs: getattr(outputs[source], field)
+
+
+def _field_names(annotation: object) -> list[str]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return list(annotation.model_fields)
+    return []

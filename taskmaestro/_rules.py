@@ -1,0 +1,172 @@
+"""The wiring rules W1-W13 over the graph model (see docs: "Wiring rules").
+
+Each rule is a small function over a node and its incoming edges. The mypy
+plugin implements the same rules over mypy types in ``mypy_plugin/rules.py``;
+keep names, order and messages parallel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from ._graph import Edge, Node, value_type
+from ._typecompat import format_annotation, is_assignable
+from .errors import IncompleteInputError, WorkflowDefinitionError
+
+__all__ = ["check_job_config", "check_node", "check_result", "required_config_fields"]
+
+
+def check_node(node: Node, nodes: Mapping[str, Node]) -> None:
+    """Every per-task rule, in the contract's order."""
+    check_config_fields(node)
+    if node.fans_in:
+        check_fan_in(node, nodes)
+    elif node.edges:
+        check_single_dependency(node, nodes)
+    else:
+        check_root(node)
+
+
+def check_config_fields(node: Node) -> None:
+    """W7: every ``config_fields`` entry is a field of the task's input."""
+    fields = node.input_model.model_fields
+    for name in node.config_fields:
+        if name not in fields:
+            raise WorkflowDefinitionError(
+                f"Task '{node.name}' lists config field '{name}', which is not a field "
+                f"of {_name(node.input_model)}"
+            )
+
+
+def check_single_dependency(node: Node, nodes: Mapping[str, Node]) -> None:
+    """W1/W2 (whole output), W4 (routed field), W3 (merged with config fields)."""
+    edge = node.edges[0]
+    value = _edge_value(node, edge, nodes)
+    if node.config_fields:
+        _check_spread(node, edge, value)
+        return
+    if not is_assignable(value, node.input_model):
+        raise WorkflowDefinitionError(
+            f"Type mismatch: task '{node.name}' takes {_name(node.input_model)}, but "
+            f"{_source(edge)} is {format_annotation(value)}"
+        )
+
+
+def _check_spread(node: Node, edge: Edge, value: object) -> None:
+    """W3: upstream fields that share a name with input fields must fit them."""
+    provided = _model_fields(value)
+    for name, field in node.input_model.model_fields.items():
+        upstream = provided.get(name)
+        if upstream is not None and not is_assignable(upstream.annotation, field.annotation):
+            raise WorkflowDefinitionError(
+                f"Type mismatch: field '{name}' of task '{node.name}' input is "
+                f"{format_annotation(field.annotation)}, but {_source(edge)} provides "
+                f"{format_annotation(upstream.annotation)}"
+            )
+    _check_covered(node, provided.keys())
+
+
+def check_fan_in(node: Node, nodes: Mapping[str, Node]) -> None:
+    """W5: keys are input fields and values fit them; W6: required fields are covered."""
+    fields = node.input_model.model_fields
+    for edge in node.edges:
+        key = edge.target_field
+        assert key is not None
+        if key not in fields:
+            raise WorkflowDefinitionError(
+                f"Fan-in of task '{node.name}': '{key}' is not a field of {_name(node.input_model)}"
+            )
+        value = _edge_value(node, edge, nodes)
+        wanted = fields[key].annotation
+        if not is_assignable(value, wanted):
+            raise WorkflowDefinitionError(
+                f"Fan-in of task '{node.name}': field '{key}' is {format_annotation(wanted)}, "
+                f"but {_source(edge)} is {format_annotation(value)}"
+            )
+    _check_covered(node, (edge.target_field for edge in node.edges if edge.target_field))
+
+
+def check_root(node: Node) -> None:
+    """W8: a root with config fields gets every required field from them."""
+    if node.config_fields:
+        _check_covered(node, ())
+
+
+def _check_covered(node: Node, wired: Iterable[str]) -> None:
+    covered = set(wired) | set(node.config_fields)
+    missing = [
+        name
+        for name, field in node.input_model.model_fields.items()
+        if field.is_required() and name not in covered
+    ]
+    if missing:
+        raise IncompleteInputError(
+            f"Task '{node.name}' has required input field(s) that nothing provides: "
+            f"{', '.join(missing)} (wire them with depends_on or list them in config_fields)"
+        )
+
+
+def _edge_value(node: Node, edge: Edge, nodes: Mapping[str, Node]) -> object:
+    """W4/W5: a routed field exists on the upstream output; returns the value's type."""
+    output = nodes[edge.source].output_model
+    if edge.source_field is not None and edge.source_field not in output.model_fields:
+        prefix = f"Fan-in of task '{node.name}'" if node.fans_in else f"Task '{node.name}'"
+        raise WorkflowDefinitionError(
+            f"{prefix} routes field '{edge.source_field}' of '{edge.source}', but "
+            f"{_name(output)} has no field '{edge.source_field}'"
+        )
+    return value_type(edge, nodes)
+
+
+def check_result(workflow: str, nodes: Mapping[str, Node], successors: Mapping[str, object]) -> str:
+    """W12 when no result_task is given: the workflow has exactly one sink."""
+    sinks = [name for name in nodes if not successors[name]]
+    if len(sinks) != 1:
+        raise WorkflowDefinitionError(
+            f"Workflow '{workflow}' has {len(sinks)} sink tasks ({', '.join(sinks)}); "
+            "pass result_task to choose the result"
+        )
+    return sinks[0]
+
+
+def check_job_config(workflow: str, roots: Sequence[Node], config: object) -> None:
+    """W13: the job config is an instance of every unconfigured root's input."""
+    for root in roots:
+        if not root.config_fields and not isinstance(config, root.input_model):
+            raise WorkflowDefinitionError(
+                f"Job config for workflow '{workflow}' is {type(config).__name__}, but root "
+                f"task '{root.name}' takes {_name(root.input_model)}"
+            )
+
+
+def required_config_fields(node: Node, nodes: Mapping[str, Node]) -> tuple[str, ...]:
+    """Config fields whose value only a JobConfiguration can give (required, not wired)."""
+    if not node.config_fields:
+        return ()
+    wired: set[str] = set()
+    for edge in node.edges:
+        if edge.target_field is not None:
+            wired.add(edge.target_field)
+        else:
+            wired.update(_model_fields(value_type(edge, nodes)))
+    fields = node.input_model.model_fields
+    return tuple(f for f in node.config_fields if fields[f].is_required() and f not in wired)
+
+
+def _model_fields(annotation: object) -> dict[str, FieldInfo]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return dict(annotation.model_fields)
+    return {}
+
+
+def _source(edge: Edge) -> str:
+    if edge.source_field is None:
+        return f"the output of '{edge.source}'"
+    return f"field '{edge.source_field}' of '{edge.source}'"
+
+
+def _name(model: type[BaseModel]) -> str:
+    return model.__name__

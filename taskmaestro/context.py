@@ -1,0 +1,101 @@
+"""ExecutionContext: what every task's ``run`` receives besides its input."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import threading
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self, TypeVar, overload
+
+__all__ = ["ExecutionContext"]
+
+T = TypeVar("T")
+
+_DEFAULT_LOGGER = "taskmaestro"
+
+
+class ExecutionContext:
+    """Shared per-job resources: a logger, a correlation id, a scratch folder, services.
+
+    ``scratch_dir`` is created on first use. A folder the context created itself
+    is temporary and removed by ``close()`` (the runner closes the contexts it
+    creates); a folder given by the caller is created if missing and never removed.
+    Services are registered under a string or a type: ``resolve(Database)`` is
+    typed ``Database``.
+    """
+
+    def __init__(
+        self,
+        *,
+        logger: logging.Logger | None = None,
+        correlation_id: str | None = None,
+        scratch_dir: str | Path | None = None,
+        services: Mapping[str | type[Any], object] | None = None,
+    ) -> None:
+        self.logger = logger if logger is not None else logging.getLogger(_DEFAULT_LOGGER)
+        self.correlation_id = correlation_id if correlation_id is not None else str(uuid.uuid4())
+        self._given_scratch = Path(scratch_dir) if scratch_dir is not None else None
+        self._scratch: Path | None = None
+        self._scratch_lock = threading.Lock()
+        self._services: dict[str | type[Any], object] = dict(services or {})
+
+    @property
+    def scratch_dir(self) -> Path:
+        """A folder for the job's temporary files; it exists once you ask for it."""
+        with self._scratch_lock:
+            if self._scratch is None:
+                if self._given_scratch is not None:
+                    self._given_scratch.mkdir(parents=True, exist_ok=True)
+                    self._scratch = self._given_scratch
+                else:
+                    self._scratch = Path(tempfile.mkdtemp(prefix="taskmaestro-"))
+            return self._scratch
+
+    @overload
+    def register(self, key: type[T], service: T) -> None: ...
+    @overload
+    def register(self, key: str, service: object) -> None: ...
+    def register(self, key: str | type[Any], service: object) -> None:
+        """Make ``service`` available to tasks under ``key`` (replacing any previous one)."""
+        self._services[key] = service
+
+    @overload
+    def resolve(self, key: type[T]) -> T: ...
+    @overload
+    def resolve(self, key: str) -> Any: ...
+    def resolve(self, key: str | type[Any]) -> Any:
+        """Return the service registered under ``key``; ``KeyError`` lists the known keys."""
+        try:
+            return self._services[key]
+        except KeyError:
+            known = ", ".join(sorted(_key_name(k) for k in self._services)) or "none"
+            raise KeyError(
+                f"No service registered under {_key_name(key)!r}; registered: {known}"
+            ) from None
+
+    def close(self) -> None:
+        """Remove the scratch folder if this context created it."""
+        with self._scratch_lock:
+            scratch, self._scratch = self._scratch, None
+        if scratch is not None and self._given_scratch is None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _key_name(key: str | type[Any]) -> str:
+    return key if isinstance(key, str) else f"{key.__module__}.{key.__qualname__}"

@@ -1,0 +1,66 @@
+"""The exception tree of taskmaestro.
+
+Every error the library raises on purpose derives from ``WorkflowRunnerError``,
+so callers can catch the whole family with one ``except`` clause.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigLoadError",
+    "CycleDetectedError",
+    "IncompleteInputError",
+    "JobStateError",
+    "TaskExecutionError",
+    "TaskOutputTypeError",
+    "TaskTimeoutError",
+    "WorkflowDefinitionError",
+    "WorkflowRunnerError",
+]
+
+
+class WorkflowRunnerError(Exception):
+    """Base class of every error raised by taskmaestro."""
+
+
+class WorkflowDefinitionError(WorkflowRunnerError):
+    """A workflow (or a job binding one) breaks a wiring rule."""
+
+
+class CycleDetectedError(WorkflowDefinitionError):
+    """The dependency graph has a cycle; ``cycle`` lists the task names on it."""
+
+    def __init__(self, message: str, cycle: list[str]) -> None:
+        super().__init__(message)
+        self.cycle = cycle
+
+
+class IncompleteInputError(WorkflowDefinitionError):
+    """Required input fields of a task are neither wired nor configured."""
+
+
+class JobStateError(WorkflowRunnerError):
+    """A job was used in a state that does not allow it (e.g. run twice)."""
+
+
+class ConfigLoadError(WorkflowRunnerError):
+    """A YAML workflow or input file could not be loaded or validated."""
+
+
+class TaskExecutionError(WorkflowRunnerError):
+    """A task failed while the job ran; ``task_name`` names it.
+
+    The original exception, if any, is chained as ``__cause__``.
+    """
+
+    def __init__(self, message: str, task_name: str | None = None) -> None:
+        super().__init__(message)
+        self.task_name = task_name
+
+
+class TaskOutputTypeError(TaskExecutionError):
+    """A task returned something other than its declared output model."""
+
+
+class TaskTimeoutError(TaskExecutionError):
+    """A task, or the job around it, ran past its deadline."""

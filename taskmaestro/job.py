@@ -1,0 +1,180 @@
+"""``Job``: a workflow bound to its input, and the record of one run of it."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Generic
+
+from pydantic import BaseModel
+
+from ._rules import check_job_config
+from .errors import IncompleteInputError, JobStateError, WorkflowDefinitionError
+from .task import InT, OutT
+
+if TYPE_CHECKING:
+    from .workflow import Workflow
+
+__all__ = ["Job", "JobConfiguration", "JobStatus", "TaskResult", "TaskStatus"]
+
+
+class JobStatus(StrEnum):
+    """pending -> running -> completed | failed."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class TaskStatus(StrEnum):
+    """The outcome of one task in a job."""
+
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+@dataclass(slots=True)
+class TaskResult:
+    """What happened when one task ran: status, output or error, start and duration."""
+
+    task_name: str
+    status: TaskStatus
+    started_at: datetime
+    duration_seconds: float
+    output: BaseModel | None = None
+    error: str | None = None
+    exception: BaseException | None = field(default=None, repr=False)
+
+
+class JobConfiguration(Mapping[str, Mapping[str, object]]):
+    """Static input values per task instance: ``{"task_name": {"field": value}}``.
+
+    A task takes from here exactly the fields it lists in ``config_fields``;
+    they override values wired from upstream tasks.
+    """
+
+    def __init__(self, values: Mapping[str, Mapping[str, object]] | None = None) -> None:
+        copied: dict[str, Mapping[str, object]] = {}
+        for task, fields in (values or {}).items():
+            if not isinstance(task, str) or not isinstance(fields, Mapping):
+                raise WorkflowDefinitionError(
+                    "JobConfiguration maps task names to {field: value} dicts; "
+                    f"got {task!r}: {fields!r}"
+                )
+            copied[task] = MappingProxyType(dict(fields))
+        self._values = copied
+
+    def __getitem__(self, task: str) -> Mapping[str, object]:
+        return self._values[task]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"JobConfiguration({ {k: dict(v) for k, v in self._values.items()}!r})"
+
+
+class Job(Generic[InT, OutT]):
+    """A workflow bound to its config; after ``Runner().run(job)`` it holds the outcome.
+
+    ``config`` is the input of every root task without ``config_fields`` (W13);
+    ``job_configuration`` gives the ``config_fields`` values of each task. Both
+    are checked here, so a job that exists can start. A job runs once.
+    """
+
+    def __init__(
+        self,
+        workflow: Workflow[InT, OutT],
+        config: InT,
+        job_configuration: JobConfiguration | None = None,
+    ) -> None:
+        self.id = str(uuid.uuid4())
+        self.workflow = workflow
+        self.config = config
+        self.job_configuration = (
+            job_configuration if job_configuration is not None else JobConfiguration()
+        )
+        graph = workflow._graph
+        check_job_config(graph.name, graph.roots, config)
+        self._config_values = _config_values(workflow, self.job_configuration)
+        self.status = JobStatus.PENDING
+        self.result: OutT | None = None
+        self.error: str | None = None
+        self.exception: BaseException | None = None
+        self.failed_task: str | None = None
+        self.started_at: datetime | None = None
+        self.completed_at: datetime | None = None
+        self.task_results: dict[str, TaskResult] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def duration_seconds(self) -> float | None:
+        """Wall time from start to end, once the job has ended."""
+        if self.started_at is None or self.completed_at is None:
+            return None
+        return (self.completed_at - self.started_at).total_seconds()
+
+    def _start(self, now: datetime) -> None:
+        with self._lock:
+            if self.status is not JobStatus.PENDING:
+                raise JobStateError(
+                    f"Job {self.id} of workflow '{self.workflow.name}' is {self.status}; "
+                    "a job runs only once, create a new Job to run again"
+                )
+            self.status = JobStatus.RUNNING
+            self.started_at = now
+
+    def _complete(self, result: OutT, now: datetime) -> None:
+        self.result = result
+        self.completed_at = now
+        self.status = JobStatus.COMPLETED
+
+    def _fail(self, error: BaseException, task: str | None, now: datetime) -> None:
+        self.exception = error
+        self.error = str(error)
+        self.failed_task = task
+        self.completed_at = now
+        self.status = JobStatus.FAILED
+
+    def __repr__(self) -> str:
+        return f"Job(workflow={self.workflow.name!r}, status={self.status.value!r}, id={self.id!r})"
+
+
+def _config_values(
+    workflow: Workflow[Any, Any], configuration: JobConfiguration
+) -> dict[str, Mapping[str, object]]:
+    """Each task's configured values, checked against its config_fields."""
+    nodes = workflow._graph.nodes
+    for task in configuration:
+        if task not in nodes:
+            raise WorkflowDefinitionError(
+                f"JobConfiguration names task '{task}', which is not a task of workflow "
+                f"'{workflow.name}' (tasks: {', '.join(nodes)})"
+            )
+    values: dict[str, Mapping[str, object]] = {}
+    for name, node in nodes.items():
+        given = configuration.get(name, {})
+        unexpected = [f for f in given if f not in node.config_fields]
+        if unexpected:
+            raise WorkflowDefinitionError(
+                f"JobConfiguration gives task '{name}' field(s) {', '.join(unexpected)}, "
+                f"but its config_fields are: {', '.join(node.config_fields) or 'none'}"
+            )
+        missing = [f for f in workflow._required_config.get(name, ()) if f not in given]
+        if missing:
+            raise IncompleteInputError(
+                f"Task '{name}' needs config value(s) for {', '.join(missing)}; "
+                "give them in the JobConfiguration"
+            )
+        if given:
+            values[name] = given
+    return values

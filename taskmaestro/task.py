@@ -1,0 +1,123 @@
+"""``Task[I, O]``: a typed unit of work over Pydantic models."""
+
+from __future__ import annotations
+
+import re
+import typing
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, get_args, get_origin
+
+from pydantic import BaseModel
+from typing_extensions import TypeVar
+
+from .errors import WorkflowDefinitionError
+
+if TYPE_CHECKING:
+    from .context import ExecutionContext
+
+__all__ = ["Task", "task_models"]
+
+InT = TypeVar("InT", bound=BaseModel, default=Any)
+OutT = TypeVar("OutT", bound=BaseModel, default=Any)
+
+
+class Task(ABC, Generic[InT, OutT]):
+    """A unit of work: ``run`` turns an ``InT`` model into an ``OutT`` model.
+
+    Declare the models as type arguments (``class Load(Task[Path, Grid])``), or,
+    on a bare ``Task`` subclass, as nested ``Inputs`` and ``Outputs`` models.
+
+    ``name`` is the default instance name in a workflow: the class name in
+    snake_case (``LoadModel`` -> ``load_model``) unless the class sets its own.
+    ``timeout_seconds`` bounds one run of the task (``None``: no bound).
+    """
+
+    name: ClassVar[str] = "task"
+    timeout_seconds: ClassVar[float | None] = None
+    __taskmaestro_models__: ClassVar[tuple[object, object]] = (None, None)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" not in cls.__dict__:
+            cls.name = snake_case(cls.__name__)
+        models = _declared_models(cls)
+        for role, model in zip(("input", "output"), models, strict=True):
+            if model is not None and not _is_model_class(model):
+                raise TypeError(
+                    f"Task {cls.__qualname__}: its {role} model must be a pydantic BaseModel "
+                    f"subclass, got {model!r}"
+                )
+        cls.__taskmaestro_models__ = models
+
+    @abstractmethod
+    def run(self, input: InT, ctx: ExecutionContext) -> OutT:
+        """Do the work for one input and return the output model."""
+
+
+def snake_case(name: str) -> str:
+    """``LoadModel`` -> ``load_model``, ``HTTPFetch`` -> ``http_fetch``."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+def task_models(task_cls: type[Task[Any, Any]]) -> tuple[type[BaseModel], type[BaseModel]]:
+    """The (input, output) models of a task class, or a clear error if it has none."""
+    if not (isinstance(task_cls, type) and issubclass(task_cls, Task)):
+        raise WorkflowDefinitionError(f"{task_cls!r} is not a Task subclass")
+    input_model, output_model = task_cls.__taskmaestro_models__
+    return _model(task_cls, "input", input_model), _model(task_cls, "output", output_model)
+
+
+def _model(task_cls: type, role: str, model: object) -> type[BaseModel]:
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return model
+    nested = "Inputs" if role == "input" else "Outputs"
+    raise WorkflowDefinitionError(
+        f"Task {task_cls.__qualname__} has no {role} model: subclass "
+        f"Task[InputModel, OutputModel] or define a nested {nested} model"
+    )
+
+
+def _is_model_class(value: object) -> bool:
+    return isinstance(value, type) and issubclass(value, BaseModel)
+
+
+def _declared_models(cls: type) -> tuple[object, object]:
+    """The task's models: Task type arguments first, nested Inputs/Outputs otherwise.
+
+    ``None`` stands for "not declared" (a bare or still generic task class).
+    """
+    arguments = _task_arguments(cls)
+    input_model = arguments[0] if arguments is not None else None
+    output_model = arguments[1] if arguments is not None else None
+    if not _is_concrete(input_model):
+        input_model = getattr(cls, "Inputs", None)
+    if not _is_concrete(output_model):
+        output_model = getattr(cls, "Outputs", None)
+    return input_model, output_model
+
+
+def _is_concrete(argument: object) -> bool:
+    return argument is not None and argument is not Any and not isinstance(argument, typing.TypeVar)
+
+
+def _task_arguments(cls: type) -> tuple[object, object] | None:
+    """Resolve ``Task``'s type arguments through any chain of generic subclasses."""
+    pending: list[tuple[type, dict[object, object]]] = [(cls, {})]
+    seen: set[type] = set()
+    while pending:
+        current, substitution = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        bases = current.__dict__.get("__orig_bases__", current.__bases__)
+        for base in reversed(bases):
+            origin = get_origin(base) or base
+            arguments = tuple(substitution.get(a, a) for a in get_args(base))
+            if origin is Task:
+                if len(arguments) == 2:
+                    return arguments[0], arguments[1]
+                return None
+            if isinstance(origin, type) and issubclass(origin, Task):
+                parameters = getattr(origin, "__parameters__", ())
+                pending.append((origin, dict(zip(parameters, arguments, strict=False))))
+    return None
