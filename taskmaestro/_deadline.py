@@ -30,7 +30,16 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any, TypeVar
 
-__all__ = ["Deadline", "DeadlineExpired", "call", "check", "deadline", "restore", "snapshot"]
+__all__ = [
+    "Deadline",
+    "DeadlineExpired",
+    "active",
+    "call",
+    "check",
+    "deadline",
+    "restore",
+    "snapshot",
+]
 
 T = TypeVar("T")
 
@@ -97,6 +106,11 @@ def deadline(seconds: float | None, label: str) -> Iterator[Deadline | None]:
                 _arm()
             else:
                 _uninstall()
+
+
+def active() -> bool:
+    """True when some deadline is running on this thread."""
+    return bool(_state.stack)
 
 
 def check() -> None:

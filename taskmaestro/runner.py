@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from time import perf_counter
+from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -75,9 +76,11 @@ class Runner:
             with deadlines.deadline(timeout_seconds, label) as job_deadline:
                 emit("on_job_start", job, ctx)
                 outputs: dict[str, BaseModel] = {}
+                timed = deadlines.active()
                 for step in plan.steps:
                     current = step.name
-                    deadlines.check()
+                    if timed:
+                        deadlines.check()
                     outputs[step.name] = self._run_step(step, job, ctx, outputs, job_deadline)
             job._complete(outputs[plan.result], _now())
         except _TaskFailed as failed:
@@ -111,17 +114,29 @@ class Runner:
         outputs: Mapping[str, BaseModel],
         job_deadline: deadlines.Deadline | None,
     ) -> BaseModel:
+        """Run one task and record its result; on failure record it and raise _TaskFailed."""
         name = step.name
-        emit = self._events.emit
+        events = self._events
         started_at = _now()
         start = perf_counter()
         task_deadline: deadlines.Deadline | None = None
         try:
-            emit("on_task_start", job, name, ctx)
-            task_input = _assemble(step, job, outputs)
+            if events.on_task_start:
+                events.emit("on_task_start", job, name, ctx)
+            try:
+                task_input = step.assemble(
+                    outputs, job.config, job._config_values.get(name, _NO_VALUES)
+                )
+            except ValidationError as invalid:
+                raise TaskExecutionError(
+                    f"Task '{name}': its input does not validate: {invalid}", name
+                ) from invalid
             task = step.task()
-            with deadlines.deadline(step.timeout_seconds, f"Task '{name}'") as task_deadline:
+            if step.timeout_seconds is None:
                 output = deadlines.call(task.run, task_input, ctx)
+            else:
+                with deadlines.deadline(step.timeout_seconds, f"Task '{name}'") as task_deadline:
+                    output = deadlines.call(task.run, task_input, ctx)
             if not isinstance(output, step.output_model):
                 raise TaskOutputTypeError(
                     f"Task '{name}' returned {type(output).__name__}, expected "
@@ -139,15 +154,10 @@ class Runner:
             error = _task_error(raised, name)
             self._record_failure(job, name, started_at, start, error, ctx)
             raise _TaskFailed(error, name) from None
-        result = TaskResult(
-            task_name=name,
-            status=TaskStatus.COMPLETED,
-            started_at=started_at,
-            duration_seconds=perf_counter() - start,
-            output=output,
-        )
+        result = TaskResult(name, TaskStatus.COMPLETED, started_at, perf_counter() - start, output)
         job.task_results[name] = result
-        emit("on_task_complete", job, result, ctx)
+        if events.on_task_complete:
+            events.emit("on_task_complete", job, result, ctx)
         return output
 
     def _record_failure(
@@ -171,13 +181,7 @@ class Runner:
         self._events.emit("on_task_fail", job, result, ctx)
 
 
-def _assemble(step: Step, job: Job[Any, Any], outputs: Mapping[str, BaseModel]) -> BaseModel:
-    try:
-        return step.assemble(outputs, job.config, job._config_values.get(step.name, {}))
-    except ValidationError as error:
-        raise TaskExecutionError(
-            f"Task '{step.name}': its input does not validate: {error}", step.name
-        ) from error
+_NO_VALUES: Mapping[str, object] = MappingProxyType({})
 
 
 def _task_error(raised: Exception, name: str) -> TaskExecutionError:

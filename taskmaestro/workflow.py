@@ -145,7 +145,7 @@ class Workflow(Generic[InT, OutT]):
         result_task: TaskRef | None = None,
     ) -> None:
         builder: WorkflowBuilder[Any, Any] = WorkflowBuilder(name, result_task)
-        taken: set[str] = set()
+        taken: dict[str, int] = {}
         previous: str | None = None
         for task in tasks:
             instance = _unique(getattr(task, "name", ""), taken)
@@ -220,11 +220,20 @@ class Workflow(Generic[InT, OutT]):
         return f"Workflow(name={self.name!r}, tasks={list(self._graph.nodes)!r})"
 
 
-def _unique(name: str, taken: set[str]) -> str:
-    """Linear chains may repeat a task class: later instances get _2, _3, ..."""
-    candidate, counter = name, 1
+def _unique(name: str, taken: dict[str, int]) -> str:
+    """Linear chains may repeat a task class: later instances get _2, _3, ...
+
+    ``taken`` maps each name in use to the last suffix tried with it as a base,
+    so a chain of n copies of one class costs O(n), not O(n^2).
+    """
+    if name not in taken:
+        taken[name] = 1
+        return name
+    counter = taken[name]
+    candidate = name
     while candidate in taken:
         counter += 1
         candidate = f"{name}_{counter}"
-    taken.add(candidate)
+    taken[name] = counter
+    taken[candidate] = 1
     return candidate

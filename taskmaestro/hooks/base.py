@@ -76,13 +76,19 @@ EVENTS = (
 
 
 class Dispatcher:
-    """Calls each event on the hooks that define it, precomputed once per runner."""
+    """Calls each event on the hooks that define it, precomputed once per runner.
+
+    The boolean attributes (``on_task_start`` ...) say whether anyone listens,
+    so the runner's loop skips events nobody observes.
+    """
 
     def __init__(self, hooks: Sequence[object]) -> None:
         self._listeners: dict[str, tuple[tuple[object, Callable[..., object]], ...]] = {
             event: tuple((hook, getattr(hook, event)) for hook in hooks if _listens(hook, event))
             for event in EVENTS
         }
+        self.on_task_start = bool(self._listeners["on_task_start"])
+        self.on_task_complete = bool(self._listeners["on_task_complete"])
 
     def emit(self, event: str, *args: object) -> None:
         for hook, method in self._listeners[event]:
@@ -90,9 +96,6 @@ class Dispatcher:
                 method(*args)
             except Exception as error:
                 _report(hook, event, error)
-
-    def listens(self, event: str) -> bool:
-        return bool(self._listeners[event])
 
 
 def _listens(hook: object, event: str) -> bool:

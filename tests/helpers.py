@@ -1,0 +1,61 @@
+"""Models and tasks shared by the runtime tests."""
+
+from __future__ import annotations
+
+import time
+
+from pydantic import BaseModel
+
+from taskmaestro import ExecutionContext, Task
+
+
+class Number(BaseModel):
+    value: int
+
+
+class Text(BaseModel):
+    text: str
+
+
+class Pair(BaseModel):
+    a: Number
+    b: Number
+
+
+class Total(BaseModel):
+    total: int
+
+
+class AddOne(Task[Number, Number]):
+    def run(self, input: Number, ctx: ExecutionContext) -> Number:
+        return Number(value=input.value + 1)
+
+
+class Double(Task[Number, Number]):
+    def run(self, input: Number, ctx: ExecutionContext) -> Number:
+        return Number(value=input.value * 2)
+
+
+class Sum(Task[Pair, Total]):
+    def run(self, input: Pair, ctx: ExecutionContext) -> Total:
+        return Total(total=input.a.value + input.b.value)
+
+
+class ToText(Task[Number, Text]):
+    def run(self, input: Number, ctx: ExecutionContext) -> Text:
+        return Text(text=str(input.value))
+
+
+class Boom(Task[Number, Number]):
+    def run(self, input: Number, ctx: ExecutionContext) -> Number:
+        raise ValueError("boom")
+
+
+class Sleep(BaseModel):
+    seconds: float
+
+
+class Sleeper(Task[Sleep, Sleep]):
+    def run(self, input: Sleep, ctx: ExecutionContext) -> Sleep:
+        time.sleep(input.seconds)
+        return input
