@@ -31,12 +31,13 @@ class _Declaration:
         self,
         name: str,
         task: type[Task[Any, Any]],
+        models: tuple[type[BaseModel], type[BaseModel]],
         wires: tuple[Wire, ...],
         config_fields: tuple[str, ...],
     ) -> None:
         self.name = name
         self.task = task
-        self.input_model, self.output_model = task_models(task)
+        self.input_model, self.output_model = models
         self.wires = wires
         self.config_fields = config_fields
 
@@ -69,8 +70,8 @@ class WorkflowBuilder(Generic[InT, OutT]):
         ``config_fields``: input fields whose values come from the job's
         JobConfiguration rather than from upstream tasks.
         """
-        instance = name if name is not None else getattr(task, "name", None)
-        instance = check_name(instance, self.name)
+        models = task_models(task)
+        instance = check_name(task.name if name is None else name, self.name)
         if isinstance(config_fields, str):
             raise WorkflowDefinitionError(
                 f"Task '{instance}': config_fields must be a list of field names, "
@@ -83,7 +84,7 @@ class WorkflowBuilder(Generic[InT, OutT]):
                     f"Task '{instance}': config_fields entries must be strings, got {field!r}"
                 )
         wires = parse_dependency(instance, depends_on)
-        self._declarations.append(_Declaration(instance, task, wires, fields))
+        self._declarations.append(_Declaration(instance, task, models, wires, fields))
         return self
 
     def build(self) -> Workflow[InT, OutT]:
@@ -148,7 +149,7 @@ class Workflow(Generic[InT, OutT]):
         taken: dict[str, int] = {}
         previous: str | None = None
         for task in tasks:
-            instance = _unique(getattr(task, "name", ""), taken)
+            instance = _unique(getattr(task, "name", repr(task)), taken)
             builder.add_task(task, name=instance, depends_on=previous)
             previous = instance
         self._graph = _compile(name, builder._declarations, result_task)
