@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy taskmaestro mypy_plugin tests
+	$(BIN)/mypy $(wildcard taskmaestro mypy_plugin tests examples benchmarks)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
