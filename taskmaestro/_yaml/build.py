@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from yaml.nodes import Node
+from yaml.nodes import MappingNode, Node
 
 from ..context import ExecutionContext
 from ..errors import CycleDetectedError, WorkflowDefinitionError
@@ -191,7 +191,7 @@ class _Loading:
             except ImportProblem as problem:
                 raise source.error(
                     path.node, f"{at}: cannot import '{path.value}': {problem}"
-                ) from problem
+                ) from (problem.__cause__ or problem)
         return self._objects[key]
 
     def _task_class(self, path: Marked[str], source: Source, at: str) -> type[Task[Any, Any]]:
@@ -433,7 +433,7 @@ def _blame(
             return _refine(matching[0], message, source)
     if section.result_task is not None and "result_task" in message:
         return source, section.result_task.node
-    return source, section.node
+    return source, _key_node(source, section.node, "tasks")
 
 
 def _refine(task: _Task, message: str, source: Source) -> tuple[Source, Node]:
@@ -479,6 +479,15 @@ def _needles(path: Marked[str], ref: TaskRef) -> tuple[str, ...]:
     if isinstance(ref, str):
         return (f"'{ref}'",)
     return (f"'{path.value}'", ref.__qualname__, f"'{ref.name}'")
+
+
+def _key_node(source: Source, mapping: Node, key: str) -> Node:
+    """The node of ``key`` in a mapping (the mapping itself if it has no such key)."""
+    if isinstance(mapping, MappingNode):
+        for key_node, _ in source.pairs(mapping):
+            if key_node.value == key:
+                return key_node
+    return mapping
 
 
 def _named(tasks: list[_Task], name: str) -> _Task | None:

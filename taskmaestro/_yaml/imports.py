@@ -58,6 +58,9 @@ def import_object(dotted: str, directory: Path) -> object:
                 found = getattr(found, attribute)
             except AttributeError:
                 owner = ".".join(parts[:depth])
+                if depth == cut and depth < len(parts) - 1:  # meant as a module: say so
+                    missing = ".".join(parts[: depth + 1])
+                    raise ImportProblem(f"no module named '{missing}'") from None
                 raise ImportProblem(f"'{owner}' has no attribute '{attribute}'") from None
         return found
     raise ImportProblem(

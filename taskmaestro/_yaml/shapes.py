@@ -83,7 +83,8 @@ class Shape(ABC, Generic[T_co]):
         """The JSON Schema of the nodes this shape accepts."""
 
     def mismatch(self, node: Node, at: str, source: Source) -> ConfigLoadError:
-        return source.error(node, f"{at}: expected {self.what}, got {describe_node(node)}")
+        where = f"{at}: " if at else ""
+        return source.error(node, f"{where}expected {self.what}, got {describe_node(node)}")
 
 
 def _string(node: Node) -> str | None:
