@@ -284,7 +284,8 @@ SHAPE_CASES = {
           tasks:
             - task: {M}.AddOne
         """,
-        "workflow.name: expected a name, got a value tagged !secret",
+        "workflow.name: expected a name, got a value tagged !secret "
+        r"\(only YAML's own tags are allowed\)",
     ),
 }
 

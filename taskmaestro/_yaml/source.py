@@ -44,7 +44,7 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 """Larger files are refused before they are parsed."""
 MAX_DEPTH = 100
 """Deepest nesting of lists and mappings, aliases expanded."""
-MAX_NODES = 500_000
+MAX_NODES = 200_000
 """Most nodes (scalars, lists, mappings, aliases) one file may hold."""
 MAX_EXPANDED_NODES = 1_000_000
 """Most nodes a document may stand for once its aliases are expanded."""
@@ -347,6 +347,10 @@ def describe_node(node: Node) -> str:
         return f"the number {shown}"
     if tag == TAG + "bool":
         return f"the boolean {shown}"
-    if tag.startswith(TAG):
+    if tag.startswith(TAG) and tag.removeprefix(TAG) in _YAML_TYPES:
         return f"a {tag.removeprefix(TAG)} value ({shown!r})"
-    return f"a value tagged {tag} (tags other than YAML's own are not allowed)"
+    spelled = "!!" + tag.removeprefix(TAG) if tag.startswith(TAG) else tag
+    return f"a value tagged {spelled} (only YAML's own tags are allowed)"
+
+
+_YAML_TYPES = {"binary", "timestamp", "set", "omap", "pairs", "merge", "value", "map", "seq"}
