@@ -212,3 +212,12 @@ class WorkflowFile(Located):
 
 
 WORKFLOW_FILE = Record(WorkflowFile, "a workflow file")
+
+
+def workflow_file_schema() -> dict[str, object]:
+    """The JSON Schema (2020-12) of workflow files, from the same records that check them."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "taskmaestro workflow file",
+        **WORKFLOW_FILE.json_schema(),
+    }

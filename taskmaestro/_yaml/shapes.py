@@ -301,6 +301,8 @@ class Record(Shape[R]):
         properties = {}
         for field in self.fields.values():
             schema = dict(field.shape.json_schema())
+            if not field.required:  # an empty value reads as leaving the key out
+                schema = {"anyOf": [schema, {"type": "null"}]}
             schema["description"] = field.doc
             properties[field.name] = schema
         return {
