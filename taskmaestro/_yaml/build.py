@@ -9,15 +9,13 @@ task; the message's quoted names pick the key within its entry).
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from yaml.nodes import MappingNode, Node
-
 from ..context import ExecutionContext
-from ..errors import CycleDetectedError, WorkflowDefinitionError
+from ..errors import WorkflowDefinitionError
 from ..job import Job, JobConfiguration, _config_values
 from ..nested import workflow_task
 from ..runner import Runner
@@ -43,6 +41,15 @@ from .inputs import (
     read_input_file,
     root_task,
 )
+from .locate import (
+    Clue,
+    CoreDependency,
+    ResolvedTask,
+    TaskRef,
+    blame,
+    blame_job,
+    needles,
+)
 from .shapes import Marked
 from .source import Source, read_source
 
@@ -50,9 +57,6 @@ __all__ = ["MAX_INCLUDE_DEPTH", "Loaded", "load"]
 
 MAX_INCLUDE_DEPTH = 32
 """Most workflow files nested inside one another."""
-
-type TaskRef = type[Task[Any, Any]] | str
-type CoreDependency = TaskRef | tuple[TaskRef, str] | dict[str, TaskRef | tuple[TaskRef, str]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,34 +68,6 @@ class Loaded:
     job: Job[Any, Any]
     context: ExecutionContext
     timeout_seconds: float | None
-
-
-@dataclass(frozen=True, eq=False)
-class _Clue:
-    """A node of a task entry, and the names that mean it when a core message quotes them."""
-
-    needles: tuple[str, ...]
-    source: Source
-    node: Node
-
-
-@dataclass(eq=False)
-class _Task:
-    """One task entry, resolved: its class, instance name, config fields and clues."""
-
-    entry: TaskEntry | NestedEntry
-    at: str
-    task: type[Task[Any, Any]]
-    name: str
-    dependency: CoreDependency | None
-    clues: list[_Clue]
-    config_fields: dict[str, tuple[Source, Node]] = field(default_factory=dict)
-
-    @property
-    def key_node(self) -> Node:
-        """The node that names what the entry adds: its ``task:`` or ``workflow:`` value."""
-        entry = self.entry
-        return entry.task.node if isinstance(entry, TaskEntry) else entry.workflow.node
 
 
 def load(workflow_path: Path, input_path: Path | None) -> Loaded:
@@ -122,7 +98,7 @@ class _Loading:
             input_source = read_source(input_path, label="input file")
             return read_input_file(input_source, names, per_task_only=False)
 
-        self._including.append((_real(workflow_path), source.path))
+        self._including.append((workflow_path.resolve(), source.path))
         workflow, inputs, tasks = self._compile(source, section, read_inputs)
         job = self._job(workflow, inputs, tasks, source, section)
         runner, timeout = self._runner(file.runner, source)
@@ -136,7 +112,7 @@ class _Loading:
         source: Source,
         section: WorkflowSection,
         read_inputs: Callable[[Collection[str]], InputFile | None],
-    ) -> tuple[Workflow[Any, Any], InputFile | None, list[_Task]]:
+    ) -> tuple[Workflow[Any, Any], InputFile | None, list[ResolvedTask]]:
         tasks = [
             self._resolve(entry, source, f"workflow.tasks[{index}]")
             for index, entry in enumerate(section.tasks)
@@ -164,19 +140,19 @@ class _Loading:
         try:
             workflow = builder.build()
         except WorkflowDefinitionError as error:
-            where_source, node = _blame(error, tasks, source, section)
+            where_source, node = blame(error, tasks, source, section)
             raise where_source.error(node, str(error)) from error
         return workflow, inputs, tasks
 
-    def _resolve(self, entry: TaskEntry | NestedEntry, source: Source, at: str) -> _Task:
+    def _resolve(self, entry: TaskEntry | NestedEntry, source: Source, at: str) -> ResolvedTask:
         if isinstance(entry, TaskEntry):
             task = self._task_class(entry.task, source, f"{at}.task")
         else:
             task = self._nested_task(entry, source, at)
         name = entry.name.value if entry.name is not None else task.name
-        clues: list[_Clue] = []
+        clues: list[Clue] = []
         dependency = self._dependency(entry.depends_on, source, f"{at}.depends_on", clues)
-        resolved = _Task(entry, at, task, name, dependency, clues)
+        resolved = ResolvedTask(entry, at, task, name, dependency, clues)
         for field_name in entry.config_fields:
             resolved.config_fields.setdefault(field_name.value, (source, field_name.node))
         return resolved
@@ -220,7 +196,7 @@ class _Loading:
         return ref.value
 
     def _dependency(
-        self, dependency: Dependency | None, source: Source, at: str, clues: list[_Clue]
+        self, dependency: Dependency | None, source: Source, at: str, clues: list[Clue]
     ) -> CoreDependency | None:
         if dependency is None:
             return None
@@ -228,20 +204,20 @@ class _Loading:
             return self._source(dependency, source, at, clues)
         fan_in: dict[str, TaskRef | tuple[TaskRef, str]] = {}
         for key, value in dependency:
-            clues.append(_Clue((f"'{key.value}'",), source, key.node))
+            clues.append(Clue((f"'{key.value}'",), source, key.node))
             fan_in[key.value] = self._source(value, source, f"{at}.{key.value}", clues)
         return fan_in
 
     def _source(
-        self, value: Marked[str] | Route, source: Source, at: str, clues: list[_Clue]
+        self, value: Marked[str] | Route, source: Source, at: str, clues: list[Clue]
     ) -> TaskRef | tuple[TaskRef, str]:
         if isinstance(value, Route):
             task = self._ref(value.task, source, f"{at}[0]")
-            clues.append(_Clue(_needles(value.task, task), source, value.task.node))
-            clues.append(_Clue((f"'{value.field.value}'",), source, value.field.node))
+            clues.append(Clue(needles(value.task, task), source, value.task.node))
+            clues.append(Clue((f"'{value.field.value}'",), source, value.field.node))
             return task, value.field.value
         task = self._ref(value, source, at)
-        clues.append(_Clue(_needles(value, task), source, value.node))
+        clues.append(Clue(needles(value, task), source, value.node))
         return task
 
     # -- nested workflow files -----------------------------------------------------------
@@ -249,7 +225,7 @@ class _Loading:
     def _nested_task(self, entry: NestedEntry, source: Source, at: str) -> type[Task[Any, Any]]:
         path = source.directory / entry.workflow.value
         shown = str(Path(source.path).parent / entry.workflow.value)
-        real = _real(path)
+        real = path.resolve()
         chain = [real_path for real_path, _ in self._including]
         if real in chain:
             cycle = [name for _, name in self._including[chain.index(real) :]] + [shown]
@@ -264,7 +240,7 @@ class _Loading:
             )
         given_input = entry.workflow_input
         input_path = source.directory / given_input.value if given_input is not None else None
-        key = (real, _real(input_path) if input_path is not None else None)
+        key = (real, input_path.resolve() if input_path is not None else None)
         if key not in self._nested:
             self._including.append((real, shown))
             try:
@@ -313,7 +289,7 @@ class _Loading:
         try:
             _config_values(workflow, configuration)
         except WorkflowDefinitionError as error:
-            where_source, node = _blame_job(error, inputs, tasks, source, file.workflow)
+            where_source, node = blame_job(error, inputs, tasks, source, file.workflow)
             raise where_source.error(node, str(error)) from error
         return workflow, configuration
 
@@ -323,7 +299,7 @@ class _Loading:
         self,
         workflow: Workflow[Any, Any],
         inputs: InputFile | None,
-        tasks: list[_Task],
+        tasks: list[ResolvedTask],
         source: Source,
         section: WorkflowSection,
     ) -> Job[Any, Any]:
@@ -337,7 +313,7 @@ class _Loading:
         try:
             return Job(workflow, config, configuration)
         except WorkflowDefinitionError as error:
-            where_source, node = _blame_job(error, inputs, tasks, source, section)
+            where_source, node = blame_job(error, inputs, tasks, source, section)
             hint = ""
             if inputs is not None and inputs.per_task is None:
                 hint = (
@@ -410,95 +386,7 @@ def _no_input_config(workflow: Workflow[Any, Any], source: Source, section: Work
         ) from None
 
 
-# -- pointing at the node a core error concerns ---------------------------------------------
-
-
-def _blame(
-    error: WorkflowDefinitionError, tasks: list[_Task], source: Source, section: WorkflowSection
-) -> tuple[Source, Node]:
-    """The file and node a ``build()`` error concerns."""
-    message = str(error)
-    if isinstance(error, CycleDetectedError) and len(error.cycle) >= 2:
-        upstream, downstream = error.cycle[0], error.cycle[1]
-        task = _named(tasks, downstream)
-        if task is not None:
-            clue = next((c for c in task.clues if f"'{upstream}'" in c.needles), None)
-            return (clue.source, clue.node) if clue is not None else (source, task.key_node)
-    if error.task is not None:
-        matching = [task for task in tasks if task.name == error.task]
-        if len(matching) > 1:  # a duplicate name: blame the second declaration
-            entry = matching[1].entry
-            return source, entry.name.node if entry.name is not None else matching[1].key_node
-        if matching:
-            return _refine(matching[0], message, source)
-    if section.result_task is not None and "result_task" in message:
-        return source, section.result_task.node
-    return source, _key_node(source, section.node, "tasks")
-
-
-def _refine(task: _Task, message: str, source: Source) -> tuple[Source, Node]:
-    """Within a task's entry, the node whose name the message quotes first (after the task's)."""
-    own = message.find(f"'{task.name}'")
-    start = own + len(task.name) + 2 if own >= 0 else 0
-    best: tuple[int, Source, Node] | None = None
-    for clue in _clues(task):
-        for needle in clue.needles:
-            position = message.find(needle, start)
-            if position >= 0 and (best is None or position < best[0]):
-                best = (position, clue.source, clue.node)
-    if best is not None:
-        return best[1], best[2]
-    return source, task.entry.node
-
-
-def _clues(task: _Task) -> Iterator[_Clue]:
-    yield from task.clues
-    for name, (where, node) in task.config_fields.items():
-        yield _Clue((f"'{name}'",), where, node)
-
-
-def _blame_job(
-    error: WorkflowDefinitionError,
-    inputs: InputFile | None,
-    tasks: list[_Task],
-    source: Source,
-    section: WorkflowSection,
-) -> tuple[Source, Node]:
-    """The node a Job error concerns: the task's values in the input file, else its entry."""
-    message = str(error)
-    mentioned = [task for task in tasks if f"'{task.name}'" in message]
-    if inputs is not None:
-        node = inputs.task_key(mentioned[0].name) if mentioned else inputs.source.root
-        return inputs.source, node
-    if mentioned:
-        return source, mentioned[0].entry.node
-    return source, section.node
-
-
-def _needles(path: Marked[str], ref: TaskRef) -> tuple[str, ...]:
-    if isinstance(ref, str):
-        return (f"'{ref}'",)
-    return (f"'{path.value}'", ref.__qualname__, f"'{ref.name}'")
-
-
-def _key_node(source: Source, mapping: Node, key: str) -> Node:
-    """The node of ``key`` in a mapping (the mapping itself if it has no such key)."""
-    if isinstance(mapping, MappingNode):
-        for key_node, _ in source.pairs(mapping):
-            if key_node.value == key:
-                return key_node
-    return mapping
-
-
-def _named(tasks: list[_Task], name: str) -> _Task | None:
-    return next((task for task in tasks if task.name == name), None)
-
-
 def _kind(found: object) -> str:
     if isinstance(found, type):
         return f"the class {found.__qualname__}"
     return f"a {type(found).__name__}"
-
-
-def _real(path: Path) -> Path:
-    return path.resolve()
