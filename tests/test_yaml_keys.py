@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from taskmaestro import JobStatus, ResultPersistenceHook, load_workflow_from_yaml
+from taskmaestro import (
+    ExecutionContext,
+    Job,
+    JobStatus,
+    ResultPersistenceHook,
+    Runner,
+    load_workflow_from_yaml,
+)
 from taskmaestro._graph import Edge
 
 from .yaml_support import DuckHook, M, RecordingHook, write
@@ -313,3 +322,42 @@ def test_yaml_anchors_and_merge_keys_are_understood(tmp_path: Path, number: Path
     result = loaded.run().result
     assert result is not None
     assert result.value == 5
+
+
+class SpyRunner(Runner):
+    """A Runner that records the timeout it is asked to run with."""
+
+    timeouts: list[float | None]
+
+    def run(
+        self,
+        job: Job[Any, Any],
+        ctx: ExecutionContext | None = None,
+        timeout_seconds: float | None = None,
+    ) -> Job[Any, Any]:
+        self.timeouts.append(timeout_seconds)
+        return super().run(job, ctx=ctx, timeout_seconds=timeout_seconds)
+
+
+def test_run_uses_the_file_s_timeout_and_closes_the_context(tmp_path: Path, number: Path) -> None:
+    workflow = write(
+        tmp_path,
+        "w.yaml",
+        f"""
+        workflow:
+          name: timed
+          tasks:
+            - task: {M}.AddOne
+        runner:
+          timeout_seconds: 7.5
+        """,
+    )
+    loaded = load_workflow_from_yaml(workflow, number)
+    spy = SpyRunner(hooks=loaded.runner.hooks)
+    spy.timeouts = []
+    scratch = loaded.context.scratch_dir  # a temporary folder, made on first use
+    assert scratch.is_dir()
+    job = dataclasses.replace(loaded, runner=spy).run()
+    assert job.status is JobStatus.COMPLETED
+    assert spy.timeouts == [7.5]
+    assert not scratch.exists()  # the loaded context is closed after the run
