@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         TimingHook,
     )
     from .job import Job, JobConfiguration, JobStatus, TaskResult, TaskStatus
+    from .loader import LoadedWorkflow, load_workflow_from_yaml, run_workflow_from_yaml
     from .models import EmptyConfig, ObjectModel
     from .nested import workflow_task
     from .runner import Runner
@@ -52,6 +53,7 @@ _EXPORTS = {
     "JobConfiguration": ".job",
     "JobStateError": ".errors",
     "JobStatus": ".job",
+    "LoadedWorkflow": ".loader",
     "LoggingHook": ".hooks",
     "ObjectModel": ".models",
     "ResultPersistenceHook": ".hooks",
@@ -67,6 +69,8 @@ _EXPORTS = {
     "WorkflowBuilder": ".workflow",
     "WorkflowDefinitionError": ".errors",
     "WorkflowRunnerError": ".errors",
+    "load_workflow_from_yaml": ".loader",
+    "run_workflow_from_yaml": ".loader",
     "workflow_task": ".nested",
 }
 
@@ -83,6 +87,7 @@ __all__ = [
     "JobConfiguration",
     "JobStateError",
     "JobStatus",
+    "LoadedWorkflow",
     "LoggingHook",
     "ObjectModel",
     "ResultPersistenceHook",
@@ -98,6 +103,8 @@ __all__ = [
     "WorkflowBuilder",
     "WorkflowDefinitionError",
     "WorkflowRunnerError",
+    "load_workflow_from_yaml",
+    "run_workflow_from_yaml",
     "workflow_task",
 ]
 

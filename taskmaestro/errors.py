@@ -24,7 +24,14 @@ class WorkflowRunnerError(Exception):
 
 
 class WorkflowDefinitionError(WorkflowRunnerError):
-    """A workflow (or a job binding one) breaks a wiring rule."""
+    """A workflow (or a job binding one) breaks a wiring rule.
+
+    ``task`` names the task instance the violation concerns, when it concerns
+    one (set by ``build()``), so that callers such as the YAML loader can point
+    at its declaration; ``None`` for workflow-wide rules.
+    """
+
+    task: str | None = None
 
 
 class CycleDetectedError(WorkflowDefinitionError):
@@ -44,7 +51,25 @@ class JobStateError(WorkflowRunnerError):
 
 
 class ConfigLoadError(WorkflowRunnerError):
-    """A YAML workflow or input file could not be loaded or validated."""
+    """A YAML workflow or input file could not be loaded or validated.
+
+    ``path``, ``line`` and ``column`` (1-based) locate the offending YAML node;
+    the message starts with ``path:line:column:``. ``line`` and ``column`` are
+    ``None`` when no node is at fault (a file that cannot be opened).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.path = path
+        self.line = line
+        self.column = column
 
 
 class TaskExecutionError(WorkflowRunnerError):

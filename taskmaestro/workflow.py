@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, Self
 
@@ -98,19 +99,22 @@ def _compile(name: str, declarations: Sequence[_Declaration], result_task: TaskR
     seen: set[str] = set()
     for declaration in declarations:  # W10
         if declaration.name in seen:
-            raise WorkflowDefinitionError(
+            error = WorkflowDefinitionError(
                 f"Duplicate task name '{declaration.name}' in workflow '{name}'; "
                 "give each instance its own name="
             )
+            error.task = declaration.name
+            raise error
         seen.add(declaration.name)
     resolver = Resolver(name, ((d.name, d.task) for d in declarations))
     nodes: dict[str, Node] = {}
     for index, declaration in enumerate(declarations):  # W9
         referrer = f"Task '{declaration.name}'"
-        edges = tuple(
-            Edge(resolver.resolve(wire.ref, referrer), wire.source_field, wire.target_field)
-            for wire in declaration.wires
-        )
+        with _blaming(declaration.name):
+            edges = tuple(
+                Edge(resolver.resolve(wire.ref, referrer), wire.source_field, wire.target_field)
+                for wire in declaration.wires
+            )
         nodes[declaration.name] = Node(
             name=declaration.name,
             task=declaration.task,
@@ -121,13 +125,25 @@ def _compile(name: str, declarations: Sequence[_Declaration], result_task: TaskR
             index=index,
         )
     for node in nodes.values():  # W1-W8
-        check_node(node, nodes)
+        with _blaming(node.name):
+            check_node(node, nodes)
     order = topological_order(name, nodes)  # W11
     if result_task is not None:
         result = resolver.resolve(result_task, "result_task")
     else:
         result = check_result(name, nodes, successors(nodes))  # W12
     return Graph(name=name, nodes=nodes, result=result, order=order)
+
+
+@contextmanager
+def _blaming(task: str) -> Iterator[None]:
+    """Mark a wiring-rule violation raised inside with the task it concerns."""
+    try:
+        yield
+    except WorkflowDefinitionError as error:
+        if error.task is None:
+            error.task = task
+        raise
 
 
 class Workflow(Generic[InT, OutT]):

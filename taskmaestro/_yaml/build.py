@@ -1,0 +1,392 @@
+"""From checked workflow records to builder calls, job, runner and context.
+
+The wiring rules are the core's: this module only translates the file into
+``WorkflowBuilder.add_task`` calls and, when the core refuses them, points at
+the YAML node the refusal concerns (``WorkflowDefinitionError.task`` names the
+task; the message's quoted names pick the key within its entry).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..context import ExecutionContext
+from ..errors import WorkflowDefinitionError
+from ..job import Job, JobConfiguration, _config_values
+from ..nested import workflow_task
+from ..runner import Runner
+from ..task import Task, task_models
+from ..workflow import Workflow, WorkflowBuilder
+from .format import (
+    WORKFLOW_FILE,
+    ContextSection,
+    Dependency,
+    NestedEntry,
+    Route,
+    RunnerSection,
+    TaskEntry,
+    WorkflowSection,
+)
+from .hooks import check_hook_class, make_hook
+from .imports import ImportProblem, import_object
+from .inputs import (
+    PER_TASK_HINT,
+    InputFile,
+    check_task_values,
+    flat_config,
+    read_input_file,
+    root_task,
+)
+from .locate import (
+    Clue,
+    CoreDependency,
+    ResolvedTask,
+    TaskRef,
+    blame,
+    blame_job,
+    needles,
+)
+from .shapes import Marked
+from .source import Source, read_source
+
+__all__ = ["MAX_INCLUDE_DEPTH", "Loaded", "load"]
+
+MAX_INCLUDE_DEPTH = 32
+"""Most workflow files nested inside one another."""
+
+
+@dataclass(frozen=True, eq=False)
+class Loaded:
+    """Everything a workflow file and its input file make."""
+
+    workflow: Workflow[Any, Any]
+    runner: Runner
+    job: Job[Any, Any]
+    context: ExecutionContext
+    timeout_seconds: float | None
+
+
+def load(workflow_path: Path, input_path: Path | None) -> Loaded:
+    """Load a workflow file and its input file (``None``: no input)."""
+    return _Loading().top(workflow_path, input_path)
+
+
+class _Loading:
+    """One load: imports and nested workflows cached, and the chain of files being read."""
+
+    def __init__(self) -> None:
+        self._objects: dict[tuple[Path, str], object] = {}
+        self._including: list[tuple[Path, str]] = []
+        self._nested: dict[
+            tuple[Path, Path | None], tuple[Workflow[Any, Any], JobConfiguration]
+        ] = {}
+
+    # -- the top-level file -------------------------------------------------------------
+
+    def top(self, workflow_path: Path, input_path: Path | None) -> Loaded:
+        source = read_source(workflow_path, label="workflow file")
+        file = WORKFLOW_FILE.read(source.root, "", source)
+        section = file.workflow
+
+        def read_inputs(names: Collection[str]) -> InputFile | None:
+            if input_path is None:
+                return None
+            input_source = read_source(input_path, label="input file")
+            return read_input_file(input_source, names, per_task_only=False)
+
+        self._including.append((workflow_path.resolve(), source.path))
+        workflow, inputs, tasks = self._compile(source, section, read_inputs)
+        job = self._job(workflow, inputs, tasks, source, section)
+        runner, timeout = self._runner(file.runner, source)
+        context = _context(file.context, source)
+        return Loaded(workflow, runner, job, context, timeout)
+
+    # -- a workflow section, nested or not -------------------------------------------------
+
+    def _compile(
+        self,
+        source: Source,
+        section: WorkflowSection,
+        read_inputs: Callable[[Collection[str]], InputFile | None],
+    ) -> tuple[Workflow[Any, Any], InputFile | None, list[ResolvedTask]]:
+        tasks = [
+            self._resolve(entry, source, f"workflow.tasks[{index}]")
+            for index, entry in enumerate(section.tasks)
+        ]
+        inputs = read_inputs({task.name for task in tasks})
+        if inputs is not None and inputs.per_task is not None:
+            for task in tasks:
+                for name, _ in inputs.per_task.get(task.name, (None, ()))[1]:
+                    task.config_fields.setdefault(name.value, (inputs.source, name.node))
+        result = section.result_task
+        result_ref = self._ref(result, source, "workflow.result_task") if result else None
+        builder: WorkflowBuilder[Any, Any] = WorkflowBuilder(section.name.value, result_ref)
+        for task in tasks:
+            entry = task.entry
+            try:
+                builder.add_task(
+                    task.task,
+                    name=entry.name.value if entry.name is not None else None,
+                    depends_on=task.dependency,
+                    config_fields=list(task.config_fields),
+                )
+            except WorkflowDefinitionError as error:
+                node = entry.name.node if entry.name is not None else task.key_node
+                raise source.error(node, f"{task.at}: {error}") from error
+        try:
+            workflow = builder.build()
+        except WorkflowDefinitionError as error:
+            where_source, node = blame(error, tasks, source, section)
+            raise where_source.error(node, str(error)) from error
+        return workflow, inputs, tasks
+
+    def _resolve(self, entry: TaskEntry | NestedEntry, source: Source, at: str) -> ResolvedTask:
+        if isinstance(entry, TaskEntry):
+            task = self._task_class(entry.task, source, f"{at}.task")
+        else:
+            task = self._nested_task(entry, source, at)
+        name = entry.name.value if entry.name is not None else task.name
+        clues: list[Clue] = []
+        dependency = self._dependency(entry.depends_on, source, f"{at}.depends_on", clues)
+        resolved = ResolvedTask(entry, at, task, name, dependency, clues)
+        for field_name in entry.config_fields:
+            resolved.config_fields.setdefault(field_name.value, (source, field_name.node))
+        return resolved
+
+    # -- references --------------------------------------------------------------------
+
+    def _import(self, path: Marked[str], source: Source, at: str) -> object:
+        key = (source.directory, path.value)
+        if key not in self._objects:
+            try:
+                self._objects[key] = import_object(path.value, source.directory)
+            except ImportProblem as problem:
+                raise source.error(
+                    path.node, f"{at}: cannot import '{path.value}': {problem}"
+                ) from (problem.__cause__ or problem)
+        return self._objects[key]
+
+    def _task_class(self, path: Marked[str], source: Source, at: str) -> type[Task[Any, Any]]:
+        found = self._import(path, source, at)
+        if not (isinstance(found, type) and issubclass(found, Task)):
+            raise source.error(
+                path.node,
+                f"{at}: '{path.value}' is not a Task class (it is {_kind(found)}); "
+                "expected a subclass of taskmaestro.Task",
+            )
+        if inspect.isabstract(found):
+            missing = ", ".join(sorted(getattr(found, "__abstractmethods__", ())))
+            raise source.error(
+                path.node, f"{at}: Task class '{path.value}' is abstract (it lacks: {missing})"
+            )
+        try:
+            task_models(found)
+        except WorkflowDefinitionError as error:
+            raise source.error(path.node, f"{at}: {error}") from error
+        return found
+
+    def _ref(self, ref: Marked[str], source: Source, at: str) -> TaskRef:
+        """A dotted path is a Task class; anything else is an instance name."""
+        if "." in ref.value:
+            return self._task_class(ref, source, at)
+        return ref.value
+
+    def _dependency(
+        self, dependency: Dependency | None, source: Source, at: str, clues: list[Clue]
+    ) -> CoreDependency | None:
+        if dependency is None:
+            return None
+        if isinstance(dependency, Marked | Route):
+            return self._source(dependency, source, at, clues)
+        fan_in: dict[str, TaskRef | tuple[TaskRef, str]] = {}
+        for key, value in dependency:
+            clues.append(Clue((f"'{key.value}'",), source, key.node))
+            fan_in[key.value] = self._source(value, source, f"{at}.{key.value}", clues)
+        return fan_in
+
+    def _source(
+        self, value: Marked[str] | Route, source: Source, at: str, clues: list[Clue]
+    ) -> TaskRef | tuple[TaskRef, str]:
+        if isinstance(value, Route):
+            task = self._ref(value.task, source, f"{at}[0]")
+            clues.append(Clue(needles(value.task, task), source, value.task.node))
+            clues.append(Clue((f"'{value.field.value}'",), source, value.field.node))
+            return task, value.field.value
+        task = self._ref(value, source, at)
+        clues.append(Clue(needles(value, task), source, value.node))
+        return task
+
+    # -- nested workflow files -----------------------------------------------------------
+
+    def _nested_task(self, entry: NestedEntry, source: Source, at: str) -> type[Task[Any, Any]]:
+        path = source.directory / entry.workflow.value
+        shown = str(Path(source.path).parent / entry.workflow.value)
+        real = path.resolve()
+        chain = [real_path for real_path, _ in self._including]
+        if real in chain:
+            cycle = [name for _, name in self._including[chain.index(real) :]] + [shown]
+            raise source.error(
+                entry.workflow.node,
+                f"{at}.workflow: include cycle: {' -> '.join(cycle)}",
+            )
+        if len(self._including) >= MAX_INCLUDE_DEPTH:
+            raise source.error(
+                entry.workflow.node,
+                f"{at}.workflow: workflow files are nested more than {MAX_INCLUDE_DEPTH} deep",
+            )
+        given_input = entry.workflow_input
+        input_path = source.directory / given_input.value if given_input is not None else None
+        key = (real, input_path.resolve() if input_path is not None else None)
+        if key not in self._nested:
+            self._including.append((real, shown))
+            try:
+                self._nested[key] = self._load_nested(entry, source, path, shown, input_path)
+            finally:
+                self._including.pop()
+        workflow, configuration = self._nested[key]
+        try:
+            return workflow_task(
+                workflow,
+                name=entry.name.value if entry.name is not None else None,
+                job_configuration=configuration,
+            )
+        except Exception as error:  # the core refused the wrapping: say where
+            raise source.error(entry.workflow.node, f"{at}.workflow: {error}") from error
+
+    def _load_nested(
+        self,
+        entry: NestedEntry,
+        outer: Source,
+        path: Path,
+        shown: str,
+        input_path: Path | None,
+    ) -> tuple[Workflow[Any, Any], JobConfiguration]:
+        source = read_source(
+            path,
+            label="nested workflow file",
+            shown_as=shown,
+            included_from=(outer, entry.workflow.node),
+        )
+        file = WORKFLOW_FILE.read(source.root, "", source)
+
+        def read_inputs(names: Collection[str]) -> InputFile | None:
+            if input_path is None or entry.workflow_input is None:
+                return None
+            input_source = read_source(
+                input_path,
+                label="nested workflow input file",
+                shown_as=str(Path(outer.path).parent / entry.workflow_input.value),
+                included_from=(outer, entry.workflow_input.node),
+            )
+            return read_input_file(input_source, names, per_task_only=True)
+
+        workflow, inputs, tasks = self._compile(source, file.workflow, read_inputs)
+        configuration = _configuration(workflow, inputs)
+        try:
+            _config_values(workflow, configuration)
+        except WorkflowDefinitionError as error:
+            where_source, node = blame_job(error, inputs, tasks, source, file.workflow)
+            raise where_source.error(node, str(error)) from error
+        return workflow, configuration
+
+    # -- job, runner, context ------------------------------------------------------------
+
+    def _job(
+        self,
+        workflow: Workflow[Any, Any],
+        inputs: InputFile | None,
+        tasks: list[ResolvedTask],
+        source: Source,
+        section: WorkflowSection,
+    ) -> Job[Any, Any]:
+        if inputs is not None and inputs.per_task is not None:
+            config = _empty_config(workflow, inputs)
+        elif inputs is not None:
+            config = flat_config(workflow, inputs)
+        else:
+            config = _no_input_config(workflow, source, section)
+        configuration = _configuration(workflow, inputs)
+        try:
+            return Job(workflow, config, configuration)
+        except WorkflowDefinitionError as error:
+            where_source, node = blame_job(error, inputs, tasks, source, section)
+            hint = ""
+            if inputs is not None and inputs.per_task is None:
+                hint = (
+                    " (the input file is flat: its keys are the root task's input fields; to "
+                    "configure tasks, key it by task names)"
+                )
+            raise where_source.error(node, f"{error}{hint}") from error
+
+    def _runner(self, section: RunnerSection | None, source: Source) -> tuple[Runner, float | None]:
+        if section is None:
+            return Runner(), None
+        hooks = []
+        for index, entry in enumerate(section.hooks):
+            at = f"runner.hooks[{index}]"
+            found = self._import(entry.hook, source, f"{at}.hook")
+            hooks.append(
+                make_hook(check_hook_class(found, entry.hook, source, at), entry, source, at)
+            )
+        timeout = section.timeout_seconds.value if section.timeout_seconds is not None else None
+        return Runner(hooks=hooks), timeout
+
+
+def _context(section: ContextSection | None, source: Source) -> ExecutionContext:
+    if section is None:
+        return ExecutionContext()
+    scratch = section.scratch_dir
+    return ExecutionContext(
+        correlation_id=section.correlation_id.value if section.correlation_id else None,
+        scratch_dir=source.directory / scratch.value if scratch is not None else None,
+        services={name.value: value.value for name, value in section.services},
+    )
+
+
+def _configuration(workflow: Workflow[Any, Any], inputs: InputFile | None) -> JobConfiguration:
+    """The per-task values of the input file, each checked where it is written."""
+    if inputs is None or inputs.per_task is None:
+        return JobConfiguration()
+    nodes = workflow._graph.nodes
+    values: dict[str, Mapping[str, object]] = {}
+    for task, (_, fields) in inputs.per_task.items():
+        check_task_values(nodes[task].input_model, task, fields, inputs.source)
+        values[task] = {name.value: value.value for name, value in fields}
+    return JobConfiguration(values)
+
+
+def _empty_config(workflow: Workflow[Any, Any], inputs: InputFile) -> Any:
+    """Per-task mode: no flat input, so the job config is the input model with no values."""
+    model = workflow.input_model
+    try:
+        return model.model_validate({})
+    except Exception:
+        root = root_task(workflow)
+        raise inputs.source.error(
+            inputs.source.root,
+            f"root task '{root}' needs its input ({model.__name__}), but {PER_TASK_HINT}; "
+            f"give its fields under '{root}:'",
+        ) from None
+
+
+def _no_input_config(workflow: Workflow[Any, Any], source: Source, section: WorkflowSection) -> Any:
+    model = workflow.input_model
+    try:
+        return model.model_validate({})
+    except Exception:
+        root = root_task(workflow)
+        raise source.error(
+            section.node,
+            f"root task '{root}' needs its input ({model.__name__}: "
+            f"{', '.join(model.model_fields)}); give an input file",
+        ) from None
+
+
+def _kind(found: object) -> str:
+    if isinstance(found, type):
+        return f"the class {found.__qualname__}"
+    return f"a {type(found).__name__}"

@@ -1,0 +1,223 @@
+"""The workflow file format, declared once.
+
+Each record is a frozen dataclass whose fields carry their shape and meaning
+in ``Annotated[..., Key(shape, doc)]``. ``WORKFLOW_FILE`` reads a document into
+these records (rejecting unknown keys and wrong shapes at their line), and
+``WORKFLOW_FILE.json_schema()`` describes the same format for editors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from .shapes import (
+    Data,
+    Key,
+    ListOf,
+    Located,
+    MapOf,
+    Marked,
+    NodeKinds,
+    Pair,
+    PositiveNumber,
+    Record,
+    Text,
+    Variant,
+)
+
+__all__ = [
+    "WORKFLOW_FILE",
+    "ContextSection",
+    "Dependency",
+    "FanIn",
+    "HookEntry",
+    "NestedEntry",
+    "Route",
+    "RunnerSection",
+    "Source",
+    "TaskEntry",
+    "WorkflowFile",
+    "WorkflowSection",
+]
+
+_IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
+
+CLASS_PATH = Text(
+    "a dotted path to a class, such as 'pipeline.PrepareText'",
+    pattern=rf"{_IDENTIFIER}(?:\.{_IDENTIFIER})+",
+)
+NAME = Text("a name")
+FIELD = Text("a field name")
+FILE = Text("a file path, relative to the file that names it")
+TASK_REF = Text("a task: its instance name or its Task class's dotted path")
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """``[task, field]``: one field of a task's output."""
+
+    task: Marked[str]
+    field: Marked[str]
+
+
+ROUTE = Pair(TASK_REF, FIELD, "a [task, field] list (one field of a task's output)", Route)
+
+type Source = Marked[str] | Route
+"""One upstream value: a whole task output, or one field of it."""
+
+type FanIn = tuple[tuple[Marked[str], Source], ...]
+"""``{input_field: task or [task, field]}``: the input field names and their sources."""
+
+type Dependency = Marked[str] | Route | FanIn
+"""What ``depends_on`` reads as."""
+
+SOURCE: NodeKinds[Source] = NodeKinds(
+    "a task reference or a [task, field] list", scalar=TASK_REF, sequence=ROUTE
+)
+DEPENDS_ON: NodeKinds[Dependency] = NodeKinds(
+    "a task reference, a [task, field] list, or a mapping from input field to either",
+    scalar=TASK_REF,
+    sequence=ROUTE,
+    mapping=MapOf(FIELD, SOURCE, "a mapping from input field to a task or a [task, field] list"),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Entry(Located):
+    name: Annotated[
+        Marked[str] | None,
+        Key(NAME, "Instance name of the task (default: the task's own name)"),
+    ] = None
+    depends_on: Annotated[
+        Dependency | None,
+        Key(
+            DEPENDS_ON,
+            "Where the input comes from: a task (instance name or class path), "
+            "a [task, field] list, or a mapping from input field to either",
+        ),
+    ] = None
+    config_fields: Annotated[
+        tuple[Marked[str], ...],
+        Key(ListOf(FIELD, "a list of input field names"), "Input fields given by the input file"),
+    ] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskEntry(_Entry):
+    """A task of the workflow, by Task class."""
+
+    task: Annotated[Marked[str], Key(CLASS_PATH, "The Task subclass, by dotted path")]
+
+
+@dataclass(frozen=True, kw_only=True)
+class NestedEntry(_Entry):
+    """A whole workflow file used as one task."""
+
+    workflow: Annotated[Marked[str], Key(FILE, "The nested workflow file, relative to this file")]
+    workflow_input: Annotated[
+        Marked[str] | None,
+        Key(FILE, "Per-task configuration of the nested workflow, relative to this file"),
+    ] = None
+
+
+TASK_ENTRY = Variant(
+    "a task entry",
+    {
+        "task": Record(TaskEntry, "a task entry"),
+        "workflow": Record(NestedEntry, "a nested workflow entry"),
+    },
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkflowSection(Located):
+    """``workflow:``: the tasks and how they are wired."""
+
+    name: Annotated[Marked[str], Key(NAME, "Name of the workflow")]
+    tasks: Annotated[
+        tuple[TaskEntry | NestedEntry, ...],
+        Key(ListOf(TASK_ENTRY, "a list of task entries"), "The tasks, in order"),
+    ]
+    result_task: Annotated[
+        Marked[str] | None,
+        Key(TASK_REF, "The task whose output is the result (default: the only sink)"),
+    ] = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class HookEntry(Located):
+    """A hook: its class and the keyword arguments of its constructor."""
+
+    hook: Annotated[Marked[str], Key(CLASS_PATH, "The hook class, by dotted path")]
+    params: Annotated[
+        tuple[tuple[Marked[str], Marked[object]], ...],
+        Key(
+            MapOf(NAME, Data("a parameter value"), "a mapping from parameter name to value"),
+            "Keyword arguments of the hook's constructor",
+        ),
+    ] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunnerSection(Located):
+    """``runner:``: hooks and the job's timeout."""
+
+    hooks: Annotated[
+        tuple[HookEntry, ...],
+        Key(ListOf(Record(HookEntry, "a hook entry"), "a list of hook entries"), "Lifecycle hooks"),
+    ] = ()
+    timeout_seconds: Annotated[
+        Marked[float] | None,
+        Key(PositiveNumber("a positive number of seconds"), "Deadline of the whole job"),
+    ] = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContextSection(Located):
+    """``context:``: what the ExecutionContext given to every task holds."""
+
+    services: Annotated[
+        tuple[tuple[Marked[str], Marked[object]], ...],
+        Key(
+            MapOf(NAME, Data("a service value"), "a mapping from service name to value"),
+            "Services, resolved by name with ctx.resolve(name)",
+        ),
+    ] = ()
+    correlation_id: Annotated[
+        Marked[str] | None, Key(NAME, "Correlation id of the job (default: a new UUID)")
+    ] = None
+    scratch_dir: Annotated[
+        Marked[str] | None,
+        Key(FILE, "Folder for temporary files, relative to this file (default: a temporary one)"),
+    ] = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkflowFile(Located):
+    """A whole workflow file."""
+
+    workflow: Annotated[
+        WorkflowSection,
+        Key(Record(WorkflowSection, "the workflow section"), "The workflow: name and tasks"),
+    ]
+    runner: Annotated[
+        RunnerSection | None,
+        Key(Record(RunnerSection, "the runner section"), "How the job runs"),
+    ] = None
+    context: Annotated[
+        ContextSection | None,
+        Key(Record(ContextSection, "the context section"), "What every task's context holds"),
+    ] = None
+
+
+WORKFLOW_FILE = Record(WorkflowFile, "a workflow file")
+
+
+def workflow_file_schema() -> dict[str, object]:
+    """The JSON Schema (2020-12) of workflow files, from the same records that check them."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "taskmaestro workflow file",
+        **WORKFLOW_FILE.json_schema(),
+    }
