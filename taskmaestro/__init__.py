@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .models import EmptyConfig, ObjectModel
     from .nested import workflow_task
     from .runner import Runner
+    from .schema import workflow_schema
     from .task import Task
     from .workflow import Workflow, WorkflowBuilder
 
@@ -72,6 +73,7 @@ _EXPORTS = {
     "load_workflow_from_yaml": ".loader",
     "run_workflow_from_yaml": ".loader",
     "workflow_task": ".nested",
+    "workflow_schema": ".schema",
 }
 
 __all__ = [
@@ -105,6 +107,7 @@ __all__ = [
     "WorkflowRunnerError",
     "load_workflow_from_yaml",
     "run_workflow_from_yaml",
+    "workflow_schema",
     "workflow_task",
 ]
 

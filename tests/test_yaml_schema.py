@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 
-from taskmaestro._yaml.format import workflow_file_schema
-
-jsonschema = pytest.importorskip("jsonschema")
+from taskmaestro import workflow_schema
+from taskmaestro.schema import SCHEMA_PATH, schema_json
 
 EXAMPLES = Path(__file__).parent / "yaml_fixtures"
 
 
-def validator() -> object:
-    schema = workflow_file_schema()
+def validator() -> jsonschema.Draft202012Validator:
+    schema = workflow_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema)
 
 
 def errors_of(data: object) -> list[str]:
-    return [error.message for error in validator().iter_errors(data)]  # type: ignore[attr-defined]
+    return [error.message for error in validator().iter_errors(data)]
 
 
 def test_the_readme_example_validates() -> None:
@@ -74,3 +74,8 @@ def test_every_key_validates() -> None:
 )
 def test_typos_and_wrong_shapes_do_not_validate(broken: object) -> None:
     assert errors_of(broken) != []
+
+
+def test_the_shipped_schema_file_is_current() -> None:
+    # Regenerate with: python -m taskmaestro.schema > taskmaestro/workflow.schema.json
+    assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_json()
