@@ -140,7 +140,7 @@ def test_logging_hook_logs_each_event(caplog: pytest.LogCaptureFixture) -> None:
     messages = [record.getMessage() for record in caplog.records]
     assert messages[0].startswith("[corr-1] job ")
     assert "[corr-1] task 'add_one' started" in messages
-    assert any("task 'boom' failed: Task 'boom' failed: ValueError: boom" in m for m in messages)
+    assert "[corr-1] Task 'boom' failed: ValueError: boom" in messages
     assert [r.levelno for r in caplog.records][-1] == logging.ERROR
 
 

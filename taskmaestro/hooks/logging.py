@@ -54,4 +54,4 @@ class LoggingHook(BaseHook):
         )
 
     def on_task_fail(self, job: Job[Any, Any], result: TaskResult, ctx: ExecutionContext) -> None:
-        self._log(ctx, logging.ERROR, "task '%s' failed: %s", result.task_name, result.error)
+        self._log(ctx, logging.ERROR, "%s", result.error)
