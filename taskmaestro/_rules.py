@@ -38,7 +38,7 @@ def check_config_fields(node: Node) -> None:
             raise WorkflowDefinitionError(
                 f"Task '{node.name}' lists config field '{name}', which is not a field "
                 f"of {_name(node.input_model)}"
-            )
+            ).at(node.name, ("config_fields", name))
 
 
 def check_single_dependency(node: Node, nodes: Mapping[str, Node]) -> None:
@@ -52,7 +52,7 @@ def check_single_dependency(node: Node, nodes: Mapping[str, Node]) -> None:
         raise WorkflowDefinitionError(
             f"Type mismatch: task '{node.name}' takes {_name(node.input_model)}, but "
             f"{_source(edge)} is {format_annotation(value)}"
-        )
+        ).at(node.name, ("depends_on", None))
 
 
 def _check_spread(node: Node, edge: Edge, value: object) -> None:
@@ -65,7 +65,7 @@ def _check_spread(node: Node, edge: Edge, value: object) -> None:
                 f"Type mismatch: field '{name}' of task '{node.name}' input is "
                 f"{format_annotation(field.annotation)}, but {_source(edge)} provides "
                 f"{format_annotation(upstream.annotation)}"
-            )
+            ).at(node.name, ("depends_on", None))
     _check_covered(node, provided.keys())
 
 
@@ -78,14 +78,14 @@ def check_fan_in(node: Node, nodes: Mapping[str, Node]) -> None:
         if key not in fields:
             raise WorkflowDefinitionError(
                 f"Fan-in of task '{node.name}': '{key}' is not a field of {_name(node.input_model)}"
-            )
+            ).at(node.name, ("key", key))
         value = _edge_value(node, edge, nodes)
         wanted = fields[key].annotation
         if not is_assignable(value, wanted):
             raise WorkflowDefinitionError(
                 f"Fan-in of task '{node.name}': field '{key}' is {format_annotation(wanted)}, "
                 f"but {_source(edge)} is {format_annotation(value)}"
-            )
+            ).at(node.name, ("depends_on", key))
     _check_covered(node, (edge.target_field for edge in node.edges if edge.target_field))
 
 
@@ -106,7 +106,7 @@ def _check_covered(node: Node, wired: Iterable[str]) -> None:
         raise IncompleteInputError(
             f"Task '{node.name}' has required input field(s) that nothing provides: "
             f"{', '.join(missing)} (wire them with depends_on or list them in config_fields)"
-        )
+        ).at(node.name)
 
 
 def _edge_value(node: Node, edge: Edge, nodes: Mapping[str, Node]) -> object:
@@ -117,7 +117,7 @@ def _edge_value(node: Node, edge: Edge, nodes: Mapping[str, Node]) -> object:
         raise WorkflowDefinitionError(
             f"{prefix} routes field '{edge.source_field}' of '{edge.source}', but "
             f"{_name(output)} has no field '{edge.source_field}'"
-        )
+        ).at(node.name, ("route", edge.target_field))
     return value_type(edge, nodes)
 
 
@@ -139,7 +139,7 @@ def check_job_config(workflow: str, roots: Sequence[Node], config: object) -> No
             raise WorkflowDefinitionError(
                 f"Job config for workflow '{workflow}' is {type(config).__name__}, but root "
                 f"task '{root.name}' takes {_name(root.input_model)}"
-            )
+            ).at(root.name)
 
 
 def required_config_fields(node: Node, nodes: Mapping[str, Node]) -> tuple[str, ...]:

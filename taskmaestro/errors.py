@@ -6,6 +6,8 @@ so callers can catch the whole family with one ``except`` clause.
 
 from __future__ import annotations
 
+from typing import Self
+
 __all__ = [
     "ConfigLoadError",
     "CycleDetectedError",
@@ -26,12 +28,30 @@ class WorkflowRunnerError(Exception):
 class WorkflowDefinitionError(WorkflowRunnerError):
     """A workflow (or a job binding one) breaks a wiring rule.
 
-    ``task`` names the task instance the violation concerns, when it concerns
-    one (set by ``build()``), so that callers such as the YAML loader can point
-    at its declaration; ``None`` for workflow-wide rules.
+    ``task`` names the task instance the violation concerns (``None`` for
+    workflow-wide rules) and ``part`` the piece of its declaration at fault,
+    so that callers such as the YAML loader can point at it without reading
+    the message:
+
+    - ``("depends_on", key)``: a fan-in entry (``key``) or the single dependency
+      (``key`` is ``None``), for a type mismatch;
+    - ``("key", key)``: a fan-in key that is not an input field;
+    - ``("route", key)``: the routed field of that entry (or of the single dependency);
+    - ``("reference", key)``: the task that entry refers to;
+    - ``("config_fields", name)``: one entry of ``config_fields``;
+    - ``("name", None)``: the instance name.
     """
 
     task: str | None = None
+    part: tuple[str, str | None] | None = None
+
+    def at(self, task: str | None, part: tuple[str, str | None] | None = None) -> Self:
+        """Record where the violation is (only where it is not known yet); returns self."""
+        if self.task is None:
+            self.task = task
+        if self.part is None:
+            self.part = part
+        return self
 
 
 class CycleDetectedError(WorkflowDefinitionError):

@@ -159,7 +159,7 @@ def _config_values(
             raise WorkflowDefinitionError(
                 f"JobConfiguration names task '{task}', which is not a task of workflow "
                 f"'{workflow.name}' (tasks: {', '.join(nodes)})"
-            )
+            ).at(task)
     values: dict[str, Mapping[str, object]] = {}
     for name, node in nodes.items():
         given = configuration.get(name, {})
@@ -168,13 +168,13 @@ def _config_values(
             raise WorkflowDefinitionError(
                 f"JobConfiguration gives task '{name}' field(s) {', '.join(unexpected)}, "
                 f"but its config_fields are: {', '.join(node.config_fields) or 'none'}"
-            )
+            ).at(name)
         missing = [f for f in workflow._required_config.get(name, ()) if f not in given]
         if missing:
             raise IncompleteInputError(
                 f"Task '{name}' needs config value(s) for {', '.join(missing)}; "
                 "give them in the JobConfiguration"
-            )
+            ).at(name)
         if given:
             values[name] = given
     return values

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, Self
 
@@ -99,34 +98,28 @@ def _compile(name: str, declarations: Sequence[_Declaration], result_task: TaskR
     seen: set[str] = set()
     for declaration in declarations:  # W10
         if declaration.name in seen:
-            error = WorkflowDefinitionError(
+            raise WorkflowDefinitionError(
                 f"Duplicate task name '{declaration.name}' in workflow '{name}'; "
                 "give each instance its own name="
-            )
-            error.task = declaration.name
-            raise error
+            ).at(declaration.name, ("name", None))
         seen.add(declaration.name)
     resolver = Resolver(name, ((d.name, d.task) for d in declarations))
     nodes: dict[str, Node] = {}
     for index, declaration in enumerate(declarations):  # W9
-        referrer = f"Task '{declaration.name}'"
-        with _blaming(declaration.name):
-            edges = tuple(
-                Edge(resolver.resolve(wire.ref, referrer), wire.source_field, wire.target_field)
-                for wire in declaration.wires
-            )
         nodes[declaration.name] = Node(
             name=declaration.name,
             task=declaration.task,
             input_model=declaration.input_model,
             output_model=declaration.output_model,
             config_fields=declaration.config_fields,
-            edges=edges,
+            edges=tuple(_resolve(resolver, wire, declaration.name) for wire in declaration.wires),
             index=index,
         )
     for node in nodes.values():  # W1-W8
-        with _blaming(node.name):
+        try:
             check_node(node, nodes)
+        except WorkflowDefinitionError as error:
+            raise error.at(node.name) from None
     order = topological_order(name, nodes)  # W11
     if result_task is not None:
         result = resolver.resolve(result_task, "result_task")
@@ -135,15 +128,12 @@ def _compile(name: str, declarations: Sequence[_Declaration], result_task: TaskR
     return Graph(name=name, nodes=nodes, result=result, order=order)
 
 
-@contextmanager
-def _blaming(task: str) -> Iterator[None]:
-    """Mark a wiring-rule violation raised inside with the task it concerns."""
+def _resolve(resolver: Resolver, wire: Wire, task: str) -> Edge:
     try:
-        yield
+        source = resolver.resolve(wire.ref, f"Task '{task}'")
     except WorkflowDefinitionError as error:
-        if error.task is None:
-            error.task = task
-        raise
+        raise error.at(task, ("reference", wire.target_field)) from None
+    return Edge(source, wire.source_field, wire.target_field)
 
 
 class Workflow(Generic[InT, OutT]):

@@ -384,3 +384,54 @@ def test_task_without_models_fails_at_add_task() -> None:
 
     with pytest.raises(WorkflowDefinitionError, match="Bare has no input model"):
         builder().add_task(Bare)
+
+
+# Where a violation is -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("build", "task", "part"),
+    [
+        (
+            lambda: builder().add_task(AddOne).add_task(Sum, depends_on={"a": AddOne, "c": AddOne}),
+            "sum",
+            ("key", "c"),
+        ),
+        (
+            lambda: builder().add_task(ToText).add_task(Sum, depends_on={"a": ToText, "b": ToText}),
+            "sum",
+            ("depends_on", "a"),
+        ),
+        (
+            lambda: builder().add_task(Hold).add_task(Double, depends_on=(Hold, "nope")),
+            "double",
+            ("route", None),
+        ),
+        (
+            lambda: builder().add_task(AddOne).add_task(Sum, depends_on={"a": AddOne, "b": "x"}),
+            "sum",
+            ("reference", "b"),
+        ),
+        (
+            lambda: (
+                builder()
+                .add_task(Produce)
+                .add_task(Consume, depends_on=Produce, config_fields=["scal"])
+            ),
+            "consume",
+            ("config_fields", "scal"),
+        ),
+        (
+            lambda: builder().add_task(ToText).add_task(Double, depends_on=ToText),
+            "double",
+            ("depends_on", None),
+        ),
+        (lambda: builder().add_task(AddOne).add_task(AddOne), "add_one", ("name", None)),
+        (lambda: builder().add_task(AddOne).add_task(Sum, depends_on={"a": AddOne}), "sum", None),
+    ],
+)
+def test_errors_say_which_task_and_which_part(build: Any, task: str, part: object) -> None:
+    with pytest.raises(WorkflowDefinitionError) as caught:
+        build().build()
+    assert caught.value.task == task
+    assert caught.value.part == part

@@ -48,7 +48,6 @@ from .locate import (
     TaskRef,
     blame,
     blame_job,
-    needles,
 )
 from .shapes import Marked
 from .source import Source, read_source
@@ -201,23 +200,31 @@ class _Loading:
         if dependency is None:
             return None
         if isinstance(dependency, Marked | Route):
-            return self._source(dependency, source, at, clues)
+            return self._source(dependency, None, source, at, clues)
         fan_in: dict[str, TaskRef | tuple[TaskRef, str]] = {}
         for key, value in dependency:
-            clues.append(Clue((f"'{key.value}'",), source, key.node))
-            fan_in[key.value] = self._source(value, source, f"{at}.{key.value}", clues)
+            clues.append(Clue(("key", key.value), source, key.node))
+            fan_in[key.value] = self._source(value, key.value, source, f"{at}.{key.value}", clues)
         return fan_in
 
     def _source(
-        self, value: Marked[str] | Route, source: Source, at: str, clues: list[Clue]
+        self,
+        value: Marked[str] | Route,
+        key: str | None,
+        source: Source,
+        at: str,
+        clues: list[Clue],
     ) -> TaskRef | tuple[TaskRef, str]:
+        """One upstream value; ``key`` is its fan-in key (``None``: the single dependency)."""
         if isinstance(value, Route):
             task = self._ref(value.task, source, f"{at}[0]")
-            clues.append(Clue(needles(value.task, task), source, value.task.node))
-            clues.append(Clue((f"'{value.field.value}'",), source, value.field.node))
+            clues.append(Clue(("reference", key), source, value.task.node, refers_to=task))
+            clues.append(Clue(("route", key), source, value.field.node))
+            clues.append(Clue(("depends_on", key), source, value.task.node))
             return task, value.field.value
         task = self._ref(value, source, at)
-        clues.append(Clue(needles(value, task), source, value.node))
+        clues.append(Clue(("reference", key), source, value.node, refers_to=task))
+        clues.append(Clue(("depends_on", key), source, value.node))
         return task
 
     # -- nested workflow files -----------------------------------------------------------

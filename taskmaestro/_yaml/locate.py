@@ -1,14 +1,14 @@
 """Pointing at the YAML node that an error of the core concerns.
 
-The core's ``WorkflowDefinitionError`` names the task at fault (``task``);
-within that task's entry, the node is the one whose name the message quotes
-first after the task's own (a fan-in key, a reference, a routed field, a
-config field). When nothing matches, the whole entry is blamed.
+The core's ``WorkflowDefinitionError`` says which task is at fault (``task``)
+and which piece of its declaration (``part``: a fan-in key, a dependency, a
+routed field, a reference, a config field, the name). While a task entry is
+read, each such piece is recorded as a ``Clue`` with the same ``part``; the
+error's node is the clue with the error's part, or the whole entry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,22 +18,26 @@ from ..errors import CycleDetectedError, WorkflowDefinitionError
 from ..task import Task
 from .format import NestedEntry, TaskEntry, WorkflowSection
 from .inputs import InputFile
-from .shapes import Marked
 from .source import Source
 
-__all__ = ["Clue", "CoreDependency", "ResolvedTask", "TaskRef", "blame", "blame_job", "needles"]
+__all__ = ["Clue", "CoreDependency", "ResolvedTask", "TaskRef", "blame", "blame_job"]
 
 type TaskRef = type[Task[Any, Any]] | str
 type CoreDependency = TaskRef | tuple[TaskRef, str] | dict[str, TaskRef | tuple[TaskRef, str]]
+type Part = tuple[str, str | None]
 
 
 @dataclass(frozen=True, eq=False)
 class Clue:
-    """A node of a task entry, and the names that mean it when a core message quotes them."""
+    """A node of a task entry, and the part of the declaration it holds.
 
-    needles: tuple[str, ...]
+    ``refers_to`` is set on reference clues: the task they name.
+    """
+
+    part: Part
     source: Source
     node: Node
+    refers_to: TaskRef | None = None
 
 
 @dataclass(eq=False)
@@ -54,6 +58,18 @@ class ResolvedTask:
         entry = self.entry
         return entry.task.node if isinstance(entry, TaskEntry) else entry.workflow.node
 
+    def node_of(self, part: Part | None, source: Source) -> tuple[Source, Node]:
+        """The node holding ``part`` of this declaration (the whole entry if none does)."""
+        if part is not None:
+            if part == ("name", None) and self.entry.name is not None:
+                return source, self.entry.name.node
+            if part[0] == "config_fields" and part[1] in self.config_fields:
+                return self.config_fields[part[1]]
+            for clue in self.clues:
+                if clue.part == part:
+                    return clue.source, clue.node
+        return source, self.entry.node
+
 
 def blame(
     error: WorkflowDefinitionError,
@@ -62,44 +78,22 @@ def blame(
     section: WorkflowSection,
 ) -> tuple[Source, Node]:
     """The file and node a ``build()`` error concerns."""
-    message = str(error)
+    by_name = {task.name: task for task in reversed(tasks)}  # the first of duplicates
     if isinstance(error, CycleDetectedError) and len(error.cycle) >= 2:
-        upstream, downstream = error.cycle[0], error.cycle[1]
-        task = _named(tasks, downstream)
-        if task is not None:
-            clue = next((c for c in task.clues if f"'{upstream}'" in c.needles), None)
-            return (clue.source, clue.node) if clue is not None else (source, task.key_node)
-    if error.task is not None:
-        matching = [task for task in tasks if task.name == error.task]
-        if len(matching) > 1:  # a duplicate name: blame the second declaration
-            entry = matching[1].entry
-            return source, entry.name.node if entry.name is not None else matching[1].key_node
-        if matching:
-            return _refine(matching[0], message, source)
-    if section.result_task is not None and "result_task" in message:
+        upstream, downstream = by_name.get(error.cycle[0]), by_name.get(error.cycle[1])
+        if upstream is not None and downstream is not None:
+            for clue in downstream.clues:
+                if clue.refers_to in (upstream.name, upstream.task):
+                    return clue.source, clue.node
+            return source, downstream.key_node
+    if error.task is not None and error.task in by_name:
+        task = by_name[error.task]
+        if error.part == ("name", None):  # a duplicate: blame the later declaration
+            task = [t for t in tasks if t.name == error.task][-1]
+        return task.node_of(error.part, source)
+    if section.result_task is not None and error.task is None and "result_task" in str(error):
         return source, section.result_task.node
     return source, _key_node(source, section.node, "tasks")
-
-
-def _refine(task: ResolvedTask, message: str, source: Source) -> tuple[Source, Node]:
-    """Within a task's entry, the node whose name the message quotes first (after the task's)."""
-    own = message.find(f"'{task.name}'")
-    start = own + len(task.name) + 2 if own >= 0 else 0
-    best: tuple[int, Source, Node] | None = None
-    for clue in _clues(task):
-        for needle in clue.needles:
-            position = message.find(needle, start)
-            if position >= 0 and (best is None or position < best[0]):
-                best = (position, clue.source, clue.node)
-    if best is not None:
-        return best[1], best[2]
-    return source, task.entry.node
-
-
-def _clues(task: ResolvedTask) -> Iterator[Clue]:
-    yield from task.clues
-    for name, (where, node) in task.config_fields.items():
-        yield Clue((f"'{name}'",), where, node)
 
 
 def blame_job(
@@ -110,20 +104,13 @@ def blame_job(
     section: WorkflowSection,
 ) -> tuple[Source, Node]:
     """The node a Job error concerns: the task's values in the input file, else its entry."""
-    message = str(error)
-    mentioned = [task for task in tasks if f"'{task.name}'" in message]
+    task = next((t for t in tasks if t.name == error.task), None)
     if inputs is not None:
-        node = inputs.task_key(mentioned[0].name) if mentioned else inputs.source.root
+        node = inputs.task_key(task.name) if task is not None else inputs.source.root
         return inputs.source, node
-    if mentioned:
-        return source, mentioned[0].entry.node
+    if task is not None:
+        return source, task.entry.node
     return source, section.node
-
-
-def needles(path: Marked[str], ref: TaskRef) -> tuple[str, ...]:
-    if isinstance(ref, str):
-        return (f"'{ref}'",)
-    return (f"'{path.value}'", ref.__qualname__, f"'{ref.name}'")
 
 
 def _key_node(source: Source, mapping: Node, key: str) -> Node:
@@ -133,7 +120,3 @@ def _key_node(source: Source, mapping: Node, key: str) -> Node:
             if key_node.value == key:
                 return key_node
     return mapping
-
-
-def _named(tasks: list[ResolvedTask], name: str) -> ResolvedTask | None:
-    return next((task for task in tasks if task.name == name), None)
