@@ -1,8 +1,9 @@
-"""``Runner``: executes a job's tasks in topological order, fail-fast, with deadlines."""
+"""``Runner``: executes a job's tasks, fail-fast, with deadlines; in order, or on an executor."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from time import perf_counter
 from typing import Any
@@ -37,17 +38,33 @@ class _Cursor:
     task: str | None = None
 
 
+_Schedule = Callable[
+    [Job[Any, Any], ExecutionContext, "deadlines.Deadline | None", _Cursor], BaseModel
+]
+"""Runs every task of a job and returns the result, or raises TaskFailed."""
+
+
 class Runner:
-    """Runs jobs: one task at a time in topological order, stopping at the first failure.
+    """Runs jobs, stopping at the first failure.
+
+    Without ``executor``, one task at a time in topological order, in the calling
+    thread. With a ``concurrent.futures.Executor`` (a thread or process pool, a
+    Dask client's ``get_executor()``), each task is sent to it as soon as its
+    inputs are ready, while input assembly, hooks, bookkeeping and deadlines stay
+    in the calling thread (see ``_driver``).
 
     ``timeout_seconds`` of ``run`` bounds the whole job; a task's own
     ``timeout_seconds`` bounds each of its runs; both hold at once. Hooks observe
     every event; their errors are reported as ``HookWarning`` and ignored.
     """
 
-    def __init__(self, hooks: Sequence[Hook] | None = None) -> None:
+    def __init__(
+        self, hooks: Sequence[Hook] | None = None, executor: Executor | None = None
+    ) -> None:
         self.hooks: tuple[Hook, ...] = tuple(hooks or ())
+        self.executor = executor
         self._events = Dispatcher(self.hooks)
+        self._schedule: _Schedule = self._in_order if executor is None else self._in_parallel
 
     def run(
         self,
@@ -81,7 +98,7 @@ class Runner:
         try:
             with deadlines.deadline(timeout_seconds, label) as job_deadline:
                 emit("on_job_start", job, ctx)
-                result = self._in_order(job, ctx, job_deadline, cursor)
+                result = self._schedule(job, ctx, job_deadline, cursor)
             job._complete(result, now())
         except TaskFailed as failed:
             job._fail(failed.error, failed.task, now())
@@ -106,6 +123,18 @@ class Runner:
         """An interruption from outside the job (Ctrl-C, an outer deadline): record it."""
         job._fail(error, task, now())
         self._events.emit("on_job_fail", job, error, ctx)
+
+    def _in_parallel(
+        self,
+        job: Job[Any, Any],
+        ctx: ExecutionContext,
+        job_deadline: deadlines.Deadline | None,
+        cursor: _Cursor,
+    ) -> BaseModel:
+        from ._driver import Driver
+
+        assert self.executor is not None
+        return Driver(self.executor, self._events, job, ctx, job_deadline, cursor).run()
 
     def _in_order(
         self,

@@ -24,15 +24,11 @@ from taskmaestro import (
     Workflow,
 )
 
-from .helpers import Sleep, Sleeper
+from .helpers import Busy, QuickTimeout, Sleep, Sleeper
 
 # Generous upper bounds: these tests check that a deadline fires, and roughly
 # when, not how fast the machine is.
 LATE = 2.0
-
-
-class QuickTimeout(Sleeper):
-    timeout_seconds: ClassVar[float | None] = 0.3
 
 
 class Swallower(Task[Sleep, Sleep]):
@@ -43,18 +39,6 @@ class Swallower(Task[Sleep, Sleep]):
     def run(self, input: Sleep, ctx: ExecutionContext) -> Sleep:
         with contextlib.suppress(Exception):
             time.sleep(input.seconds)
-        return input
-
-
-class Busy(Task[Sleep, Sleep]):
-    """Burns CPU in Python code instead of sleeping."""
-
-    timeout_seconds: ClassVar[float | None] = 0.2
-
-    def run(self, input: Sleep, ctx: ExecutionContext) -> Sleep:
-        end = time.monotonic() + input.seconds
-        while time.monotonic() < end:
-            pass
         return input
 
 
