@@ -62,7 +62,7 @@ def perform(
         output: BaseModel = instance.run(task_input, ctx)
         return output
     try:
-        with deadlines.deadline(bound, f"Task '{task.name}' in its worker"):
+        with deadlines.deadline(bound, "the task's earliest deadline, in its worker"):
             output = deadlines.call(instance.run, task_input, ctx)
     except deadlines.DeadlineExpired:
         raise WorkerDeadline from None
@@ -124,13 +124,13 @@ class Sender:
             try:
                 self._context = _pickle(self.ctx)
             except Exception as error:
-                what = self._prefix(name) + "its ExecutionContext"
+                prefix = self._prefix(name)
                 for key, service in self.ctx._services.items():
                     failure = _pickling_error(service)
                     if failure is not None:
-                        what = f"{self._prefix(name)}the service {key_name(key)!r} of its context"
+                        what = f"{prefix}the service {key_name(key)!r} of its context"
                         raise _unpicklable(what, service, failure, _SERVICE_HINT) from error
-                raise _unpicklable(what, self.ctx, error) from error
+                raise _unpicklable(f"{prefix}its ExecutionContext", self.ctx, error) from error
         return self._context
 
     def _cannot_send(
