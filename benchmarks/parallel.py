@@ -31,7 +31,7 @@ from taskmaestro import Job, JobStatus, Runner, Task, Workflow
 
 from ._parallel_tasks import BRANCHES, Burn, MergeAll, Sleep, Work
 
-REPEATS = 3
+REPEATS = 5
 SLEEP_SECONDS = 0.2
 BURN_ITERATIONS = 2_000_000
 
