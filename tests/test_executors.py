@@ -29,6 +29,7 @@ from taskmaestro import (
     Workflow,
     workflow_task,
 )
+from taskmaestro import _deadline as deadlines
 from taskmaestro._transport import capacity
 
 from .helpers import AddOne, Boom, Busy, Double, Number, QuickTimeout, Sleep, Sleeper
@@ -264,6 +265,52 @@ def test_nested_workflow_deadlines_bound_its_inner_tasks(executor: Executor) -> 
     assert job.error == "Job of workflow 'outer' timed out after 0.2 s while running task 'wrapped'"
 
 
+def test_an_inner_task_timeout_fails_its_nested_workflow(executor: Executor) -> None:
+    inner = Workflow(name="inner", tasks=[Start, QuickTimeout])
+    outer = Workflow(name="outer", tasks=[workflow_task(inner, name="wrapped")])
+    job, elapsed = run_timed(executor, Job(outer, Sleep(seconds=5)))
+    assert elapsed < LATE
+    assert job.failed_task == "wrapped"
+    assert job.error == (
+        "Nested workflow 'inner' failed in task 'quick_timeout': "
+        "Task 'quick_timeout' timed out after 0.3 s"
+    )
+
+
+def test_a_running_nested_workflow_is_awaited_after_a_failure(executor: Executor) -> None:
+    inner = Workflow(name="inner", tasks=[Start, Slow])
+    outer = (
+        Workflow.builder(name="outer", result_task="join")
+        .add_task(Start)
+        .add_task(workflow_task(inner, name="wrapped"), depends_on=Start)
+        .add_task(FailSoon, depends_on=Start)
+        .add_task(Join, depends_on={"a": "wrapped", "b": "fail_soon"})
+        .build()
+    )
+    job, elapsed = run_timed(executor, Job(outer, Sleep(seconds=0.5)))
+    assert elapsed >= 0.5
+    assert job.failed_task == "fail_soon"
+    assert job.task_results["wrapped"].status is TaskStatus.COMPLETED
+
+    # Until its deadline at most; the first failure stays the job's.
+    job, elapsed = run_timed(executor, Job(outer, Sleep(seconds=5)), timeout=0.4)
+    assert 0.4 <= elapsed < LATE
+    assert job.failed_task == "fail_soon"
+    assert job.task_results["wrapped"].error == (
+        "Job of workflow 'outer' timed out after 0.4 s while running task 'wrapped'"
+    )
+    assert "join" not in job.task_results
+
+
+def test_a_deadline_around_the_run_is_left_to_its_owner(thread_pool: Executor) -> None:
+    job = Job(Workflow(name="w", tasks=[Sleeper, Sleeper]), Sleep(seconds=0.3))
+    with pytest.raises(deadlines.DeadlineExpired), deadlines.deadline(0.45, "Outer"):
+        Runner(executor=thread_pool).run(job)
+    assert job.status is JobStatus.FAILED
+    assert job.failed_task == "sleeper_2"
+    assert job.error == "Outer: deadline of 0.45 s passed"
+
+
 def test_task_clock_starts_when_a_worker_is_free() -> None:
     # One worker, three ready tasks of 0.2 s with a 0.35 s timeout each: queued
     # behind the others, the last would pass its deadline if its clock started
@@ -410,3 +457,14 @@ def test_configured_empty_root_runs_on_an_executor(thread_pool: Executor) -> Non
     ctx = ExecutionContext(services={"base": 2})
     job = Runner(executor=thread_pool).run(Job(workflow, EmptyConfig(), configuration), ctx=ctx)
     assert job.result == Number(value=3)
+
+
+def test_an_executor_that_refuses_work_fails_the_task() -> None:
+    closed = ThreadPoolExecutor(1)
+    closed.shutdown()
+    job = Runner(executor=closed).run(Job(Workflow(name="w", tasks=[AddOne]), Number(value=1)))
+    assert job.status is JobStatus.FAILED
+    assert (
+        job.error
+        == "Task 'add_one' failed: RuntimeError: cannot schedule new futures after shutdown"
+    )
