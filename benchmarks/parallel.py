@@ -9,9 +9,10 @@ The workflow: 8 independent branches of 2 tasks each, merged into one task.
   ProcessPoolExecutor of one process per core, and with 8 threads (which the
   GIL serializes) for contrast.
 
-Each time is the best of ``REPEATS`` runs (one with ``smoke``, which also
-shrinks the tasks); each executor runs the job once before it is timed, so
-that the figures are the run of a job, not the start of workers.
+Each time is the best of ``REPEATS`` rounds (one with ``smoke``, which also
+shrinks the tasks), a round running the job once per executor in turn; each
+executor runs the job once before it is timed, so that the figures are the
+run of a job, not the start of workers.
 ``python -m benchmarks.parallel [--smoke] [--json]`` prints them.
 """
 
@@ -22,7 +23,7 @@ import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
@@ -46,19 +47,37 @@ def branches(task: type[Task[Work, Work]]) -> Workflow[Work, Any]:
     return builder.build()
 
 
-def best_time(
-    workflow: Workflow[Work, Any], amount: float, executor: Executor | None, repeats: int
-) -> float:
-    """The best wall time of ``repeats`` runs of the job, in seconds."""
-    times = []
+def once(workflow: Workflow[Work, Any], amount: float, executor: Executor | None) -> float:
+    """The wall time of one run of the job, in seconds."""
+    job = Job(workflow, Work(amount=amount))
+    start = time.perf_counter()
+    Runner(executor=executor).run(job)
+    elapsed = time.perf_counter() - start
+    if job.status is not JobStatus.COMPLETED:
+        raise RuntimeError(f"benchmark job failed: {job.error}")
+    return elapsed
+
+
+def best_times(
+    workflow: Workflow[Work, Any],
+    amount: float,
+    executors: Mapping[str, Executor | None],
+    repeats: int,
+) -> dict[str, float]:
+    """The best time of each executor over ``repeats`` rounds.
+
+    Each executor runs the job once first, so that its workers have started and
+    imported the tasks; the rounds then take the executors in turn, so that a
+    change in the machine's load touches them all alike.
+    """
+    for executor in executors.values():
+        if executor is not None:
+            once(workflow, amount, executor)
+    best = dict.fromkeys(executors, float("inf"))
     for _ in range(repeats):
-        job = Job(workflow, Work(amount=amount))
-        start = time.perf_counter()
-        Runner(executor=executor).run(job)
-        times.append(time.perf_counter() - start)
-        if job.status is not JobStatus.COMPLETED:
-            raise RuntimeError(f"benchmark job failed: {job.error}")
-    return min(times)
+        for name, executor in executors.items():
+            best[name] = min(best[name], once(workflow, amount, executor))
+    return best
 
 
 @contextmanager
@@ -85,24 +104,17 @@ def run(smoke: bool) -> dict[str, object]:
     sleep = 0.005 if smoke else SLEEP_SECONDS
     burn = 20_000 if smoke else BURN_ITERATIONS
     cores = os.cpu_count() or 1
-    io, cpu = branches(Sleep), branches(Burn)
+    forkserver = multiprocessing.get_context("forkserver")
 
-    def timed(workflow: Workflow[Work, Any], executor: Executor | None) -> float:
-        amount = sleep if workflow is io else burn
-        if executor is not None:  # start the workers and let them import the tasks
-            best_time(workflow, amount, executor, 1)
-        return best_time(workflow, amount, executor, repeats)
-
-    times: dict[str, float] = {"io_sequential": timed(io, None)}
-    with ThreadPoolExecutor(BRANCHES) as threads:
-        times["io_threads"] = timed(io, threads)
-        times["cpu_threads"] = timed(cpu, threads)
-    with dask_executor(workers=2, threads=BRANCHES // 2) as dask:
-        times["io_dask"] = timed(io, dask)
-    times["cpu_sequential"] = timed(cpu, None)
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(cores, mp_context=context) as processes:
-        times["cpu_processes"] = timed(cpu, processes)
+    with (
+        ThreadPoolExecutor(BRANCHES) as threads,
+        ProcessPoolExecutor(cores, mp_context=forkserver) as processes,
+    ):
+        cpu = {"sequential": None, "threads": threads, "processes": processes}
+        cpu_times = best_times(branches(Burn), burn, cpu, repeats)
+    with ThreadPoolExecutor(BRANCHES) as threads, dask_executor(2, BRANCHES // 2) as dask:
+        io = {"sequential": None, "threads": threads, "dask": dask}
+        io_times = best_times(branches(Sleep), sleep, io, repeats)
 
     figures: dict[str, object] = {
         "branches": BRANCHES,
@@ -112,18 +124,11 @@ def run(smoke: bool) -> dict[str, object]:
         "io_task_sleep_s": sleep,
         "cpu_task_iterations": burn,
     }
-    for kind in (
-        "io_sequential",
-        "io_threads",
-        "io_dask",
-        "cpu_sequential",
-        "cpu_threads",
-        "cpu_processes",
-    ):
-        figures[f"{kind}_s"] = round(times[kind], 3)
-        if not kind.endswith("sequential"):
-            sequential = times[kind.split("_")[0] + "_sequential"]
-            figures[f"{kind}_speedup"] = round(sequential / times[kind], 2)
+    for workload, times in (("io", io_times), ("cpu", cpu_times)):
+        for name, elapsed in times.items():
+            figures[f"{workload}_{name}_s"] = round(elapsed, 3)
+            if name != "sequential":
+                figures[f"{workload}_{name}_speedup"] = round(times["sequential"] / elapsed, 2)
     return figures
 
 
