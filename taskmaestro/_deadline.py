@@ -16,11 +16,17 @@ the caller gets ``DeadlineExpired`` on time; the helper thread is asked to stop
 by an exception raised at its next Python bytecode. That cannot interrupt a
 blocking call in C code: such a call keeps its thread busy until it returns,
 but the job no longer waits for it.
+
+The parallel driver (``_driver``) keeps the deadlines of the tasks it has in
+flight itself (``after``) and waits on them; ``pending`` hands it the ones
+already on this thread's stack. A forked child process starts with an empty
+stack: its parent enforces the deadlines that were running when it forked.
 """
 
 from __future__ import annotations
 
 import ctypes
+import os
 import signal
 import threading
 import time
@@ -34,11 +40,14 @@ __all__ = [
     "Deadline",
     "DeadlineExpired",
     "active",
+    "after",
     "call",
     "check",
     "deadline",
+    "pending",
     "restore",
     "snapshot",
+    "uninterruptible",
 ]
 
 T = TypeVar("T")
@@ -78,8 +87,31 @@ class _State(threading.local):
 _state = _State()
 
 
+def _forget_after_fork() -> None:
+    """In a forked child, drop the deadlines of the thread that forked (its parent keeps them)."""
+    global _state
+    previous = _state.saved_handler if _state.stack else None
+    _state = _State()
+    if previous is not None and hasattr(signal, "SIGALRM"):
+        signal.signal(signal.SIGALRM, previous)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
+
+
 def _signals_usable() -> bool:
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+def after(seconds: float, label: str) -> Deadline:
+    """A deadline ``seconds`` from now, not on any stack (the driver keeps it)."""
+    return Deadline(seconds=seconds, label=label, at=time.monotonic() + seconds)
+
+
+def pending() -> tuple[Deadline, ...]:
+    """The deadlines on this thread's stack that have not fired, outermost first."""
+    return tuple(entry for entry in _state.stack if not entry.fired)
 
 
 @contextmanager
@@ -88,7 +120,7 @@ def deadline(seconds: float | None, label: str) -> Iterator[Deadline | None]:
     if seconds is None:
         yield None
         return
-    entry = Deadline(seconds=seconds, label=label, at=time.monotonic() + seconds)
+    entry = after(seconds, label)
     stack = _state.stack
     depth = len(stack)
     use_signals = _signals_usable()
@@ -133,6 +165,17 @@ def call(function: Callable[..., T], *args: Any) -> T:
     _state.interruptible = level + 1
     try:
         return function(*args)
+    finally:
+        _state.interruptible = level
+
+
+@contextmanager
+def uninterruptible() -> Iterator[None]:
+    """No deadline raises inside the enclosed code, even within ``call``; ``check`` still does."""
+    level = _state.interruptible
+    _state.interruptible = 0
+    try:
+        yield
     finally:
         _state.interruptible = level
 

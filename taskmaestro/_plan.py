@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ._graph import Edge, Graph, Node, value_type
+from .nested import NestedRun, nested_run
 from .task import Task
 
 __all__ = ["Assemble", "Plan", "Step", "compile_plan"]
@@ -19,33 +20,54 @@ Assemble = Callable[[Mapping[str, BaseModel], BaseModel, Mapping[str, object]], 
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One task of the plan, with everything the runner needs precomputed."""
+    """One task of the plan, with everything the runner needs precomputed.
+
+    ``index`` is its place in ``Plan.steps``; ``nested`` is set when the task
+    wraps a workflow (``workflow_task``), which the parallel driver runs itself.
+    """
 
     name: str
+    index: int
     task: type[Task[Any, Any]]
     output_model: type[BaseModel]
     timeout_seconds: float | None
     assemble: Assemble
+    nested: NestedRun | None
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
+    """The steps in topological order, and for the parallel driver, by step index:
+    the steps that consume each one's output and how many steps each one waits for."""
+
     steps: tuple[Step, ...]
     result: str
+    successors: tuple[tuple[int, ...], ...]
+    needs: tuple[int, ...]
 
 
 def compile_plan(graph: Graph) -> Plan:
-    steps = tuple(_step(graph.nodes[name], graph) for name in graph.order)
-    return Plan(steps=steps, result=graph.result)
+    index = {name: position for position, name in enumerate(graph.order)}
+    nodes = [graph.nodes[name] for name in graph.order]
+    return Plan(
+        steps=tuple(_step(node, index[node.name], graph) for node in nodes),
+        result=graph.result,
+        successors=tuple(
+            tuple(index[target] for target in graph.successors[node.name]) for node in nodes
+        ),
+        needs=tuple(len({edge.source for edge in node.edges}) for node in nodes),
+    )
 
 
-def _step(node: Node, graph: Graph) -> Step:
+def _step(node: Node, index: int, graph: Graph) -> Step:
     return Step(
         name=node.name,
+        index=index,
         task=node.task,
         output_model=node.output_model,
         timeout_seconds=node.task.timeout_seconds,
         assemble=_assembler(node, graph),
+        nested=nested_run(node.task),
     )
 
 

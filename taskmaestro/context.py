@@ -27,6 +27,10 @@ class ExecutionContext:
     creates); a folder given by the caller is created if missing and never removed.
     Services are registered under a string or a type: ``resolve(Database)`` is
     typed ``Database``.
+
+    A context pickles (for a task run in another process): the copy has the same
+    logger name, correlation id, services and scratch folder. Pickling creates
+    the scratch folder, so that every copy shares it; a copy never removes it.
     """
 
     def __init__(
@@ -73,10 +77,13 @@ class ExecutionContext:
         try:
             return self._services[key]
         except KeyError:
-            known = ", ".join(sorted(_key_name(k) for k in self._services)) or "none"
+            known = ", ".join(sorted(key_name(k) for k in self._services)) or "none"
             raise KeyError(
-                f"No service registered under {_key_name(key)!r}; registered: {known}"
+                f"No service registered under {key_name(key)!r}; registered: {known}"
             ) from None
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return _copy, (self.logger, self.correlation_id, self.scratch_dir, self._services)
 
     def close(self) -> None:
         """Remove the scratch folder if this context created it."""
@@ -97,5 +104,17 @@ class ExecutionContext:
         self.close()
 
 
-def _key_name(key: str | type[Any]) -> str:
+def _copy(
+    logger: logging.Logger,
+    correlation_id: str,
+    scratch_dir: Path,
+    services: Mapping[str | type[Any], object],
+) -> ExecutionContext:
+    """A context unpickled in another process (``ExecutionContext.__reduce__``)."""
+    return ExecutionContext(
+        logger=logger, correlation_id=correlation_id, scratch_dir=scratch_dir, services=services
+    )
+
+
+def key_name(key: str | type[Any]) -> str:
     return key if isinstance(key, str) else f"{key.__module__}.{key.__qualname__}"

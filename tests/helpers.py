@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import ClassVar
 
 from pydantic import BaseModel
 
@@ -58,4 +59,20 @@ class Sleep(BaseModel):
 class Sleeper(Task[Sleep, Sleep]):
     def run(self, input: Sleep, ctx: ExecutionContext) -> Sleep:
         time.sleep(input.seconds)
+        return input
+
+
+class QuickTimeout(Sleeper):
+    timeout_seconds: ClassVar[float | None] = 0.3
+
+
+class Busy(Task[Sleep, Sleep]):
+    """Burns CPU in Python code instead of sleeping."""
+
+    timeout_seconds: ClassVar[float | None] = 0.2
+
+    def run(self, input: Sleep, ctx: ExecutionContext) -> Sleep:
+        end = time.monotonic() + input.seconds
+        while time.monotonic() < end:
+            pass
         return input

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import pickle
 import uuid
 from pathlib import Path
 
@@ -82,3 +83,17 @@ def test_runner_uses_and_keeps_a_given_context() -> None:
     assert job.result == Number(value=11)
     assert (ctx.scratch_dir / "note.txt").read_text() == "hello"
     ctx.close()
+
+
+def test_a_pickled_context_shares_id_services_and_scratch_dir() -> None:
+    with ExecutionContext(services={"limit": 3, Database: Database()}) as ctx:
+        copy = pickle.loads(pickle.dumps(ctx))
+        assert copy.correlation_id == ctx.correlation_id
+        assert copy.logger is ctx.logger
+        assert copy.resolve("limit") == 3
+        assert copy.resolve(Database).query() == 42
+        assert copy.scratch_dir == ctx.scratch_dir
+        copy.close()  # a copy never removes the folder...
+        assert ctx.scratch_dir.is_dir()
+        scratch = ctx.scratch_dir
+    assert not scratch.exists()  # ...the original does

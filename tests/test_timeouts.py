@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import subprocess
+import sys
 import threading
 import time
 from typing import Any, ClassVar
@@ -22,15 +24,11 @@ from taskmaestro import (
     Workflow,
 )
 
-from .helpers import Sleep, Sleeper
+from .helpers import Busy, QuickTimeout, Sleep, Sleeper
 
 # Generous upper bounds: these tests check that a deadline fires, and roughly
 # when, not how fast the machine is.
 LATE = 2.0
-
-
-class QuickTimeout(Sleeper):
-    timeout_seconds: ClassVar[float | None] = 0.3
 
 
 class Swallower(Task[Sleep, Sleep]):
@@ -41,18 +39,6 @@ class Swallower(Task[Sleep, Sleep]):
     def run(self, input: Sleep, ctx: ExecutionContext) -> Sleep:
         with contextlib.suppress(Exception):
             time.sleep(input.seconds)
-        return input
-
-
-class Busy(Task[Sleep, Sleep]):
-    """Burns CPU in Python code instead of sleeping."""
-
-    timeout_seconds: ClassVar[float | None] = 0.2
-
-    def run(self, input: Sleep, ctx: ExecutionContext) -> Sleep:
-        end = time.monotonic() + input.seconds
-        while time.monotonic() < end:
-            pass
         return input
 
 
@@ -190,3 +176,24 @@ def test_no_timer_is_left_armed_after_a_job() -> None:
     Runner().run(job, timeout_seconds=5)
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.default_int_handler)
+
+
+def test_a_forked_child_starts_without_its_parents_deadlines() -> None:
+    # A process pool forked while a job deadline runs: its workers must not
+    # inherit that deadline (the parent enforces it), or a later task would
+    # find it long expired. Run in a fresh interpreter: fork needs one thread.
+    script = """
+import os, signal
+from taskmaestro import _deadline as deadlines
+with deadlines.deadline(0.05, "parent"):
+    pid = os.fork()
+    if pid == 0:
+        ok = not deadlines.active() and signal.getsignal(signal.SIGALRM) is signal.SIG_DFL
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+print(os.waitstatus_to_exitcode(status))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=True
+    )
+    assert done.stdout.strip() == "0", done.stderr

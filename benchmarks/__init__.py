@@ -1,0 +1,1 @@
+"""Benchmarks of taskmaestro: each module exposes ``run(smoke: bool) -> dict[str, object]``."""

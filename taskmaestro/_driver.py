@@ -1,0 +1,328 @@
+"""The parallel driver: a job's tasks on an ``Executor``, each as soon as its inputs are ready.
+
+Everything but the tasks' ``run`` stays in the calling thread: input assembly,
+hooks, job bookkeeping and deadlines. The driver loop
+
+1. handles the deadlines that have passed,
+2. starts ready tasks, earliest in the plan first, while the executor has a
+   free worker (``capacity``; all of them when the executor does not tell),
+3. waits until a task finishes or the next deadline comes, and records it;
+   the tasks its output completes become ready.
+
+A nested workflow (``workflow_task``) is not sent anywhere: its node opens a
+``_Level``, the inner job, whose tasks go through the same loop to the same
+executor, interleaved with the outer ones. Inner task results stay in the
+inner job and its events reach no hook, as when the sequential runner runs it.
+
+Fail-fast: after the first failure nothing new starts; the tasks in flight are
+awaited (and recorded) until they finish or one of their deadlines passes. At a
+deadline the tasks it bounds are abandoned (see ``_transport`` for what their
+workers do), recorded as failed with ``TaskTimeoutError``, and the job fails.
+"""
+
+from __future__ import annotations
+
+import heapq
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field
+from datetime import datetime
+from queue import Empty, SimpleQueue
+from time import monotonic, perf_counter
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from . import _deadline as deadlines
+from ._outcome import (
+    TaskFailed,
+    assemble,
+    now,
+    record_failure,
+    record_success,
+    task_error,
+    timeout_message,
+    wrong_output,
+)
+from ._transport import Sender, WorkerDeadline, capacity
+from .errors import TaskTimeoutError
+from .hooks.base import Dispatcher
+
+if TYPE_CHECKING:
+    from ._plan import Plan, Step
+    from .context import ExecutionContext
+    from .job import Job
+    from .runner import _Cursor
+
+__all__ = ["Driver"]
+
+_SILENT = Dispatcher(())
+"""The events of inner jobs reach no hook, as with the sequential runner."""
+
+
+@dataclass(eq=False, slots=True)
+class _Level:
+    """A job being driven: the runner's job, or the inner job of a nested-workflow node."""
+
+    job: Job[Any, Any]
+    events: Dispatcher
+    chain: tuple[deadlines.Deadline, ...]
+    """The deadlines that bound every task of this job, outermost first."""
+    key: tuple[int, ...]
+    """Orders its tasks among all ready ones: the step indexes from the top job down."""
+    parent: _Node | None
+    plan: Plan = field(init=False)
+    waiting: list[int] = field(init=False)
+    """By step index: how many of its upstream steps have not completed."""
+    left: int = field(init=False)
+    outputs: dict[str, BaseModel] = field(default_factory=dict)
+    running: dict[str, _Node] = field(default_factory=dict)
+    failure: TaskFailed | None = None
+
+    def __post_init__(self) -> None:
+        self.plan = self.job.workflow._plan
+        self.waiting = list(self.plan.needs)
+        self.left = len(self.plan.steps)
+
+
+@dataclass(eq=False, slots=True)
+class _Node:
+    """A started task: in flight on the executor, or a nested workflow being driven."""
+
+    level: _Level
+    step: Step
+    started_at: datetime
+    start: float
+    chain: tuple[deadlines.Deadline, ...]
+    own: deadlines.Deadline | None = None
+    inner: _Level | None = None
+
+    @property
+    def name(self) -> str:
+        return self.step.name
+
+
+class Driver:
+    """Runs one job on an executor; ``run`` returns its result or raises TaskFailed."""
+
+    def __init__(
+        self,
+        executor: Executor,
+        events: Dispatcher,
+        job: Job[Any, Any],
+        ctx: ExecutionContext,
+        job_deadline: deadlines.Deadline | None,
+        cursor: _Cursor,
+    ) -> None:
+        self.ctx = ctx
+        self.cursor = cursor
+        self.sender = Sender(executor, ctx)
+        self.capacity = capacity(executor)
+        self.job_deadline = job_deadline
+        self.top = _Level(job, events, deadlines.pending(), (), None)
+        self.ready: list[tuple[tuple[int, ...], _Level, Step]] = []
+        self.in_flight: dict[Future[Any], _Node] = {}
+        self.finished: SimpleQueue[Future[Any]] = SimpleQueue()
+        self.timed: dict[deadlines.Deadline, _Node] = {}
+        """The own deadlines of running nodes, to the node."""
+
+    def run(self) -> BaseModel:
+        """Drive the job to its end. ``cursor.task`` names the top task last started."""
+        self._open(self.top)
+        try:
+            with deadlines.uninterruptible():  # the driver sees every deadline itself
+                while True:
+                    self._expire_passed()
+                    self._start_ready()
+                    if not self.in_flight:
+                        break
+                    self._collect()
+        except BaseException:
+            for future in self.in_flight:
+                future.cancel()
+            raise
+        if self.top.failure is not None:
+            raise self.top.failure
+        return self.top.outputs[self.top.plan.result]
+
+    # -- starting -------------------------------------------------------------
+
+    def _open(self, level: _Level) -> None:
+        for step, waiting in zip(level.plan.steps, level.waiting, strict=True):
+            if not waiting:
+                self._ready(level, step)
+
+    def _ready(self, level: _Level, step: Step) -> None:
+        heapq.heappush(self.ready, ((*level.key, step.index), level, step))
+
+    def _start_ready(self) -> None:
+        if self.top.failure is not None:
+            self.ready.clear()  # fail-fast: what has not started never will
+            return
+        while self.ready and (self.capacity is None or len(self.in_flight) < self.capacity):
+            _, level, step = heapq.heappop(self.ready)
+            self._start(level, step)
+            if self.top.failure is not None:
+                self.ready.clear()
+                return
+
+    def _start(self, level: _Level, step: Step) -> None:
+        name = step.name
+        node = _Node(level, step, now(), perf_counter(), level.chain)
+        level.running[name] = node
+        if level is self.top:
+            self.cursor.task = name
+        if level.events.on_task_start:
+            level.events.emit("on_task_start", level.job, name, self.ctx)
+        try:
+            task_input = assemble(step, level.outputs, level.job)
+            if step.timeout_seconds is not None:
+                node.own = deadlines.after(step.timeout_seconds, f"Task '{name}'")
+                node.chain = (*node.chain, node.own)
+                self.timed[node.own] = node
+            if step.nested is not None:
+                inner_job = step.nested.job(task_input)
+                inner_job._start(now())
+                node.inner = _Level(inner_job, _SILENT, node.chain, (*level.key, step.index), node)
+                self._open(node.inner)
+                return
+            future = self.sender.submit(name, step.task, task_input, _bound(node.chain))
+        except Exception as raised:
+            self._fail(node, task_error(raised, name))
+            return
+        self.in_flight[future] = node
+        future.add_done_callback(self.finished.put)
+
+    # -- finishing ------------------------------------------------------------
+
+    def _collect(self) -> None:
+        """Wait for a task to finish (or the next deadline) and record what has finished."""
+        upcoming = self._pending()
+        wait = max(min(d.at for d in upcoming) - monotonic(), 0.0) if upcoming else None
+        try:
+            future = self.finished.get(timeout=wait)
+        except Empty:
+            return
+        while True:
+            self._finish(future)
+            try:
+                future = self.finished.get_nowait()
+            except Empty:
+                return
+
+    def _finish(self, future: Future[Any]) -> None:
+        node = self.in_flight.pop(future, None)
+        if node is None:
+            return  # abandoned at a deadline, or cancelled
+        try:
+            output = self.sender.receive(future)
+        except WorkerDeadline:  # the worker saw a deadline pass before the driver did
+            self._expire(min([d for d in node.chain if not d.fired] or node.chain, key=_at))
+        except Exception as raised:
+            self._fail(node, task_error(raised, node.name))
+        else:
+            self._complete(node, output)
+
+    def _complete(self, node: _Node, output: BaseModel) -> None:
+        step, level = node.step, node.level
+        if not isinstance(output, step.output_model):
+            self._fail(node, wrong_output(step.name, output, step.output_model))
+            return
+        self._stop(node)
+        record_success(
+            level.events, level.job, step.name, node.started_at, node.start, output, self.ctx
+        )
+        if level.failure is not None:
+            return
+        level.outputs[step.name] = output
+        level.left -= 1
+        for index in level.plan.successors[step.index]:
+            level.waiting[index] -= 1
+            if not level.waiting[index]:
+                self._ready(level, level.plan.steps[index])
+        if not level.left and level.parent is not None:
+            result = level.outputs[level.plan.result]
+            level.job._complete(result, now())
+            self._complete(level.parent, result)
+
+    def _fail(self, node: _Node, error: BaseException) -> None:
+        """Record ``node``'s failure and fail its job; a nested job fails its node in turn."""
+        self._stop(node)
+        level, name = node.level, node.name
+        record_failure(level.events, level.job, name, node.started_at, node.start, error, self.ctx)
+        if node.inner is not None and node.inner.failure is None:
+            node.inner.failure = TaskFailed(error, name)  # nothing inside may complete it now
+        if level.failure is not None:
+            return
+        level.failure = TaskFailed(error, name)
+        parent = level.parent
+        if parent is not None:
+            level.job._fail(error, name, now())
+            nested = parent.step.nested
+            assert nested is not None
+            failure = nested.failure(parent.step.task.name, level.job)
+            self._fail(parent, task_error(failure, parent.name))
+
+    def _stop(self, node: _Node) -> None:
+        node.level.running.pop(node.name, None)
+        if node.own is not None:
+            self.timed.pop(node.own, None)
+
+    # -- deadlines ------------------------------------------------------------
+
+    def _pending(self) -> set[deadlines.Deadline]:
+        """Every deadline not yet fired that bounds something still running."""
+        found = {d for d in self.top.chain if not d.fired}
+        found.update(d for d in self.timed if not d.fired)
+        for node in self.in_flight.values():
+            found.update(d for d in node.chain if not d.fired)
+        return found
+
+    def _expire_passed(self) -> None:
+        current = monotonic()
+        for deadline in sorted(self._pending(), key=_at):
+            if deadline.at > current:
+                return
+            if not deadline.fired:
+                self._expire(deadline)
+
+    def _expire(self, deadline: deadlines.Deadline) -> None:
+        """``deadline`` has passed: abandon what it bounds and fail who set it."""
+        if deadline in self.top.chain and not (self.top.running or self.ready or self.in_flight):
+            return  # the job has ended: as after the sequential runner's last task
+        deadline.fired = True
+        for future, node in list(self.in_flight.items()):
+            if deadline in node.chain:
+                del self.in_flight[future]
+                future.cancel()
+        owner = self.timed.get(deadline)
+        if owner is not None:  # a task's, or a nested workflow's, own timeout
+            self._time_out(owner, deadline)
+            return
+        if deadline not in self.top.chain:
+            return  # it bounded a nested workflow that had already failed
+        running = sorted(self.top.running.values(), key=lambda node: node.step.index)
+        for node in running:
+            self._time_out(node, deadline)
+        if deadline is self.job_deadline:
+            if running or self.top.failure is not None:
+                return
+            # It passed before the next task could start: the runner says so.
+            self.cursor.task = self.ready[0][2].name if self.ready else None
+        elif running:  # set around this run: its owner handles it, as in the sequential runner
+            self.cursor.task = running[0].name
+        raise deadlines.DeadlineExpired(deadline)
+
+    def _time_out(self, node: _Node, deadline: deadlines.Deadline) -> None:
+        message = timeout_message(deadline, node.name, "while")
+        self._fail(node, TaskTimeoutError(message, node.name))
+
+
+def _at(deadline: deadlines.Deadline) -> float:
+    return deadline.at
+
+
+def _bound(chain: tuple[deadlines.Deadline, ...]) -> float | None:
+    """Seconds until the earliest deadline of ``chain``, for the worker to enforce too."""
+    if not chain:
+        return None
+    return max(min(d.at for d in chain) - monotonic(), 1e-3)
