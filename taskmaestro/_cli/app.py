@@ -10,12 +10,14 @@ import traceback
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .. import __version__
-from ..hooks.progress import ProgressHook
 from . import commands
 from .commands import CONFIG_ERROR
+
+if TYPE_CHECKING:
+    from ..hooks.progress import ProgressHook
 
 __all__ = ["INTERRUPTED", "main"]
 
@@ -155,6 +157,8 @@ class _Console:
         if self.quiet:
             return None
         if self._progress is None:
+            from ..hooks.progress import ProgressHook
+
             self._progress = ProgressHook()
         return self._progress
 

@@ -1,4 +1,8 @@
-"""The commands: ``run``, ``check``, ``graph`` and ``schema``; each returns the exit status."""
+"""The commands: ``run``, ``check``, ``graph`` and ``schema``; each returns the exit status.
+
+Modules that import pydantic or PyYAML are imported by the commands that use
+them, so that ``--help``, ``--version`` and wrong arguments answer at once.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,12 @@ import argparse
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Protocol
-
-from yaml.nodes import MappingNode, ScalarNode
+from typing import TYPE_CHECKING, Protocol
 
 from ..errors import ConfigLoadError, WorkflowDefinitionError
-from ..hooks.progress import ProgressHook
-from ..job import JobStatus
-from .report import job_record, text_report, to_json
+
+if TYPE_CHECKING:
+    from ..hooks.progress import ProgressHook
 
 __all__ = ["CONFIG_ERROR", "FAILED", "OK", "check", "graph", "run", "schema"]
 
@@ -46,6 +48,8 @@ class Console(Protocol):
 def run(args: argparse.Namespace, console: Console) -> int:
     """Load the files, run the job, report it: 0 completed, 1 failed, 2 a file's problem."""
     from .._yaml.build import load
+    from ..job import JobStatus
+    from .report import job_record, text_report, to_json
 
     progress = console.progress()
     try:
@@ -168,6 +172,8 @@ def _pairs(
 
 
 def _is_workflow_file(path: Path) -> bool:
+    from yaml.nodes import MappingNode, ScalarNode
+
     from .._yaml.source import read_source
 
     root = read_source(path, label="file").root
