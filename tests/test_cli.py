@@ -7,6 +7,7 @@ checked through a pseudo-terminal.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import pty
@@ -708,3 +709,42 @@ def test_the_pre_commit_hook_checks_workflow_files(work: Path, script: Path) -> 
     bad = subprocess.run([str(script), *entry[1:], "broken.yaml"], cwd=work, capture_output=True)
     assert good.returncode == 0
     assert bad.returncode == 1
+
+
+# -- the README ------------------------------------------------------------------------------
+
+
+def readme_section() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("\n## Command line\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end > 0 else None]
+
+
+def test_the_readme_documents_each_command_and_exit_status() -> None:
+    from taskmaestro._cli.app import _parser
+
+    section = readme_section()
+    subcommands = next(
+        action for action in _parser()._actions if isinstance(action, argparse._SubParsersAction)
+    )
+    for command in subcommands.choices:
+        assert f"**`{command} " in section or f"**`{command}`**" in section, command
+    for status in ("| 0 |", "| 1 |", "| 2 |", "| 130 |"):
+        assert status in section
+
+
+def test_the_readme_s_pre_commit_configurations_match_the_shipped_hook() -> None:
+    [shipped] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    blocks = re.findall(r"```yaml\n(.*?)```", readme_section(), re.S)
+    remote, local = (yaml.safe_load(block) for block in blocks[-2:])
+
+    assert remote["repos"][0]["hooks"][0]["id"] == shipped["id"]
+    [plain, paired] = local["repos"][0]["hooks"]
+    assert (plain["id"], plain["entry"], plain["files"]) == (
+        shipped["id"],
+        shipped["entry"],
+        shipped["files"],
+    )
+    assert paired["entry"].startswith("taskmaestro check ")
+    assert paired["pass_filenames"] is False
