@@ -31,6 +31,7 @@ exit status:
   0  run: the job completed; check: no problems; graph, schema: done
   1  run: the job failed; check: a file has a problem
   2  run, graph: a file could not be loaded; any command: wrong arguments
+  130  interrupted (Ctrl-C)
 """
 
 
