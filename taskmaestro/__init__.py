@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         Hook,
         HookWarning,
         LoggingHook,
+        ProgressHook,
         ResultPersistenceHook,
         TimingHook,
     )
@@ -57,6 +58,7 @@ _EXPORTS = {
     "LoadedWorkflow": ".loader",
     "LoggingHook": ".hooks",
     "ObjectModel": ".models",
+    "ProgressHook": ".hooks",
     "ResultPersistenceHook": ".hooks",
     "Runner": ".runner",
     "Task": ".task",
@@ -92,6 +94,7 @@ __all__ = [
     "LoadedWorkflow",
     "LoggingHook",
     "ObjectModel",
+    "ProgressHook",
     "ResultPersistenceHook",
     "Runner",
     "Task",

@@ -9,13 +9,14 @@ task; the message's quoted names pick the key within its entry).
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..context import ExecutionContext
 from ..errors import WorkflowDefinitionError
+from ..hooks.base import Hook
 from ..job import Job, JobConfiguration, _config_values
 from ..nested import workflow_task
 from ..runner import Runner
@@ -52,7 +53,7 @@ from .locate import (
 from .shapes import Marked
 from .source import Source, read_source
 
-__all__ = ["MAX_INCLUDE_DEPTH", "Loaded", "load"]
+__all__ = ["MAX_INCLUDE_DEPTH", "Definition", "Loaded", "load", "load_definition"]
 
 MAX_INCLUDE_DEPTH = 32
 """Most workflow files nested inside one another."""
@@ -69,9 +70,31 @@ class Loaded:
     timeout_seconds: float | None
 
 
-def load(workflow_path: Path, input_path: Path | None) -> Loaded:
-    """Load a workflow file and its input file (``None``: no input)."""
-    return _Loading().top(workflow_path, input_path)
+@dataclass(frozen=True, eq=False)
+class Definition:
+    """What a workflow file makes on its own, with no input bound to it (no job)."""
+
+    workflow: Workflow[Any, Any]
+    runner: Runner
+    timeout_seconds: float | None
+
+
+def load(workflow_path: Path, input_path: Path | None, extra_hooks: Sequence[Hook] = ()) -> Loaded:
+    """Load a workflow file and its input file (``None``: no input).
+
+    ``extra_hooks`` follow the file's hooks on the runner (the command line's
+    progress display).
+    """
+    return _Loading().top(workflow_path, input_path, extra_hooks)
+
+
+def load_definition(workflow_path: Path) -> Definition:
+    """Check a workflow file alone, as ``load`` would, without reading any input.
+
+    The input is what the file cannot say: whether the root task gets its
+    fields, and the fields a per-task input file adds to ``config_fields``.
+    """
+    return _Loading().definition(workflow_path)
 
 
 class _Loading:
@@ -86,7 +109,9 @@ class _Loading:
 
     # -- the top-level file -------------------------------------------------------------
 
-    def top(self, workflow_path: Path, input_path: Path | None) -> Loaded:
+    def top(
+        self, workflow_path: Path, input_path: Path | None, extra_hooks: Sequence[Hook] = ()
+    ) -> Loaded:
         source = read_source(workflow_path, label="workflow file")
         file = WORKFLOW_FILE.read(source.root, "", source)
         section = file.workflow
@@ -100,9 +125,17 @@ class _Loading:
         self._including.append((workflow_path.resolve(), source.path))
         workflow, inputs, tasks = self._compile(source, section, read_inputs)
         job = self._job(workflow, inputs, tasks, source, section)
-        runner, timeout = self._runner(file.runner, source)
+        runner, timeout = self._runner(file.runner, source, extra_hooks)
         context = _context(file.context, source)
         return Loaded(workflow, runner, job, context, timeout)
+
+    def definition(self, workflow_path: Path) -> Definition:
+        source = read_source(workflow_path, label="workflow file")
+        file = WORKFLOW_FILE.read(source.root, "", source)
+        self._including.append((workflow_path.resolve(), source.path))
+        workflow, _, _ = self._compile(source, file.workflow, lambda names: None)
+        runner, timeout = self._runner(file.runner, source)
+        return Definition(workflow, runner, timeout)
 
     # -- a workflow section, nested or not -------------------------------------------------
 
@@ -329,10 +362,12 @@ class _Loading:
                 )
             raise where_source.error(node, f"{error}{hint}") from error
 
-    def _runner(self, section: RunnerSection | None, source: Source) -> tuple[Runner, float | None]:
+    def _runner(
+        self, section: RunnerSection | None, source: Source, extra_hooks: Sequence[Hook] = ()
+    ) -> tuple[Runner, float | None]:
         if section is None:
-            return Runner(), None
-        hooks = []
+            return Runner(hooks=extra_hooks), None
+        hooks: list[Hook] = []
         for index, entry in enumerate(section.hooks):
             at = f"runner.hooks[{index}]"
             found = self._import(entry.hook, source, f"{at}.hook")
@@ -340,7 +375,7 @@ class _Loading:
                 make_hook(check_hook_class(found, entry.hook, source, at), entry, source, at)
             )
         timeout = section.timeout_seconds.value if section.timeout_seconds is not None else None
-        return Runner(hooks=hooks), timeout
+        return Runner(hooks=[*hooks, *extra_hooks]), timeout
 
 
 def _context(section: ContextSection | None, source: Source) -> ExecutionContext:

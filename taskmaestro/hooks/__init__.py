@@ -3,6 +3,15 @@
 from .base import BaseHook, Hook, HookWarning
 from .logging import LoggingHook
 from .persistence import ResultPersistenceHook
+from .progress import ProgressHook
 from .timing import TimingHook
 
-__all__ = ["BaseHook", "Hook", "HookWarning", "LoggingHook", "ResultPersistenceHook", "TimingHook"]
+__all__ = [
+    "BaseHook",
+    "Hook",
+    "HookWarning",
+    "LoggingHook",
+    "ProgressHook",
+    "ResultPersistenceHook",
+    "TimingHook",
+]

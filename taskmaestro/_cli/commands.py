@@ -1,0 +1,193 @@
+"""The commands: ``run``, ``check``, ``graph`` and ``schema``; each returns the exit status.
+
+Modules that import pydantic or PyYAML are imported by the commands that use
+them, so that ``--help``, ``--version`` and wrong arguments answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from ..errors import ConfigLoadError, WorkflowDefinitionError
+
+if TYPE_CHECKING:
+    from ..hooks.progress import ProgressHook
+
+__all__ = ["CONFIG_ERROR", "FAILED", "OK", "check", "graph", "run", "schema"]
+
+OK = 0
+FAILED = 1
+"""``run``: the job failed; ``check``: some file has a problem."""
+CONFIG_ERROR = 2
+"""A file could not be loaded (``run``, ``graph``), or the command line is wrong."""
+
+
+class Console(Protocol):
+    """What the commands need from the command line around them (see ``app``)."""
+
+    debug: bool
+    quiet: bool
+
+    def progress(self) -> ProgressHook | None:
+        """The progress display for a run; ``None`` when ``--quiet``."""
+        ...
+
+    def error(self, message: str, exception: BaseException | None = None) -> None:
+        """Report a problem on stderr: one line, after the traceback with ``--debug``."""
+        ...
+
+    def note(self, message: str) -> None:
+        """Say something on stderr that ``--quiet`` silences."""
+        ...
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    """Load the files, run the job, report it: 0 completed, 1 failed, 2 a file's problem."""
+    from .._yaml.build import load
+    from ..job import JobStatus
+    from .report import job_record, text_report, to_json
+
+    progress = console.progress()
+    try:
+        loaded = load(
+            Path(args.workflow),
+            _optional_path(args.input),
+            extra_hooks=(progress,) if progress is not None else (),
+        )
+    except ConfigLoadError as error:
+        console.error(str(error), error)
+        return CONFIG_ERROR
+    try:
+        job = loaded.runner.run(
+            loaded.job, ctx=loaded.context, timeout_seconds=loaded.timeout_seconds
+        )
+    finally:
+        loaded.context.close()
+    if args.json:
+        print(to_json(job_record(job, loaded.context)))
+    else:
+        print(text_report(job, loaded.context))
+    if job.status is JobStatus.COMPLETED:
+        return OK
+    if console.debug and job.exception is not None:
+        console.error(f"job failed: {job.error}", job.exception)
+    return FAILED
+
+
+def check(args: argparse.Namespace, console: Console) -> int:
+    """Load each workflow file (with its input file, if one follows it) and run nothing."""
+    from .._yaml.build import load, load_definition
+
+    problems = 0
+    for workflow, input_file, unreadable in _pairs([Path(name) for name in args.files]):
+        if unreadable is not None:
+            problems += 1
+            _problem(console, str(unreadable), unreadable)
+            continue
+        try:
+            if input_file is None:
+                load_definition(workflow)
+            else:
+                load(workflow, input_file).context.close()
+        except ConfigLoadError as error:
+            problems += 1
+            message = str(error)
+            if input_file is None and isinstance(error.__cause__, WorkflowDefinitionError):
+                message += " (checked without an input file)"
+            _problem(console, message, error)
+        except Exception as error:  # not a problem of the file: a fault of ours, still said
+            problems += 1
+            _problem(console, f"{workflow}: unexpected {type(error).__name__}: {error}", error)
+    count = len(args.files)
+    files = f"{count} file{'' if count == 1 else 's'}"
+    if problems:
+        console.note(f"{problems} problem{'' if problems == 1 else 's'}; checked {files}")
+        return FAILED
+    console.note(f"no problems; checked {files}")
+    return OK
+
+
+def graph(args: argparse.Namespace, console: Console) -> int:
+    """Print the workflow's Mermaid flowchart: 0, or 2 when a file cannot be loaded."""
+    from .._yaml.build import load, load_definition
+
+    try:
+        if args.input is None:
+            text = load_definition(Path(args.workflow)).workflow.to_mermaid()
+        else:
+            loaded = load(Path(args.workflow), Path(args.input))
+            loaded.context.close()
+            text = loaded.workflow.to_mermaid(loaded.job.job_configuration)
+    except ConfigLoadError as error:
+        console.error(str(error), error)
+        return CONFIG_ERROR
+    print(text)
+    return OK
+
+
+def schema(args: argparse.Namespace, console: Console) -> int:
+    """Print the JSON Schema of the workflow file format."""
+    from ..schema import schema_json
+
+    sys.stdout.write(schema_json())
+    return OK
+
+
+# -- check's arguments ------------------------------------------------------------------
+
+
+def _pairs(
+    paths: Sequence[Path],
+) -> Iterator[tuple[Path, Path | None, ConfigLoadError | None]]:
+    """``(workflow, input or None, None)``, or ``(file, None, why it cannot be read)``.
+
+    Every file is a workflow file, except one that follows a workflow file and
+    is not one itself (its top level has no ``workflow`` key): that is the
+    input file of the workflow before it.
+    """
+    index = 0
+    while index < len(paths):
+        workflow = paths[index]
+        index += 1
+        following = paths[index] if index < len(paths) else None
+        if following is None:
+            yield workflow, None, None
+            continue
+        try:
+            is_workflow = _is_workflow_file(following)
+        except ConfigLoadError as unreadable:
+            yield workflow, None, None
+            yield following, None, unreadable
+            index += 1
+            continue
+        if is_workflow:
+            yield workflow, None, None
+        else:
+            yield workflow, following, None
+            index += 1
+
+
+def _is_workflow_file(path: Path) -> bool:
+    from yaml.nodes import MappingNode, ScalarNode
+
+    from .._yaml.source import read_source
+
+    root = read_source(path, label="file").root
+    return isinstance(root, MappingNode) and any(
+        isinstance(key, ScalarNode) and key.value == "workflow" for key, _ in root.value
+    )
+
+
+def _problem(console: Console, message: str, error: BaseException) -> None:
+    """One ``file:line:column: message`` line on stdout (the traceback on stderr with --debug)."""
+    if console.debug:
+        console.error(f"traceback of: {message}", error)
+    print(message, flush=True)
+
+
+def _optional_path(name: str | None) -> Path | None:
+    return Path(name) if name is not None else None
