@@ -115,10 +115,10 @@ def finish(state: BuilderState, complete: bool, report: Reporter, pos: Pos) -> O
         report.fail(codes.RESULT, f"Workflow '{workflow or '?'}' has no tasks", pos)
         return None
     edges = _resolve_edges(state, declarations, complete, report)
-    _check_cycles(workflow, declarations, edges, report, pos)
+    cyclic = _check_cycles(workflow, declarations, edges, report, pos)
     if not complete:
         return None
-    result = _result(state, declarations, edges, report, pos)
+    result = _result(state, declarations, edges, report, pos, check_sinks=not cyclic)
     output = _models(declarations[result])[1] if result is not None else None
     return _outcome(declarations, output if isinstance(output, Instance) else None)
 
@@ -168,7 +168,7 @@ def _check_cycles(
     edges: Sequence[list[int] | None],
     report: Reporter,
     pos: Pos,
-) -> None:
+) -> bool:
     """W11 over the edges that are known (an unknown edge can only hide a cycle)."""
     following: list[list[int]] = [[] for _ in declarations]
     indegree = [0] * len(declarations)
@@ -187,7 +187,7 @@ def _check_cycles(
             if not indegree[successor]:
                 heapq.heappush(ready, successor)
     if done == len(declarations):
-        return
+        return False
     remaining = {index for index, degree in enumerate(indegree) if degree}
     predecessors = {
         index: {source for source in edges[index] or () if source in remaining}
@@ -198,7 +198,7 @@ def _check_cycles(
     except graphlib.CycleError as error:
         cycle: list[int] = list(error.args[1])
     else:  # pragma: no cover - Kahn left these nodes, so they hold a cycle
-        return
+        return True
     on_cycle = set(cycle)
     where = pos
     for index in sorted(on_cycle):
@@ -212,6 +212,7 @@ def _check_cycles(
         f"Dependency cycle in {describe_workflow(workflow)}: {names_on_cycle}",
         where,
     )
+    return True
 
 
 def _result(
@@ -220,6 +221,7 @@ def _result(
     edges: Sequence[list[int] | None],
     report: Reporter,
     pos: Pos,
+    check_sinks: bool,
 ) -> int | None:
     """W12 (or W9 for ``result_task``): the index of the result task, if known."""
     given = state.header.result
@@ -251,7 +253,9 @@ def _result(
         for source in sources or ():
             has_successor[source] = True
     sinks = [index for index, followed in enumerate(has_successor) if not followed]
-    check_result(workflow, [instance_name(declarations[i]) for i in sinks], report, pos)
+    named = [declaration.name for declaration in declarations]
+    if check_sinks and len(set(named)) == len(named):  # after W10 or W11, sinks mean nothing
+        check_result(workflow, [instance_name(declarations[i]) for i in sinks], report, pos)
     return sinks[0] if len(sinks) == 1 else None
 
 

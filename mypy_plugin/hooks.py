@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 from mypy.maptype import map_instance_to_supertype
@@ -23,7 +24,9 @@ from mypy.nodes import (
     MemberExpr,
     StarExpr,
     StrExpr,
+    SymbolTableNode,
     TupleExpr,
+    TypeInfo,
 )
 from mypy.plugin import (
     CheckerPluginInterface,
@@ -59,6 +62,7 @@ from .wiring import (
 )
 
 __all__ = [
+    "Lookup",
     "add_task_hook",
     "build_hook",
     "builder_hook",
@@ -70,6 +74,9 @@ __all__ = [
 _NO_SPAN: Final[Span] = (-1, -1, -1, -1)
 
 type _CallContext = FunctionContext | MethodContext
+
+type Lookup = Callable[[str], SymbolTableNode | None]
+"""Finds a symbol by its full name (the plugin's ``lookup_fully_qualified``)."""
 
 
 class _Args:
@@ -126,7 +133,7 @@ def add_task_hook(ctx: MethodContext) -> Type:
     return grown.attach(default, str_type)
 
 
-def build_hook(ctx: MethodContext) -> Type:
+def build_hook(ctx: MethodContext, lookup: Lookup) -> Type:
     """Check the whole chain; a complete one gives ``Workflow[RootInput, ResultOutput]``."""
     default = get_proper_type(ctx.default_return_type)
     state = BuilderState.read(ctx.type)
@@ -136,10 +143,10 @@ def build_hook(ctx: MethodContext) -> Type:
     outcome = finish(state, complete, _reporter(ctx.api), _call_pos(ctx.context))
     if outcome is None:
         return ctx.default_return_type
-    return _workflow_type(ctx.api, default, state.header.workflow, outcome)
+    return _workflow_type(ctx.api, lookup, default, state.header.workflow, outcome)
 
 
-def workflow_hook(ctx: FunctionContext) -> Type:
+def workflow_hook(ctx: FunctionContext, lookup: Lookup) -> Type:
     """``Workflow(name, tasks=[A, B, ...])``: each task depends on the one before it."""
     default = get_proper_type(ctx.default_return_type)
     args = _Args(ctx)
@@ -171,7 +178,7 @@ def workflow_hook(ctx: FunctionContext) -> Type:
     outcome = finish(state, True, report, Pos.of(ctx.context))
     if outcome is None:
         return ctx.default_return_type
-    return _workflow_type(ctx.api, default, workflow, outcome)
+    return _workflow_type(ctx.api, lookup, default, workflow, outcome)
 
 
 def job_signature_hook(ctx: FunctionSigContext) -> FunctionLike:
@@ -235,12 +242,17 @@ def _declaration(ctx: MethodContext, report: Reporter) -> Declaration:
 
 
 def _workflow_type(
-    api: CheckerPluginInterface, default: Instance, workflow: str | None, outcome: Outcome
+    api: CheckerPluginInterface,
+    lookup: Lookup,
+    default: Instance,
+    workflow: str | None,
+    outcome: Outcome,
 ) -> Type:
     any_type = AnyType(TypeOfAny.special_form)
     config: Type = outcome.input if outcome.input is not None else any_type
-    if outcome.all_configured:
-        config = api.named_generic_type(names.EMPTY_CONFIG, [])
+    empty = lookup(names.EMPTY_CONFIG) if outcome.all_configured else None
+    if empty is not None and isinstance(empty.node, TypeInfo):
+        config = Instance(empty.node, [])
     output: Type = outcome.output if outcome.output is not None else any_type
     typed = default.copy_modified(args=[config, output])
     return with_roots(typed, workflow, outcome.roots, _str_type(api))

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from functools import partial
 from typing import Final
 
-from mypy.nodes import MypyFile, TypeInfo
+from mypy.nodes import MypyFile, SymbolTableNode, TypeInfo
 from mypy.options import Options
 from mypy.plugin import (
     ClassDefContext,
@@ -49,13 +50,13 @@ class TaskmaestroPlugin(Plugin):
     def __init__(self, options: Options) -> None:
         super().__init__(options)
         self._reraise = os.environ.get(DEBUG_ENV, "") not in ("", "0")
-        self._function_hook = self._guard_type(workflow_hook)
+        self._function_hook = self._guard_type(partial(workflow_hook, lookup=self._lookup))
         self._builder_function_hook = self._guard_type(builder_hook)
         self._job_hook = self._guard_type(job_hook)
         self._job_signature_hook = self._guard_signature(job_signature_hook)
         self._builder_hook = self._guard_type(builder_hook)
         self._add_task_hook = self._guard_type(add_task_hook)
-        self._build_hook = self._guard_type(build_hook)
+        self._build_hook = self._guard_type(partial(build_hook, lookup=self._lookup))
         self._task_class_hook = self._guard_semantic(analyze_task_class)
         self._dependency_hook = self._guard_semantic(register_dependencies)
 
@@ -106,6 +107,9 @@ class TaskmaestroPlugin(Plugin):
     def report_config_data(self, ctx: ReportConfigContext) -> str:
         """Part of each module's cache key: a new plugin version invalidates the caches."""
         return __version__
+
+    def _lookup(self, fullname: str) -> SymbolTableNode | None:
+        return self.lookup_fully_qualified(fullname)
 
     def _is_subclass(self, fullname: str, base: str) -> bool:
         if fullname == base:

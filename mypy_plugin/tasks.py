@@ -32,7 +32,9 @@ from mypy.types import (
     Instance,
     NoneType,
     ProperType,
+    Type,
     TypeVarType,
+    UnboundType,
     UnionType,
     get_proper_type,
 )
@@ -68,15 +70,19 @@ def _check_run(ctx: ClassDefContext, info: TypeInfo) -> None:
     if task is None or run is None or len(run[1].arg_types) < 2:
         return
     context, signature = run
-    if has_placeholder(signature):
-        if not ctx.api.final_iteration:
-            ctx.api.defer()
-        return
     arguments = _task_arguments(info, task)
+    if not any(arguments):
+        return
+    taken_type = _analyzed(ctx, signature.arg_types[1])
+    returned_type = _analyzed(ctx, signature.ret_type)
+    if taken_type is None or returned_type is None:
+        return  # not ready: mypy analyses the class again later
+    if has_placeholder(taken_type) or has_placeholder(returned_type):
+        return
+    taken = get_proper_type(taken_type)
+    returned = get_proper_type(returned_type)
     inputs, outputs = task_models(info, task)
     options = ctx.api.options
-    taken = get_proper_type(signature.arg_types[1])
-    returned = get_proper_type(signature.ret_type)
     if (
         arguments[0]
         and isinstance(inputs, Instance)
@@ -101,6 +107,17 @@ def _check_run(ctx: ClassDefContext, info: TypeInfo) -> None:
             context,
             code=codes.RUN_SIGNATURE,
         )
+
+
+def _analyzed(ctx: ClassDefContext, typ: Type) -> Type | None:
+    """A type of ``run``'s signature, analysed in the class's scope.
+
+    Method signatures are analysed after the class hook runs, so the hook
+    analyses the two it needs itself (mypy reports any error in them later).
+    """
+    if not isinstance(typ, UnboundType | UnionType):
+        return typ
+    return ctx.api.anal_type(typ, allow_unbound_tvars=True, report_invalid_types=False)
 
 
 def _run_signature(info: TypeInfo) -> tuple[Context, CallableType] | None:
