@@ -122,13 +122,16 @@ def model_fields(model: Instance) -> dict[str, ModelField] | None:
     Required-ness comes from ``Var.has_explicit_value``, which mypy keeps in its
     cache and sets the same way with or without ``pydantic.mypy``: a field
     with any value (``= 3``, ``= Field(...)``) counts as optional, so a field
-    written ``x: int = Field(description=...)`` is treated as optional. That
-    can hide an error but never invents one.
+    written ``x: int = Field(description=...)`` is treated as optional. A field
+    with a value in any class of the MRO counts as optional, because
+    ``pydantic.mypy`` copies inherited fields into subclasses as new variables
+    without that flag. Both can hide an error but never invent one.
     """
     info = model.type
     if not info.has_base(names.BASE_MODEL) or any(base.fallback_to_any for base in info.mro):
         return None
     fields: dict[str, ModelField] = {}
+    defaulted: set[str] = set()
     for base in reversed(info.mro):
         if base.fullname == names.BASE_MODEL or not base.has_base(names.BASE_MODEL):
             continue
@@ -146,8 +149,10 @@ def model_fields(model: Instance) -> dict[str, ModelField] | None:
                 continue
             if mapped is None:
                 mapped = map_instance_to_supertype(model, base)
+            if node.has_explicit_value:
+                defaulted.add(name)
             field_type = expand_type_by_instance(node.type, mapped)
-            fields[name] = ModelField(name, field_type, not node.has_explicit_value)
+            fields[name] = ModelField(name, field_type, name not in defaulted)
     return fields
 
 
