@@ -29,7 +29,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.option.mypy_testing_base = str(base)
 
 
-
 def _keep_sys_modules() -> AbstractContextManager[None]:
     """Keep the modules a same-process mypy run imported (mypy imports no user code).
 
