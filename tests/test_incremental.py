@@ -8,6 +8,8 @@ changes type, which breaks the wirings in ``clean``, and the three runs go
 again. The daemon re-checks files that had errors anyway; it must also see
 the new errors in ``clean``, which did not change and does not import the
 edited module (the plugin registers the dependencies mypy cannot see).
+Last, a class that only model fields mention changes its base: the warm run
+must re-check ``clean`` too (the plugin reports the modules it read).
 """
 
 from __future__ import annotations
@@ -37,10 +39,23 @@ class SharedOut(BaseModel):
     keywords: list[str]
 """
 
+MODELS3 = """
+from pydantic import BaseModel
+
+
+class Base(BaseModel):
+    x: int
+
+
+class Sub(Base):
+    pass
+"""
+
 MODELS = """
 from pydantic import BaseModel
 
 from models2 import Shared
+from models3 import Base, Sub
 
 
 class Input(BaseModel):
@@ -50,12 +65,20 @@ class Input(BaseModel):
 class Merged(BaseModel):
     shared: Shared
     count: int
+
+
+class Holder(BaseModel):
+    item: Sub
+
+
+class Wants(BaseModel):
+    item: Base
 """
 
 TASKS = """
 from pydantic import BaseModel
 
-from models import Input, Merged
+from models import Holder, Input, Merged, Wants
 from models2 import Shared, SharedOut
 from taskmaestro import ExecutionContext, Task
 
@@ -79,6 +102,16 @@ class Extract(Task):
 class Combine(Task[Merged, Merged]):
     def run(self, input: Merged, ctx: ExecutionContext) -> Merged:
         return input
+
+
+class Hold(Task[Input, Holder]):
+    def run(self, input: Input, ctx: ExecutionContext) -> Holder:
+        raise NotImplementedError
+
+
+class Take(Task[Wants, Wants]):
+    def run(self, input: Wants, ctx: ExecutionContext) -> Wants:
+        return input
 """
 
 FLOW = """
@@ -99,7 +132,7 @@ other = Workflow(name="other", tasks=[Load, Extract])
 """
 
 CLEAN = """
-from tasks import Combine, Load
+from tasks import Combine, Hold, Load, Take
 from taskmaestro import Workflow
 
 workflow = (
@@ -118,6 +151,11 @@ def build() -> None:
         .build()
     )
     print(inner)
+
+
+held = Workflow.builder(name="held").add_task(Hold).add_task(
+    Take, depends_on={"item": (Hold, "item")}
+).build()
 """
 
 CONFIG = """
@@ -135,6 +173,7 @@ def _write(project: Path, name: str, text: str) -> None:
 def project(tmp_path: Path) -> Path:
     for name, text in [
         ("models2.py", MODELS2),
+        ("models3.py", MODELS3),
         ("models.py", MODELS),
         ("tasks.py", TASKS),
         ("flow.py", FLOW),
@@ -145,7 +184,7 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-_FILES = ["flow.py", "clean.py", "tasks.py", "models.py", "models2.py"]
+_FILES = ["flow.py", "clean.py", "tasks.py", "models.py", "models2.py", "models3.py"]
 
 
 def _env() -> dict[str, str]:
@@ -227,3 +266,18 @@ def test_cold_warm_and_daemon_agree(project: Path, daemon: _Daemon) -> None:
     assert _mypy(project, ".cache-a") == edited
     assert daemon.run() == edited
     assert _mypy(project, ".cache-a") == edited
+
+    # A class that only model fields mention stops being a subclass: the only way
+    # from clean.py to models3 is through the fields of the models in models.py.
+    _write(
+        project,
+        "models3.py",
+        MODELS3.replace("class Sub(Base):\n    pass", "class Sub(BaseModel):\n    x: int"),
+    )
+    edited_again = _mypy(project, ".cache-c")
+    assert (
+        "clean.py:23: error: Fan-in of task 'take': field 'item' is \"Base\", "
+        "but field 'item' of 'hold' is \"Sub\"" in edited_again
+    )
+    assert _mypy(project, ".cache-a") == edited_again
+    assert daemon.run() == edited_again
