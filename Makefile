@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy taskmaestro mypy_plugin tests
+	$(BIN)/mypy taskmaestro mypy_plugin tests typetests
 
 pytest: $(STAMP)
 	$(BIN)/pytest
