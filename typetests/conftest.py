@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,9 +28,13 @@ def pytest_configure(config: pytest.Config) -> None:
     base = Path(config.rootpath) / ".pytest_cache" / "typetests"
     base.mkdir(parents=True, exist_ok=True)
     config.option.mypy_testing_base = str(base)
+    patch = pytest.MonkeyPatch()
+    patch.setattr(utils, "temp_sys_modules", _keep_sys_modules)
+    config.add_cleanup(patch.undo)
 
 
-def _keep_sys_modules() -> AbstractContextManager[None]:
+@contextmanager
+def _keep_sys_modules() -> Iterator[None]:
     """Keep the modules a same-process mypy run imported (mypy imports no user code).
 
     pytest-mypy-plugins 4.1 rebinds ``sys.modules`` to a copy after each case,
@@ -38,7 +43,4 @@ def _keep_sys_modules() -> AbstractContextManager[None]:
     imports. Deleting the new entries in place breaks compiled mypy instead,
     which keeps references to modules it imported lazily (``sqlite3``).
     """
-    return nullcontext()
-
-
-utils.temp_sys_modules = _keep_sys_modules
+    yield
