@@ -4,6 +4,10 @@
 compares strings before it looks anything up. Every hook falls back to mypy's
 own result on any exception; set ``TASKMAESTRO_MYPY_DEBUG=1`` to re-raise
 instead (the test suite does).
+
+The modules that implement the hooks are imported when a hook first runs: a
+mypy run that finds every module fresh in its cache never runs one, and pays
+only for importing this module.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from functools import partial
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from mypy.nodes import MypyFile, SymbolTableNode, TypeInfo
 from mypy.options import Options
@@ -27,16 +31,9 @@ from mypy.plugin import (
 from mypy.types import FunctionLike, Type
 
 from . import __version__, names
-from .deps import indirect_modules, register_dependencies
-from .hooks import (
-    add_task_hook,
-    build_hook,
-    builder_hook,
-    job_hook,
-    job_signature_hook,
-    workflow_hook,
-)
-from .tasks import analyze_task_class
+
+if TYPE_CHECKING:
+    from .hooks import Lookup
 
 __all__ = ["DEBUG_ENV", "TaskmaestroPlugin"]
 
@@ -50,15 +47,15 @@ class TaskmaestroPlugin(Plugin):
     def __init__(self, options: Options) -> None:
         super().__init__(options)
         self._reraise = os.environ.get(DEBUG_ENV, "") not in ("", "0")
-        self._function_hook = self._guard_type(partial(workflow_hook, lookup=self._lookup))
-        self._builder_function_hook = self._guard_type(builder_hook)
-        self._job_hook = self._guard_type(job_hook)
-        self._job_signature_hook = self._guard_signature(job_signature_hook)
-        self._builder_hook = self._guard_type(builder_hook)
-        self._add_task_hook = self._guard_type(add_task_hook)
-        self._build_hook = self._guard_type(partial(build_hook, lookup=self._lookup))
-        self._task_class_hook = self._guard_semantic(analyze_task_class)
-        self._dependency_hook = self._guard_semantic(register_dependencies)
+        self._function_hook = self._guard_type(partial(_workflow, lookup=self._lookup))
+        self._builder_function_hook = self._guard_type(_builder)
+        self._job_hook = self._guard_type(_job)
+        self._job_signature_hook = self._guard_signature(_job_signature)
+        self._builder_hook = self._guard_type(_builder)
+        self._add_task_hook = self._guard_type(_add_task)
+        self._build_hook = self._guard_type(partial(_build, lookup=self._lookup))
+        self._task_class_hook = self._guard_semantic(_task_class)
+        self._dependency_hook = self._guard_semantic(_dependencies)
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         if fullname == names.WORKFLOW:
@@ -97,7 +94,11 @@ class TaskmaestroPlugin(Plugin):
         return self._dependency_hook if fullname in _DEPENDENCY_ROOTS else None
 
     def get_additional_indirect_deps(self, file: MypyFile) -> set[str]:
+        if not file.plugin_deps:
+            return set()
         try:
+            from .deps import indirect_modules
+
             return indirect_modules(file, self.lookup_fully_qualified)
         except Exception:
             if self._reraise:
@@ -156,3 +157,54 @@ class TaskmaestroPlugin(Plugin):
                     raise
 
         return guarded
+
+
+# The hooks, each importing its module on first use.
+
+
+def _workflow(ctx: FunctionContext, lookup: Lookup) -> Type:
+    from .hooks import workflow_hook
+
+    return workflow_hook(ctx, lookup)
+
+
+def _builder(ctx: FunctionContext | MethodContext) -> Type:
+    from .hooks import builder_hook
+
+    return builder_hook(ctx)
+
+
+def _add_task(ctx: MethodContext) -> Type:
+    from .hooks import add_task_hook
+
+    return add_task_hook(ctx)
+
+
+def _build(ctx: MethodContext, lookup: Lookup) -> Type:
+    from .hooks import build_hook
+
+    return build_hook(ctx, lookup)
+
+
+def _job(ctx: FunctionContext) -> Type:
+    from .hooks import job_hook
+
+    return job_hook(ctx)
+
+
+def _job_signature(ctx: FunctionSigContext) -> FunctionLike:
+    from .hooks import job_signature_hook
+
+    return job_signature_hook(ctx)
+
+
+def _task_class(ctx: ClassDefContext) -> None:
+    from .tasks import analyze_task_class
+
+    analyze_task_class(ctx)
+
+
+def _dependencies(ctx: DynamicClassDefContext) -> None:
+    from .deps import register_dependencies
+
+    register_dependencies(ctx)
