@@ -27,7 +27,15 @@ from mypy.types import Instance
 
 from . import codes, names
 from .models import MISSING, Slot, model_fields, task_models
-from .rules import Node, Reporter, Source, check_node, check_result, describe_workflow
+from .rules import (
+    Node,
+    Reporter,
+    Source,
+    check_has_tasks,
+    check_node,
+    check_result,
+    describe_workflow,
+)
 from .state import BuilderState, RootInput
 from .wiring import ClassRef, Declaration, Pos, TaskRef, Wire, describe, is_valid_name
 
@@ -111,11 +119,10 @@ def finish(state: BuilderState, complete: bool, report: Reporter, pos: Pos) -> O
     """Check what needs the whole chain; the workflow's models when ``complete``."""
     declarations = state.declarations()
     workflow = state.header.workflow
-    if complete and not declarations:
-        report.fail(codes.RESULT, f"Workflow '{workflow or '?'}' has no tasks", pos)
+    if complete and not check_has_tasks(workflow, len(declarations), report, pos):
         return None
     edges = _resolve_edges(state, declarations, complete, report)
-    cyclic = _check_cycles(workflow, declarations, edges, report, pos)
+    cyclic = _check_cycles(state, declarations, edges, report, pos)
     if not complete:
         return None
     result = _result(state, declarations, edges, report, pos, check_sinks=not cyclic)
@@ -163,7 +170,7 @@ def _resolve_edges(
 
 
 def _check_cycles(
-    workflow: str | None,
+    state: BuilderState,
     declarations: Sequence[Declaration],
     edges: Sequence[list[int] | None],
     report: Reporter,
@@ -199,18 +206,19 @@ def _check_cycles(
         cycle: list[int] = list(error.args[1])
     else:  # pragma: no cover - Kahn left these nodes, so they hold a cycle
         return True
+    # Every cycle has a forward reference (a wire pending when it was added): report there.
     on_cycle = set(cycle)
-    where = pos
-    for index in sorted(on_cycle):
-        forward = [wire for wire in declarations[index].wires or () if wire.pending]
-        if forward:
-            where = forward[0].pos
-            break
+    forward = (
+        wire.pos
+        for index in sorted(on_cycle)
+        for wire in declarations[index].wires or ()
+        if wire.pending and _resolve(state, wire.ref, index) in on_cycle
+    )
     names_on_cycle = " -> ".join(instance_name(declarations[index]) for index in cycle)
     report.fail(
         codes.CYCLE,
-        f"Dependency cycle in {describe_workflow(workflow)}: {names_on_cycle}",
-        where,
+        f"Dependency cycle in {describe_workflow(state.header.workflow)}: {names_on_cycle}",
+        next(forward, pos),
     )
     return True
 

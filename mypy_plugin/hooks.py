@@ -124,7 +124,7 @@ def add_task_hook(ctx: MethodContext) -> Type:
         return ctx.default_return_type
     state = BuilderState.read(ctx.type)
     if state is None:  # a builder from elsewhere: what it holds is unknown
-        state = BuilderState.new(None, None, _NO_SPAN)
+        state = BuilderState.new(None, None, _NO_SPAN, complete=False)
     complete = _chained(ctx.context, state)
     report = _reporter(ctx.api)
     declaration = declare(state, _declaration(ctx, report), report)
@@ -202,7 +202,12 @@ def job_hook(ctx: FunctionContext) -> Type:
     workflow = get_proper_type(args.type("workflow") or AnyType(TypeOfAny.special_form))
     config = args.type("config")
     config_expr = args.expr("config")
-    if not isinstance(workflow, Instance) or config is None or config_expr is None:
+    if (
+        not args.visible
+        or not isinstance(workflow, Instance)
+        or config is None
+        or config_expr is None
+    ):
         return ctx.default_return_type
     base = next((b for b in workflow.type.mro if b.fullname == names.WORKFLOW), None)
     if base is None:
@@ -228,6 +233,7 @@ def _declaration(ctx: MethodContext, report: Reporter) -> Declaration:
     task_expr = args.expr("task")
     info = task_class(task_expr) if task_expr is not None else None
     given, literal = parse_name(args.expr("name"))
+    # Without name=, the class's default name (None when the class is unknown).
     name = literal if given or info is None else default_task_name(info)
     config = parse_config_fields(args.expr("config_fields"))
     if isinstance(config, str):

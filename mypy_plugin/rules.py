@@ -33,6 +33,7 @@ __all__ = [
     "Node",
     "Reporter",
     "Source",
+    "check_has_tasks",
     "check_job_config",
     "check_job_config_type",
     "check_node",
@@ -234,6 +235,14 @@ def _edge_value(node: Node, edge: Wire, source: Source, report: Reporter) -> Typ
         )
         return None
     return field.type
+
+
+def check_has_tasks(workflow: str | None, count: int, report: Reporter, pos: Pos) -> bool:
+    """A workflow has at least one task (``workflow.py``'s first check)."""
+    if count:
+        return True
+    report.fail(codes.RESULT, f"{_capitalized(describe_workflow(workflow))} has no tasks", pos)
+    return False
 
 
 def check_result(workflow: str | None, sinks: Sequence[str], report: Reporter, pos: Pos) -> None:

@@ -69,8 +69,11 @@ class BuilderState:
         self._cache: dict[int, Declaration] = {}
 
     @classmethod
-    def new(cls, workflow: str | None, result: Result | None, span: Span) -> BuilderState:
-        header = Header(workflow, 0, True, span, result, False, False)
+    def new(
+        cls, workflow: str | None, result: Result | None, span: Span, complete: bool = True
+    ) -> BuilderState:
+        """An empty registry; ``complete=False`` for a builder that may hold unseen tasks."""
+        header = Header(workflow, 0, complete, span, result, False, False)
         return cls(header, {})
 
     @classmethod
