@@ -16,7 +16,16 @@ from typing import Final
 from mypy.expandtype import expand_type_by_instance
 from mypy.maptype import map_instance_to_supertype
 from mypy.nodes import TypeAlias, TypeInfo, Var
-from mypy.types import AnyType, Instance, ProperType, Type, TypeOfAny, TypeVarType, get_proper_type
+from mypy.types import (
+    AnyType,
+    CallableType,
+    Instance,
+    ProperType,
+    Type,
+    TypeOfAny,
+    TypeVarType,
+    get_proper_type,
+)
 from mypy.typevars import fill_typevars, fill_typevars_with_any
 
 from . import names
@@ -110,9 +119,19 @@ def _slot(info: TypeInfo, argument: Type, nested: str, unknown_bases: bool) -> S
         model = filled if isinstance(filled, Instance) else None
     elif isinstance(node, TypeAlias):
         model = get_proper_type(node.target)
+    elif isinstance(node, Var) and node.type is not None:
+        model = _class_object(get_proper_type(node.type))
     if model is not None and is_model(model):
         assert isinstance(model, Instance)
         return model
+    return None
+
+
+def _class_object(typ: ProperType) -> Instance | None:
+    """The class an unannotated ``Inputs = SomeModel`` names (its type is the class object)."""
+    if isinstance(typ, CallableType) and typ.is_type_obj():
+        filled = fill_typevars_with_any(typ.type_object())
+        return filled if isinstance(filled, Instance) else None
     return None
 
 

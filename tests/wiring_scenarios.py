@@ -117,6 +117,14 @@ PRELUDE: Final = textwrap.dedent(
             return self.Outputs(value=input.value)
 
 
+    class TextAttributes(Task):
+        Inputs = Text
+        Outputs = Text
+
+        def run(self, input: Text, ctx: ExecutionContext) -> Text:
+            return input
+
+
     class NoModels(Task):
         def run(self, input: Any, ctx: ExecutionContext) -> Any:
             return input
@@ -233,6 +241,13 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
         (Workflow.builder(name="w").add_task(Start)
             .add_task(Nested, depends_on={"value": (Start, "value")}).build())
         """,
+    ),
+    _s("nested_models_as_attributes", 'Workflow(name="w", tasks=[ToText, TextAttributes])'),
+    _s(
+        "nested_models_as_attributes_mismatch",
+        'Workflow(name="w", tasks=[Start, TextAttributes])',
+        _DEF,
+        "taskmaestro-type",
     ),
     # W3: a single dependency merged with config fields.
     _s(
