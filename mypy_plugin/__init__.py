@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-__all__ = ["PLUGIN_VERSION", "__version__"]
+__all__ = ["PLUGIN_VERSION", "__version__", "source_digest"]
 
 PLUGIN_VERSION = "1"
 """Bump on a change of behaviour; the source digest below catches every other edit."""
 
 
-def _source_digest() -> str:
+def source_digest(folder: Path) -> str:
     """A digest of the plugin's sources, so that any edit invalidates mypy's caches.
 
     mypy snapshots only the entry module's file and its ``__version__``; the
@@ -24,7 +24,7 @@ def _source_digest() -> str:
     """
     digest = hashlib.sha256()
     try:
-        for path in sorted(Path(__file__).parent.glob("*.py")):
+        for path in sorted(folder.glob("*.py")):
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
     except OSError:  # pragma: no cover - sources unreadable (zipped): the version alone
@@ -32,4 +32,4 @@ def _source_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-__version__ = f"{PLUGIN_VERSION}+{_source_digest()}"
+__version__ = f"{PLUGIN_VERSION}+{source_digest(Path(__file__).parent)}"
