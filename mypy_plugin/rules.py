@@ -10,6 +10,10 @@ with the references resolved so far; the second runs when the chain is
 complete (at ``build()``) for the edges whose upstream task was added later.
 Rules that need no upstream task (W5 keys, W6 and W8 coverage, W7) run in the
 first pass only; each edge's own checks run in the pass where its source is known.
+
+The rules about names and references (W9, W10; the runtime's ``_wiring.py``
+and ``workflow.py``) and about the whole graph (W11) need the builder's
+registry: they are in ``graph.py``.
 """
 
 from __future__ import annotations

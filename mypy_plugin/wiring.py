@@ -109,11 +109,6 @@ class Declaration:
     wires: tuple[Wire, ...] | None
     pos: Pos
 
-    @property
-    def fans_in(self) -> bool:
-        wires = self.wires
-        return wires is not None and len(wires) > 0 and wires[0].target_field is not None
-
 
 def describe(ref: TaskRef) -> str:
     """How a reference reads in messages: a name as is, a class by its name."""
