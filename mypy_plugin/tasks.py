@@ -15,8 +15,10 @@ from mypy.maptype import map_instance_to_supertype
 from mypy.messages import format_type
 from mypy.nodes import (
     AssignmentStmt,
+    ClassDef,
     Context,
     Decorator,
+    FuncBase,
     FuncDef,
     NameExpr,
     StrExpr,
@@ -56,6 +58,8 @@ def _recorded_name(ctx: ClassDefContext) -> dict[str, str | None]:
     """``{"name": value}`` for ``name = "value"``, None for any other value, {} if unset."""
     recorded: dict[str, str | None] = {}
     for statement in ctx.cls.defs.body:
+        if isinstance(statement, FuncBase | Decorator | ClassDef) and statement.name == "name":
+            recorded["name"] = None  # a property, a method...: not a literal
         if not isinstance(statement, AssignmentStmt) or isinstance(statement.rvalue, TempNode):
             continue
         if any(isinstance(lv, NameExpr) and lv.name == "name" for lv in statement.lvalues):
