@@ -249,6 +249,13 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
         _DEF,
         "taskmaestro-type",
     ),
+    _s(
+        "route_spread_into_input",
+        """
+        (Workflow.builder(name="w").add_task(Split)
+            .add_task(Scale, depends_on=(Split, "a"), config_fields=["factor"]).build())
+        """,
+    ),
     # W3: a single dependency merged with config fields.
     _s(
         "spread",
@@ -553,6 +560,35 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
             .add_task(Loose, depends_on={"value": (Start, "value")}).build())
         """,
         _INCOMPLETE,
+        visible=False,
+    ),
+    _s(
+        "config_fields_in_a_variable",
+        """
+        fields = ["value"]
+        Workflow.builder(name="w").add_task(Scale, config_fields=fields).build()
+        """,
+        _INCOMPLETE,
+        visible=False,
+    ),
+    _s(
+        "fan_in_spread",
+        """
+        extra: dict[str, Any] = {"c": Start}
+        (Workflow.builder(name="w").add_task(Start)
+            .add_task(Sum, depends_on={"a": Start, "b": Start, **extra}).build())
+        """,
+        _DEF,
+        visible=False,
+    ),
+    _s(
+        "builder_passed_to_a_function",
+        """
+        def grow(builder: Any) -> Any:
+            return builder.add_task(Double, name="other", depends_on=Start)
+        grow(Workflow.builder(name="w").add_task(Start).add_task(Double, depends_on=Start)).build()
+        """,
+        _DEF,
         visible=False,
     ),
     _s(
