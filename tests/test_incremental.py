@@ -104,6 +104,17 @@ class Combine(Task[Merged, Merged]):
         return input
 
 
+class Mislabelled(Task):
+    class Inputs(BaseModel):
+        text: str
+
+    class Outputs(BaseModel):
+        size: int
+
+    def run(self, input: Input, ctx: ExecutionContext) -> Outputs:
+        return self.Outputs(size=len(input.text))
+
+
 class Hold(Task[Input, Holder]):
     def run(self, input: Input, ctx: ExecutionContext) -> Holder:
         raise NotImplementedError
@@ -252,6 +263,7 @@ def test_cold_warm_and_daemon_agree(project: Path, daemon: _Daemon) -> None:
     assert "Workflow[models.Input, models.Merged]" in cold
     assert "field 'count' is \"int\", but field 'keywords' of 'extract' is" in cold
     assert "Type mismatch: task 'extract' takes \"Inputs\"" in cold
+    assert 'tasks.py:36: error: Task Mislabelled: run() takes "Input"' in cold
     assert _mypy(project, ".cache-a") == cold
     assert daemon.run() == cold
 
