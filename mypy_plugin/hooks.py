@@ -1,0 +1,318 @@
+"""The check-time hooks: each reads its call's arguments and returns a refined type.
+
+* ``Workflow.builder(...)`` / ``WorkflowBuilder(...)``: a builder with an empty registry.
+* ``.add_task(...)``: checks the new task (``graph.declare``) and registers it.
+* ``.build()``: checks the whole chain (``graph.finish``); ``Workflow[I, O]``.
+* ``Workflow(name, tasks=[...])``: the same, for a linear list (W1 is W2 per pair).
+* ``Job(workflow, config)``: W13; the signature hook keeps ``config`` out of the
+  inference of ``Job``'s type arguments, so the workflow alone decides them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final
+
+from mypy.maptype import map_instance_to_supertype
+from mypy.nodes import (
+    ARG_NAMED,
+    ARG_POS,
+    CallExpr,
+    Context,
+    Expression,
+    ListExpr,
+    MemberExpr,
+    StarExpr,
+    StrExpr,
+    SymbolTableNode,
+    TupleExpr,
+    TypeInfo,
+)
+from mypy.plugin import (
+    CheckerPluginInterface,
+    FunctionContext,
+    FunctionSigContext,
+    MethodContext,
+)
+from mypy.types import (
+    AnyType,
+    FunctionLike,
+    Instance,
+    Type,
+    TypeOfAny,
+    TypeVarType,
+    get_proper_type,
+)
+
+from . import codes, names
+from .graph import Outcome, declare, finish
+from .models import default_task_name
+from .rules import Reporter, check_job_config, check_job_config_type
+from .state import BuilderState, Result, Span, read_roots, with_roots
+from .wiring import (
+    Declaration,
+    Pos,
+    Wire,
+    is_none,
+    parse_config_fields,
+    parse_dependency,
+    parse_name,
+    parse_ref,
+    task_class,
+)
+
+__all__ = [
+    "Lookup",
+    "add_task_hook",
+    "build_hook",
+    "builder_hook",
+    "job_hook",
+    "job_signature_hook",
+    "workflow_hook",
+]
+
+_NO_SPAN: Final[Span] = (-1, -1, -1, -1)
+
+type _CallContext = FunctionContext | MethodContext
+
+type Lookup = Callable[[str], SymbolTableNode | None]
+"""Finds a symbol by its full name (the plugin's ``lookup_fully_qualified``)."""
+
+
+class _Args:
+    """The arguments of a call by parameter name; nothing is visible with ``*``/``**``."""
+
+    def __init__(self, ctx: _CallContext) -> None:
+        self._ctx = ctx
+        self.visible = all(
+            kind in (ARG_POS, ARG_NAMED) for kinds in ctx.arg_kinds for kind in kinds
+        )
+
+    def expr(self, name: str) -> Expression | None:
+        index = self._index(name)
+        if index is None or len(self._ctx.args[index]) != 1:
+            return None
+        return self._ctx.args[index][0]
+
+    def type(self, name: str) -> Type | None:
+        index = self._index(name)
+        if index is None or len(self._ctx.arg_types[index]) != 1:
+            return None
+        return self._ctx.arg_types[index][0]
+
+    def _index(self, name: str) -> int | None:
+        try:
+            return self._ctx.callee_arg_names.index(name)
+        except ValueError:
+            return None
+
+
+def builder_hook(ctx: _CallContext) -> Type:
+    """``Workflow.builder(name, result_task)``: a builder whose registry is empty."""
+    default = get_proper_type(ctx.default_return_type)
+    args = _Args(ctx)
+    if not isinstance(default, Instance) or not args.visible:
+        return ctx.default_return_type
+    state = BuilderState.new(_literal(args.expr("name")), _result(args), _span(ctx.context))
+    return state.attach(default, _str_type(ctx.api))
+
+
+def add_task_hook(ctx: MethodContext) -> Type:
+    """Check the task being added against the registry and return the grown registry."""
+    default = get_proper_type(ctx.default_return_type)
+    if not isinstance(default, Instance):
+        return ctx.default_return_type
+    state = BuilderState.read(ctx.type)
+    if state is None:  # a builder from elsewhere: what it holds is unknown
+        state = BuilderState.new(None, None, _NO_SPAN, complete=False)
+    complete = _chained(ctx.context, state)
+    report = _reporter(ctx.api)
+    declaration = declare(state, _declaration(ctx, report), report)
+    str_type = _str_type(ctx.api)
+    grown = state.added(declaration, complete, _span(ctx.context), str_type)
+    return grown.attach(default, str_type)
+
+
+def build_hook(ctx: MethodContext, lookup: Lookup) -> Type:
+    """Check the whole chain; a complete one gives ``Workflow[RootInput, ResultOutput]``."""
+    default = get_proper_type(ctx.default_return_type)
+    state = BuilderState.read(ctx.type)
+    if state is None or not isinstance(default, Instance):
+        return ctx.default_return_type
+    complete = _chained(ctx.context, state)
+    outcome = finish(state, complete, _reporter(ctx.api), _call_pos(ctx.context))
+    if outcome is None:
+        return ctx.default_return_type
+    return _workflow_type(ctx.api, lookup, default, state.header.workflow, outcome)
+
+
+def workflow_hook(ctx: FunctionContext, lookup: Lookup) -> Type:
+    """``Workflow(name, tasks=[A, B, ...])``: each task depends on the one before it."""
+    default = get_proper_type(ctx.default_return_type)
+    args = _Args(ctx)
+    tasks = args.expr("tasks")
+    if (
+        not isinstance(default, Instance)
+        or not args.visible
+        or not isinstance(tasks, ListExpr | TupleExpr)
+        or any(isinstance(item, StarExpr) for item in tasks.items)
+    ):
+        return ctx.default_return_type
+    report = _reporter(ctx.api)
+    str_type = _str_type(ctx.api)
+    span = _span(ctx.context)
+    workflow = _literal(args.expr("name"))
+    state = BuilderState.new(workflow, _result(args), span)
+    taken: set[str] = set()
+    names_known = True
+    previous: str | None = None
+    for position, item in enumerate(tasks.items):
+        info = task_class(item)
+        base = default_task_name(info) if info is not None else None
+        names_known = names_known and base is not None
+        instance = _unique(base, taken) if names_known and base is not None else None
+        wires = () if position == 0 else (Wire(previous, None, None, Pos.of(item)),)
+        declaration = declare(state, Declaration(instance, info, (), wires, Pos.of(item)), report)
+        state = state.added(declaration, True, span, str_type)
+        previous = instance
+    outcome = finish(state, True, report, Pos.of(ctx.context))
+    if outcome is None:
+        return ctx.default_return_type
+    return _workflow_type(ctx.api, lookup, default, workflow, outcome)
+
+
+def job_signature_hook(ctx: FunctionSigContext) -> FunctionLike:
+    """Type ``config`` as ``object`` so that only the workflow decides ``Job[I, O]``.
+
+    Otherwise a wrong config makes mypy say "Cannot infer value of type
+    parameter" instead of what is wrong; ``job_hook`` then checks it (W13).
+    """
+    signature = ctx.default_signature
+    if "config" not in signature.arg_names:
+        return signature
+    index = signature.arg_names.index("config")
+    arg_types = list(signature.arg_types)
+    arg_types[index] = ctx.api.named_generic_type("builtins.object", [])
+    return signature.copy_modified(arg_types=arg_types)
+
+
+def job_hook(ctx: FunctionContext) -> Type:
+    """W13: the job config fits the input of every root task without config_fields."""
+    args = _Args(ctx)
+    workflow = get_proper_type(args.type("workflow") or AnyType(TypeOfAny.special_form))
+    config = args.type("config")
+    config_expr = args.expr("config")
+    if (
+        not args.visible
+        or not isinstance(workflow, Instance)
+        or config is None
+        or config_expr is None
+    ):
+        return ctx.default_return_type
+    base = next((b for b in workflow.type.mro if b.fullname == names.WORKFLOW), None)
+    if base is None:
+        return ctx.default_return_type
+    report = _reporter(ctx.api)
+    pos = Pos.of(config_expr)
+    recorded = read_roots(workflow)
+    if recorded is not None:
+        check_job_config(recorded[0], recorded[1], config, report, pos)
+        return ctx.default_return_type
+    wanted = get_proper_type(map_instance_to_supertype(workflow, base).args[0])
+    if not isinstance(wanted, AnyType | TypeVarType):  # generic code: mypy infers from context
+        check_job_config_type(config, wanted, report, pos)
+    return ctx.default_return_type
+
+
+def _declaration(ctx: MethodContext, report: Reporter) -> Declaration:
+    """Parse one ``add_task`` call; what it does not show literally is None."""
+    args = _Args(ctx)
+    pos = _call_pos(ctx.context)
+    if not args.visible:
+        return Declaration(None, None, None, None, pos)
+    task_expr = args.expr("task")
+    info = task_class(task_expr) if task_expr is not None else None
+    given, literal = parse_name(args.expr("name"))
+    # Without name=, the class's default name (None when the class is unknown).
+    name = literal if given or info is None else default_task_name(info)
+    config = parse_config_fields(args.expr("config_fields"))
+    if isinstance(config, str):
+        report.fail(
+            codes.CONFIG_FIELD,
+            f"Task '{name or '?'}': config_fields must be a list of field names, "
+            f"not the string {config!r}",
+            pos,
+        )
+        config = None
+    return Declaration(name, info, config, parse_dependency(args.expr("depends_on")), pos)
+
+
+def _workflow_type(
+    api: CheckerPluginInterface,
+    lookup: Lookup,
+    default: Instance,
+    workflow: str | None,
+    outcome: Outcome,
+) -> Type:
+    if default.type.fullname != names.WORKFLOW or len(default.args) != 2:
+        return default  # a subclass's build() may return anything: keep its type
+    any_type = AnyType(TypeOfAny.special_form)
+    config: Type = outcome.input if outcome.input is not None else any_type
+    empty = lookup(names.EMPTY_CONFIG) if outcome.all_configured else None
+    if empty is not None and isinstance(empty.node, TypeInfo):
+        config = Instance(empty.node, [])
+    output: Type = outcome.output if outcome.output is not None else any_type
+    typed = default.copy_modified(args=[config, output])
+    return with_roots(typed, workflow, outcome.roots, _str_type(api))
+
+
+def _result(args: _Args) -> Result | None:
+    expr = args.expr("result_task")
+    if expr is None or is_none(expr):
+        return None
+    return Result(parse_ref(expr), Pos.of(expr))
+
+
+def _chained(context: Context, state: BuilderState) -> bool:
+    """True when the receiver is the very call that produced ``state`` (one fluent chain)."""
+    if not state.header.complete or not isinstance(context, CallExpr):
+        return False
+    callee = context.callee
+    if not isinstance(callee, MemberExpr) or not isinstance(callee.expr, CallExpr):
+        return False
+    return _span(callee.expr) == state.header.span
+
+
+def _span(context: Context) -> Span:
+    return (context.line, context.column, context.end_line or -1, context.end_column or -1)
+
+
+def _call_pos(context: Context) -> Pos:
+    """Where a method call reads in the source: the method name, not the chain's start."""
+    if isinstance(context, CallExpr) and isinstance(context.callee, MemberExpr):
+        callee = context.callee
+        if callee.end_line is not None and callee.end_column is not None:
+            return Pos(callee.end_line, max(callee.end_column - len(callee.name), 0))
+    return Pos.of(context)
+
+
+def _literal(expr: Expression | None) -> str | None:
+    return expr.value if isinstance(expr, StrExpr) else None
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """Linear chains may repeat a task class: later instances get _2, _3, ..."""
+    candidate, counter = name, 1
+    while candidate in taken:
+        counter += 1
+        candidate = f"{name}_{counter}"
+    taken.add(candidate)
+    return candidate
+
+
+def _reporter(api: CheckerPluginInterface) -> Reporter:
+    return Reporter(api.fail, api.options)
+
+
+def _str_type(api: CheckerPluginInterface) -> Instance:
+    return api.named_generic_type("builtins.str", [])

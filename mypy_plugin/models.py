@@ -1,0 +1,192 @@
+"""From a Task class to its input and output models, and from a model to its fields.
+
+The static counterpart of ``taskmaestro.task.task_models`` and of Pydantic's
+``model_fields``, read from mypy's symbol tables only (never from another
+module's syntax tree, which mypy frees after checking it). ``None`` always
+means "cannot be seen statically": the callers then stay silent.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from mypy.expandtype import expand_type_by_instance
+from mypy.maptype import map_instance_to_supertype
+from mypy.nodes import TypeAlias, TypeInfo, Var
+from mypy.types import (
+    AnyType,
+    CallableType,
+    Instance,
+    ProperType,
+    Type,
+    TypeOfAny,
+    TypeVarType,
+    get_proper_type,
+)
+from mypy.typevars import fill_typevars, fill_typevars_with_any
+
+from . import names
+
+__all__ = [
+    "MISSING",
+    "Missing",
+    "ModelField",
+    "Slot",
+    "default_task_name",
+    "is_model",
+    "is_task_class",
+    "model_fields",
+    "task_models",
+]
+
+
+class Missing(enum.Enum):
+    """The task declares no model for a role: the runtime rejects it when added."""
+
+    MISSING = "missing"
+
+
+MISSING: Final = Missing.MISSING
+
+type Slot = Instance | Missing | None
+"""A task's model for one role: known, declared missing, or unknown (``None``)."""
+
+# An Any that stands for "not given" (bare ``Task``, ``Task[Any, Any]``), as opposed
+# to an Any that hides a real class (an unresolved import, an error).
+_NOT_GIVEN: Final = frozenset(
+    {TypeOfAny.explicit, TypeOfAny.from_omitted_generics, TypeOfAny.special_form}
+)
+
+_SNAKE: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelField:
+    """A Pydantic field: its type as seen from the model instance, and if it is required."""
+
+    name: str
+    type: Type
+    required: bool
+
+
+def is_task_class(info: TypeInfo) -> bool:
+    return info.has_base(names.TASK) and info.fullname != names.TASK
+
+
+def is_model(typ: ProperType) -> bool:
+    return isinstance(typ, Instance) and typ.type.has_base(names.BASE_MODEL)
+
+
+def task_models(info: TypeInfo, task: TypeInfo) -> tuple[Slot, Slot]:
+    """The (input, output) models of a Task subclass, as the runtime resolves them.
+
+    ``Task`` type arguments come first; an argument that is not a concrete class
+    (omitted, ``Any``, a type variable) falls back to the nested ``Inputs`` or
+    ``Outputs`` class, found through the MRO as ``getattr`` would.
+    """
+    self_type = fill_typevars(info)
+    if not isinstance(self_type, Instance):
+        return None, None
+    arguments = map_instance_to_supertype(self_type, task).args
+    if len(arguments) != 2:
+        return None, None
+    unknown_bases = any(base.fallback_to_any for base in info.mro)
+    return (
+        _slot(info, arguments[0], "Inputs", unknown_bases),
+        _slot(info, arguments[1], "Outputs", unknown_bases),
+    )
+
+
+def _slot(info: TypeInfo, argument: Type, nested: str, unknown_bases: bool) -> Slot:
+    proper = get_proper_type(argument)
+    if isinstance(proper, Instance):
+        return proper if is_model(proper) else None
+    given = not isinstance(proper, TypeVarType) and not (
+        isinstance(proper, AnyType) and proper.type_of_any in _NOT_GIVEN
+    )
+    if given:
+        return None
+    symbol = info.get(nested)
+    if symbol is None:
+        return None if unknown_bases else MISSING
+    node = symbol.node
+    model: ProperType | None = None
+    if isinstance(node, TypeInfo):
+        filled = fill_typevars_with_any(node)
+        model = filled if isinstance(filled, Instance) else None
+    elif isinstance(node, TypeAlias):
+        model = get_proper_type(node.target)
+    elif isinstance(node, Var) and node.type is not None:
+        model = _class_object(get_proper_type(node.type))
+    if model is not None and is_model(model):
+        assert isinstance(model, Instance)
+        return model
+    return None
+
+
+def _class_object(typ: ProperType) -> Instance | None:
+    """The class an unannotated ``Inputs = SomeModel`` names (its type is the class object)."""
+    if isinstance(typ, CallableType) and typ.is_type_obj():
+        filled = fill_typevars_with_any(typ.type_object())
+        return filled if isinstance(filled, Instance) else None
+    return None
+
+
+def model_fields(model: Instance) -> dict[str, ModelField] | None:
+    """The Pydantic fields of a model instance, inherited ones included, or None if unknown.
+
+    Required-ness comes from ``Var.has_explicit_value``, which mypy keeps in its
+    cache and sets the same way with or without ``pydantic.mypy``: a field
+    with any value (``= 3``, ``= Field(...)``) counts as optional, so a field
+    written ``x: int = Field(description=...)`` is treated as optional. A field
+    with a value in any class of the MRO counts as optional, because
+    ``pydantic.mypy`` copies inherited fields into subclasses as new variables
+    without that flag. Both can hide an error but never invent one.
+    """
+    info = model.type
+    if not info.has_base(names.BASE_MODEL) or any(base.fallback_to_any for base in info.mro):
+        return None
+    fields: dict[str, ModelField] = {}
+    defaulted: set[str] = set()
+    for base in reversed(info.mro):
+        if base.fullname == names.BASE_MODEL or not base.has_base(names.BASE_MODEL):
+            continue
+        mapped: Instance | None = None
+        for name, symbol in base.names.items():
+            node = symbol.node
+            if (
+                not isinstance(node, Var)
+                or name.startswith("_")
+                or symbol.implicit
+                or node.is_classvar
+                or node.is_inferred
+                or node.type is None
+            ):
+                continue
+            if mapped is None:
+                mapped = map_instance_to_supertype(model, base)
+            if node.has_explicit_value:
+                defaulted.add(name)
+            field_type = expand_type_by_instance(node.type, mapped)
+            fields[name] = ModelField(name, field_type, name not in defaulted)
+    return fields
+
+
+def default_task_name(info: TypeInfo) -> str | None:
+    """The instance name a task class gets by default, or None if it cannot be known.
+
+    The runtime uses the class's own ``name`` attribute, else the snake_case class
+    name. The literal value of ``name`` is recorded at semantic analysis (the class
+    body is gone at check time); a ``name`` set to anything but a string literal is
+    unknown.
+    """
+    metadata = info.metadata.get(names.METADATA_KEY)
+    if metadata is not None and "name" in metadata:
+        recorded = metadata["name"]
+        return recorded if isinstance(recorded, str) else None
+    if metadata is None and "name" in info.names:
+        return None  # set in a class the plugin did not analyse
+    return _SNAKE.sub("_", info.name).lower()

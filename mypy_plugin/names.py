@@ -1,0 +1,16 @@
+"""The full names the plugin keys on: defining-module names, as mypy reports them."""
+
+from __future__ import annotations
+
+from typing import Final
+
+TASK: Final = "taskmaestro.task.Task"
+WORKFLOW: Final = "taskmaestro.workflow.Workflow"
+BUILDER: Final = "taskmaestro.workflow.WorkflowBuilder"
+BUILDER_FACTORY: Final = "taskmaestro.workflow.Workflow.builder"
+JOB: Final = "taskmaestro.job.Job"
+BASE_MODEL: Final = "pydantic.main.BaseModel"
+EMPTY_CONFIG: Final = "taskmaestro.models.EmptyConfig"
+
+METADATA_KEY: Final = "taskmaestro"
+"""``TypeInfo.metadata`` key under which the plugin records what it read from a Task class."""

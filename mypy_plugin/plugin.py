@@ -1,0 +1,210 @@
+"""The plugin class: cheap dispatch to the hooks, each wrapped so that it never crashes mypy.
+
+``get_*_hook`` methods run for every call, method and class mypy sees, so each
+compares strings before it looks anything up. Every hook falls back to mypy's
+own result on any exception; set ``TASKMAESTRO_MYPY_DEBUG=1`` to re-raise
+instead (the test suite does).
+
+The modules that implement the hooks are imported when a hook first runs: a
+mypy run that finds every module fresh in its cache never runs one, and pays
+only for importing this module.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Final
+
+from mypy.nodes import MypyFile, SymbolTableNode, TypeInfo
+from mypy.options import Options
+from mypy.plugin import (
+    ClassDefContext,
+    DynamicClassDefContext,
+    FunctionContext,
+    FunctionSigContext,
+    MethodContext,
+    Plugin,
+    ReportConfigContext,
+)
+from mypy.types import FunctionLike, Type
+
+from . import __version__, names
+
+if TYPE_CHECKING:
+    from .hooks import Lookup
+
+__all__ = ["DEBUG_ENV", "TaskmaestroPlugin"]
+
+DEBUG_ENV: Final = "TASKMAESTRO_MYPY_DEBUG"
+
+_DEPENDENCY_ROOTS: Final = frozenset({names.BUILDER_FACTORY, names.WORKFLOW, names.BUILDER})
+_SKIPPED_PREFIXES: Final = ("builtins.", "typing.", "abc.", "pydantic.", "enum.", "collections.")
+
+
+class TaskmaestroPlugin(Plugin):
+    def __init__(self, options: Options) -> None:
+        super().__init__(options)
+        self._reraise = os.environ.get(DEBUG_ENV, "") not in ("", "0")
+        self._function_hook = self._guard_type(partial(_workflow, lookup=self._lookup))
+        self._builder_function_hook = self._guard_type(_builder)
+        self._job_hook = self._guard_type(_job)
+        self._job_signature_hook = self._guard_signature(_job_signature)
+        self._builder_hook = self._guard_type(_builder)
+        self._add_task_hook = self._guard_type(_add_task)
+        self._build_hook = self._guard_type(partial(_build, lookup=self._lookup))
+        self._task_class_hook = self._guard_semantic(_task_class)
+        self._dependency_hook = self._guard_semantic(_dependencies)
+
+    def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
+        if fullname == names.WORKFLOW:
+            return self._function_hook
+        if fullname == names.BUILDER:
+            return self._builder_function_hook
+        if fullname == names.JOB:
+            return self._job_hook
+        return None
+
+    def get_function_signature_hook(
+        self, fullname: str
+    ) -> Callable[[FunctionSigContext], FunctionLike] | None:
+        return self._job_signature_hook if fullname == names.JOB else None
+
+    def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
+        owner, _, method = fullname.rpartition(".")
+        if method == "add_task":
+            return self._add_task_hook if self._is_subclass(owner, names.BUILDER) else None
+        if method == "build":
+            return self._build_hook if self._is_subclass(owner, names.BUILDER) else None
+        if method == "builder":
+            return self._builder_hook if self._is_subclass(owner, names.WORKFLOW) else None
+        return None
+
+    def get_base_class_hook(self, fullname: str) -> Callable[[ClassDefContext], None] | None:
+        if fullname == names.TASK or (
+            not fullname.startswith(_SKIPPED_PREFIXES) and self._is_subclass(fullname, names.TASK)
+        ):
+            return self._task_class_hook
+        return None
+
+    def get_dynamic_class_hook(
+        self, fullname: str
+    ) -> Callable[[DynamicClassDefContext], None] | None:
+        return self._dependency_hook if fullname in _DEPENDENCY_ROOTS else None
+
+    def get_additional_indirect_deps(self, file: MypyFile) -> set[str]:
+        if not file.plugin_deps:
+            return set()
+        try:
+            from .deps import indirect_modules
+
+            return indirect_modules(file, self.lookup_fully_qualified)
+        except Exception:
+            if self._reraise:
+                raise
+            return set()
+
+    def report_config_data(self, ctx: ReportConfigContext) -> str:
+        """Part of each module's cache key: a new plugin version invalidates the caches."""
+        return __version__
+
+    def _lookup(self, fullname: str) -> SymbolTableNode | None:
+        return self.lookup_fully_qualified(fullname)
+
+    def _is_subclass(self, fullname: str, base: str) -> bool:
+        if fullname == base:
+            return True
+        symbol = self.lookup_fully_qualified(fullname)
+        return (
+            symbol is not None and isinstance(symbol.node, TypeInfo) and symbol.node.has_base(base)
+        )
+
+    def _guard_type[C: FunctionContext | MethodContext](
+        self, hook: Callable[[C], Type]
+    ) -> Callable[[C], Type]:
+        def guarded(ctx: C) -> Type:
+            try:
+                return hook(ctx)
+            except Exception:
+                if self._reraise:
+                    raise
+                return ctx.default_return_type
+
+        return guarded
+
+    def _guard_signature(
+        self, hook: Callable[[FunctionSigContext], FunctionLike]
+    ) -> Callable[[FunctionSigContext], FunctionLike]:
+        def guarded(ctx: FunctionSigContext) -> FunctionLike:
+            try:
+                return hook(ctx)
+            except Exception:
+                if self._reraise:
+                    raise
+                return ctx.default_signature
+
+        return guarded
+
+    def _guard_semantic[C: ClassDefContext | DynamicClassDefContext](
+        self, hook: Callable[[C], None]
+    ) -> Callable[[C], None]:
+        def guarded(ctx: C) -> None:
+            try:
+                hook(ctx)
+            except Exception:
+                if self._reraise:
+                    raise
+
+        return guarded
+
+
+# The hooks, each importing its module on first use.
+
+
+def _workflow(ctx: FunctionContext, lookup: Lookup) -> Type:
+    from .hooks import workflow_hook
+
+    return workflow_hook(ctx, lookup)
+
+
+def _builder(ctx: FunctionContext | MethodContext) -> Type:
+    from .hooks import builder_hook
+
+    return builder_hook(ctx)
+
+
+def _add_task(ctx: MethodContext) -> Type:
+    from .hooks import add_task_hook
+
+    return add_task_hook(ctx)
+
+
+def _build(ctx: MethodContext, lookup: Lookup) -> Type:
+    from .hooks import build_hook
+
+    return build_hook(ctx, lookup)
+
+
+def _job(ctx: FunctionContext) -> Type:
+    from .hooks import job_hook
+
+    return job_hook(ctx)
+
+
+def _job_signature(ctx: FunctionSigContext) -> FunctionLike:
+    from .hooks import job_signature_hook
+
+    return job_signature_hook(ctx)
+
+
+def _task_class(ctx: ClassDefContext) -> None:
+    from .tasks import analyze_task_class
+
+    analyze_task_class(ctx)
+
+
+def _dependencies(ctx: DynamicClassDefContext) -> None:
+    from .deps import register_dependencies
+
+    register_dependencies(ctx)

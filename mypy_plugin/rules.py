@@ -1,0 +1,306 @@
+"""The wiring rules W1-W13 over mypy types: the static ``taskmaestro/_rules.py``.
+
+Each rule is a small function over a node and its incoming edges, with the
+same names, order and messages as the runtime's (types are quoted the mypy way).
+Two differences: a rule reports every violation instead of raising at the
+first, and it skips whatever the source does not show (``None`` below).
+
+A node may be checked in two passes. The first runs when its task is added,
+with the references resolved so far; the second runs when the chain is
+complete (at ``build()``) for the edges whose upstream task was added later.
+Rules that need no upstream task (W5 keys, W6 and W8 coverage, W7) run in the
+first pass only; each edge's own checks run in the pass where its source is known.
+
+The rules about names and references (W9, W10; the runtime's ``_wiring.py``
+and ``workflow.py``) and about the whole graph (W11) need the builder's
+registry: they are in ``graph.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from mypy.errorcodes import ErrorCode
+from mypy.messages import format_type
+from mypy.nodes import Context
+from mypy.options import Options
+from mypy.subtypes import is_subtype
+from mypy.types import Instance, Type, get_proper_type
+
+from . import codes
+from .models import ModelField, is_model, model_fields
+from .state import RootInput
+from .wiring import ConfigField, Pos, Wire
+
+__all__ = [
+    "Node",
+    "Reporter",
+    "Source",
+    "check_has_tasks",
+    "check_job_config",
+    "check_job_config_type",
+    "check_node",
+    "check_result",
+    "describe_workflow",
+]
+
+
+class Reporter:
+    """Reports errors through a mypy plugin API; formats and compares types the mypy way."""
+
+    def __init__(self, fail: Callable[..., object], options: Options) -> None:
+        self._fail = fail
+        self.options = options
+
+    def fail(self, code: ErrorCode, message: str, pos: Pos) -> None:
+        self._fail(message, Context(pos.line, pos.column), code=code)
+
+    def type(self, typ: Type) -> str:
+        return format_type(typ, self.options)
+
+    def assignable(self, value: Type, wanted: Type) -> bool:
+        return is_subtype(value, wanted, options=self.options)
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A task instance as the rules see it; ``None`` is what the source does not show."""
+
+    name: str
+    input: Instance | None
+    fields: dict[str, ModelField] | None
+    config_fields: tuple[ConfigField, ...] | None
+    edges: tuple[Wire, ...] | None
+    pos: Pos
+
+    @property
+    def fans_in(self) -> bool:
+        edges = self.edges
+        return edges is not None and len(edges) > 0 and edges[0].target_field is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """The upstream end of an edge: its instance name and output model (None: unknown)."""
+
+    name: str
+    output: Instance | None
+
+
+type SourceOf = Callable[[Wire], Source | None]
+"""The source of an edge to check in this pass, or None to skip the edge."""
+
+
+def check_node(node: Node, source_of: SourceOf, report: Reporter, first_pass: bool) -> None:
+    """Every per-task rule, in the contract's order."""
+    if first_pass:
+        check_config_fields(node, report)
+    if node.edges is None:
+        return
+    if node.fans_in:
+        check_fan_in(node, source_of, report, first_pass)
+    elif node.edges:
+        check_single_dependency(node, source_of, report)
+    elif first_pass:
+        check_root(node, report)
+
+
+def check_config_fields(node: Node, report: Reporter) -> None:
+    """W7: every ``config_fields`` entry is a field of the task's input."""
+    if node.fields is None or node.config_fields is None or node.input is None:
+        return
+    for field in node.config_fields:
+        if field.name not in node.fields:
+            report.fail(
+                codes.CONFIG_FIELD,
+                f"Task '{node.name}' lists config field '{field.name}', which is not a field "
+                f"of {report.type(node.input)}",
+                field.pos,
+            )
+
+
+def check_single_dependency(node: Node, source_of: SourceOf, report: Reporter) -> None:
+    """W1/W2 (whole output), W4 (routed field), W3 (merged with config fields)."""
+    assert node.edges
+    edge = node.edges[0]
+    source = source_of(edge)
+    if source is None:
+        return
+    value = _edge_value(node, edge, source, report)
+    if value is None or node.config_fields is None:
+        return
+    if node.config_fields:
+        _check_spread(node, edge, source, value, report)
+        return
+    if node.input is not None and not report.assignable(value, node.input):
+        report.fail(
+            codes.TYPE,
+            f"Type mismatch: task '{node.name}' takes {report.type(node.input)}, but "
+            f"{_source(edge, source)} is {report.type(value)}",
+            edge.pos,
+        )
+
+
+def _check_spread(node: Node, edge: Wire, source: Source, value: Type, report: Reporter) -> None:
+    """W3: upstream fields that share a name with input fields must fit them."""
+    provided = _model_fields(value)
+    if provided is None or node.fields is None:
+        return
+    for name in sorted(node.fields):
+        field = node.fields[name]
+        upstream = provided.get(name)
+        if upstream is not None and not report.assignable(upstream.type, field.type):
+            report.fail(
+                codes.TYPE,
+                f"Type mismatch: field '{name}' of task '{node.name}' input is "
+                f"{report.type(field.type)}, but {_source(edge, source)} provides "
+                f"{report.type(upstream.type)}",
+                edge.pos,
+            )
+    _check_covered(node, provided.keys(), report)
+
+
+def check_fan_in(node: Node, source_of: SourceOf, report: Reporter, first_pass: bool) -> None:
+    """W5: keys are input fields and values fit them; W6: required fields are covered."""
+    fields = node.fields
+    if fields is None or node.input is None or node.edges is None:
+        return
+    for edge in node.edges:
+        key = edge.target_field
+        assert key is not None
+        if key not in fields:
+            if first_pass:
+                report.fail(
+                    codes.FAN_IN_KEY,
+                    f"Fan-in of task '{node.name}': '{key}' is not a field of "
+                    f"{report.type(node.input)}",
+                    edge.pos,
+                )
+            continue
+        source = source_of(edge)
+        if source is None:
+            continue
+        value = _edge_value(node, edge, source, report)
+        wanted = fields[key].type
+        if value is not None and not report.assignable(value, wanted):
+            report.fail(
+                codes.TYPE,
+                f"Fan-in of task '{node.name}': field '{key}' is {report.type(wanted)}, "
+                f"but {_source(edge, source)} is {report.type(value)}",
+                edge.pos,
+            )
+    if first_pass:
+        _check_covered(
+            node, (edge.target_field for edge in node.edges if edge.target_field), report
+        )
+
+
+def check_root(node: Node, report: Reporter) -> None:
+    """W8: a root with config fields gets every required field from them."""
+    if node.config_fields:
+        _check_covered(node, (), report)
+
+
+def _check_covered(node: Node, wired: Iterable[str], report: Reporter) -> None:
+    if node.fields is None or node.config_fields is None:
+        return
+    covered = set(wired) | {field.name for field in node.config_fields}
+    missing = sorted(
+        name for name, field in node.fields.items() if field.required and name not in covered
+    )
+    if missing:
+        report.fail(
+            codes.MISSING_INPUT,
+            f"Task '{node.name}' has required input field(s) that nothing provides: "
+            f"{', '.join(missing)} (wire them with depends_on or list them in config_fields)",
+            node.pos,
+        )
+
+
+def _edge_value(node: Node, edge: Wire, source: Source, report: Reporter) -> Type | None:
+    """W4/W5: a routed field exists on the upstream output; returns the value's type."""
+    output = source.output
+    if output is None:
+        return None
+    if edge.source_field is None:
+        return output
+    fields = model_fields(output)
+    if fields is None:
+        return None
+    field = fields.get(edge.source_field)
+    if field is None:
+        prefix = f"Fan-in of task '{node.name}'" if node.fans_in else f"Task '{node.name}'"
+        report.fail(
+            codes.ROUTE,
+            f"{prefix} routes field '{edge.source_field}' of '{source.name}', but "
+            f"{report.type(output)} has no field '{edge.source_field}'",
+            edge.pos,
+        )
+        return None
+    return field.type
+
+
+def check_has_tasks(workflow: str | None, count: int, report: Reporter, pos: Pos) -> bool:
+    """A workflow has at least one task (``workflow.py``'s first check)."""
+    if count:
+        return True
+    report.fail(codes.RESULT, f"{_capitalized(describe_workflow(workflow))} has no tasks", pos)
+    return False
+
+
+def check_result(workflow: str | None, sinks: Sequence[str], report: Reporter, pos: Pos) -> None:
+    """W12 when no result_task is given: the workflow has exactly one sink."""
+    if len(sinks) != 1:
+        report.fail(
+            codes.RESULT,
+            f"{_capitalized(describe_workflow(workflow))} has {len(sinks)} sink tasks "
+            f"({', '.join(sinks)}); pass result_task to choose the result",
+            pos,
+        )
+
+
+def check_job_config(
+    workflow: str | None, roots: Sequence[RootInput], config: Type, report: Reporter, pos: Pos
+) -> None:
+    """W13: the job config fits the input of every unconfigured root (the first misfit)."""
+    for root in roots:
+        if not report.assignable(config, root.model):
+            report.fail(
+                codes.JOB_CONFIG,
+                f"Job config for {describe_workflow(workflow)} is {report.type(config)}, but "
+                f"root task '{root.name}' takes {report.type(root.model)}",
+                pos,
+            )
+            return
+
+
+def check_job_config_type(config: Type, wanted: Type, report: Reporter, pos: Pos) -> None:
+    """W13 for a workflow whose roots are not known, only its declared config model."""
+    if not report.assignable(config, wanted):
+        report.fail(
+            codes.JOB_CONFIG,
+            f"Job config is {report.type(config)}, but the workflow takes {report.type(wanted)}",
+            pos,
+        )
+
+
+def describe_workflow(name: str | None) -> str:
+    return f"workflow '{name}'" if name is not None else "the workflow"
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _model_fields(value: Type) -> dict[str, ModelField] | None:
+    proper = get_proper_type(value)
+    if isinstance(proper, Instance):
+        return model_fields(proper) if is_model(proper) else {}
+    return None
+
+
+def _source(edge: Wire, source: Source) -> str:
+    if edge.source_field is None:
+        return f"the output of '{source.name}'"
+    return f"field '{edge.source_field}' of '{source.name}'"

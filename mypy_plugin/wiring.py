@@ -1,0 +1,196 @@
+"""From the spellings users write to declarations: the static ``_wiring.py``.
+
+``depends_on`` may be a task class, a task instance name, a ``(task, "field")``
+route, or a fan-in dict whose values are any of those. ``parse_dependency``
+turns each literal spelling into ``Wire``s once, when the task is added; what
+is not literal (a variable, a ``**spread``, a computed name) becomes unknown,
+and every rule that would need it stays silent.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from mypy.nodes import (
+    Context,
+    DictExpr,
+    Expression,
+    ListExpr,
+    NameExpr,
+    RefExpr,
+    StrExpr,
+    TupleExpr,
+    TypeAlias,
+    TypeInfo,
+)
+from mypy.types import Instance, get_proper_type
+
+from .models import is_task_class
+
+__all__ = [
+    "ClassRef",
+    "ConfigField",
+    "Declaration",
+    "Pos",
+    "TaskRef",
+    "Wire",
+    "describe",
+    "is_none",
+    "is_valid_name",
+    "parse_config_fields",
+    "parse_dependency",
+    "parse_name",
+    "parse_ref",
+    "task_class",
+]
+
+_NAME: Final = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Pos:
+    """Where to report: a line and a column of the file being checked."""
+
+    line: int
+    column: int
+
+    @classmethod
+    def of(cls, node: Context) -> Pos:
+        return cls(node.line, node.column)
+
+    def context(self) -> Context:
+        return Context(self.line, self.column)
+
+
+@dataclass(frozen=True, slots=True)
+class ClassRef:
+    """A task given by its class: ``fullname`` identifies it, ``name`` is for messages."""
+
+    fullname: str
+    name: str
+
+
+type TaskRef = ClassRef | str
+"""A task given by its class or by its instance name."""
+
+
+@dataclass(frozen=True, slots=True)
+class Wire:
+    """One ``depends_on`` entry: a reference (None: not literal) and the fields it joins."""
+
+    ref: TaskRef | None
+    source_field: str | None
+    target_field: str | None
+    pos: Pos
+    pending: bool = False
+    """True when the reference could not be resolved when its task was added."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigField:
+    name: str
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Declaration:
+    """One ``add_task`` call (or one item of a linear ``tasks`` list), parsed once.
+
+    ``None`` marks what the source does not show: an unknown ``name``, a task
+    that is not a literal class, ``config_fields`` or ``depends_on`` held in
+    variables.
+    """
+
+    name: str | None
+    task: TypeInfo | None
+    config_fields: tuple[ConfigField, ...] | None
+    wires: tuple[Wire, ...] | None
+    pos: Pos
+
+
+def describe(ref: TaskRef) -> str:
+    """How a reference reads in messages: a name as is, a class by its name."""
+    return ref.name if isinstance(ref, ClassRef) else ref
+
+
+def is_valid_name(name: str) -> bool:
+    """W10: instance names are identifiers (letters, digits, ``_``, ``-``)."""
+    return _NAME.fullmatch(name) is not None
+
+
+def task_class(expr: Expression) -> TypeInfo | None:
+    """The Task subclass a literal reference denotes (a class, or an alias of one)."""
+    if not isinstance(expr, RefExpr):
+        return None
+    node = expr.node
+    if isinstance(node, TypeAlias):
+        target = get_proper_type(node.target)
+        node = target.type if isinstance(target, Instance) else None
+    if isinstance(node, TypeInfo) and is_task_class(node):
+        return node
+    return None
+
+
+def parse_name(expr: Expression | None) -> tuple[bool, str | None]:
+    """``name=``: (given, literal value or None when not literal)."""
+    if expr is None or is_none(expr):
+        return False, None
+    if isinstance(expr, StrExpr):
+        return True, expr.value
+    return True, None
+
+
+def parse_config_fields(expr: Expression | None) -> tuple[ConfigField, ...] | str | None:
+    """``config_fields=``: the literal names, a bare string (an error), or None if unknown."""
+    if expr is None or is_none(expr):
+        return ()
+    if isinstance(expr, StrExpr):
+        return expr.value
+    if not isinstance(expr, ListExpr | TupleExpr):
+        return None
+    fields: list[ConfigField] = []
+    for item in expr.items:
+        if not isinstance(item, StrExpr):
+            return None
+        fields.append(ConfigField(item.value, Pos.of(item)))
+    return tuple(fields)
+
+
+def parse_dependency(expr: Expression | None) -> tuple[Wire, ...] | None:
+    """Normalize one literal ``depends_on`` into wires; None when it is not literal."""
+    if expr is None or is_none(expr):
+        return ()
+    if isinstance(expr, DictExpr):
+        wires: list[Wire] = []
+        for key, value in expr.items:
+            if not isinstance(key, StrExpr):
+                return None  # a **spread or a computed key: the fan-in is not visible
+            ref, field = _parse_value(value)
+            wires.append(Wire(ref, field, key.value, Pos.of(key)))
+        return tuple(wires)
+    if isinstance(expr, StrExpr | TupleExpr) or task_class(expr) is not None:
+        ref, field = _parse_value(expr)
+        return (Wire(ref, field, None, Pos.of(expr)),)
+    return None  # a variable or a call: it may hold anything, None included
+
+
+def _parse_value(expr: Expression) -> tuple[TaskRef | None, str | None]:
+    if isinstance(expr, TupleExpr) and len(expr.items) == 2 and isinstance(expr.items[1], StrExpr):
+        return parse_ref(expr.items[0]), expr.items[1].value
+    return parse_ref(expr), None
+
+
+def parse_ref(expr: Expression) -> TaskRef | None:
+    if isinstance(expr, StrExpr):
+        return expr.value
+    info = task_class(expr)
+    if info is not None:
+        return ClassRef(info.fullname, info.name)
+    return None
+
+
+def is_none(expr: Expression) -> bool:
+    """True for the literal ``None``."""
+    return isinstance(expr, NameExpr) and expr.fullname == "builtins.None"

@@ -1,0 +1,295 @@
+"""The plugin gives the same errors cold, from a warm cache, and under the mypy daemon.
+
+A small project: ``flow`` and ``clean`` wire tasks from ``tasks``, whose
+models come from ``models`` and ``models2``; neither wiring module imports
+``models2``, and ``clean`` has no error. mypy runs cold, then warm on the same
+cache, then through ``dmypy run``. Then a field of a model in ``models2``
+changes type, which breaks the wirings in ``clean``, and the three runs go
+again. The daemon re-checks files that had errors anyway; it must also see
+the new errors in ``clean``, which did not change and does not import the
+edited module (the plugin registers the dependencies mypy cannot see).
+Last, a class that only model fields mention changes its base: the warm run
+must re-check ``clean`` too (the plugin reports the modules it read).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+MODELS2 = """
+from pydantic import BaseModel
+
+
+class Shared(BaseModel):
+    value: int
+    note: str = ""
+
+
+class SharedOut(BaseModel):
+    keywords: list[str]
+"""
+
+MODELS3 = """
+from pydantic import BaseModel
+
+
+class Base(BaseModel):
+    x: int
+
+
+class Sub(Base):
+    pass
+"""
+
+MODELS = """
+from pydantic import BaseModel
+
+from models2 import Shared
+from models3 import Base, Sub
+
+
+class Input(BaseModel):
+    text: str
+
+
+class Merged(BaseModel):
+    shared: Shared
+    count: int
+
+
+class Holder(BaseModel):
+    item: Sub
+
+
+class Wants(BaseModel):
+    item: Base
+"""
+
+TASKS = """
+from pydantic import BaseModel
+
+from models import Holder, Input, Merged, Wants
+from models2 import Shared, SharedOut
+from taskmaestro import ExecutionContext, Task
+
+
+class Load(Task[Input, Shared]):
+    def run(self, input: Input, ctx: ExecutionContext) -> Shared:
+        return Shared(value=len(input.text))
+
+
+class Extract(Task):
+    class Inputs(BaseModel):
+        shared: Shared
+
+    class Outputs(SharedOut):
+        removed: int
+
+    def run(self, input: Inputs, ctx: ExecutionContext) -> Outputs:
+        return self.Outputs(keywords=[], removed=input.shared.value)
+
+
+class Combine(Task[Merged, Merged]):
+    def run(self, input: Merged, ctx: ExecutionContext) -> Merged:
+        return input
+
+
+class Mislabelled(Task):
+    class Inputs(BaseModel):
+        text: str
+
+    class Outputs(BaseModel):
+        size: int
+
+    def run(self, input: Input, ctx: ExecutionContext) -> Outputs:
+        return self.Outputs(size=len(input.text))
+
+
+class Hold(Task[Input, Holder]):
+    def run(self, input: Input, ctx: ExecutionContext) -> Holder:
+        raise NotImplementedError
+
+
+class Take(Task[Wants, Wants]):
+    def run(self, input: Wants, ctx: ExecutionContext) -> Wants:
+        return input
+"""
+
+FLOW = """
+from tasks import Combine, Extract, Load
+from taskmaestro import Workflow
+
+workflow = (
+    Workflow.builder(name="flow", result_task="combine")
+    .add_task(Load)
+    .add_task(Extract, depends_on={"shared": Load})
+    .add_task(Combine, depends_on={"shared": Load, "count": (Load, "value")})
+    .add_task(Combine, name="bad", depends_on={"shared": Load, "count": (Extract, "keywords")})
+    .build()
+)
+reveal_type(workflow)
+
+other = Workflow(name="other", tasks=[Load, Extract])
+"""
+
+CLEAN = """
+from tasks import Combine, Hold, Load, Take
+from taskmaestro import Workflow
+
+workflow = (
+    Workflow.builder(name="clean")
+    .add_task(Load)
+    .add_task(Combine, depends_on={"shared": Load, "count": (Load, "value")})
+    .build()
+)
+
+
+def build() -> None:
+    inner = (
+        Workflow.builder(name="inner")
+        .add_task(Load)
+        .add_task(Combine, depends_on={"shared": Load, "count": (Load, "value")})
+        .build()
+    )
+    print(inner)
+
+
+held = Workflow.builder(name="held").add_task(Hold).add_task(
+    Take, depends_on={"item": (Hold, "item")}
+).build()
+"""
+
+CONFIG = """
+[mypy]
+strict = true
+plugins = pydantic.mypy, taskmaestro.mypy
+"""
+
+
+def _write(project: Path, name: str, text: str) -> None:
+    (project / name).write_text(textwrap.dedent(text).lstrip())
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    for name, text in [
+        ("models2.py", MODELS2),
+        ("models3.py", MODELS3),
+        ("models.py", MODELS),
+        ("tasks.py", TASKS),
+        ("flow.py", FLOW),
+        ("clean.py", CLEAN),
+        ("mypy.ini", CONFIG),
+    ]:
+        _write(tmp_path, name, text)
+    return tmp_path
+
+
+_FILES = ["flow.py", "clean.py", "tasks.py", "models.py", "models2.py", "models3.py"]
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "TASKMAESTRO_MYPY_DEBUG": "1"}
+
+
+def _mypy(project: Path, cache: str) -> str:
+    command = [sys.executable, "-m", "mypy", "--config-file", "mypy.ini", "--cache-dir", cache]
+    done = subprocess.run(
+        [*command, *_FILES], cwd=project, env=_env(), capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    return _normalized(done.stdout)
+
+
+def _normalized(output: str) -> str:
+    """mypy's messages, file by file (the daemon orders files differently), no chatter."""
+    found: list[tuple[str, int, int, str]] = []
+    for position, line in enumerate(output.splitlines()):
+        match = re.match(r"^([\w./-]+\.py):(\d+): ", line)
+        if match is not None:
+            found.append((match[1], int(match[2]), position, line))
+    return "\n".join(line for *_, line in sorted(found))
+
+
+class _Daemon:
+    def __init__(self, project: Path) -> None:
+        self.project = project
+        self.status = project / ".dmypy.json"
+
+    def run(self) -> str:
+        command = [sys.executable, "-m", "mypy.dmypy", "--status-file", str(self.status), "run"]
+        done = subprocess.run(
+            [*command, "--", "--config-file", "mypy.ini", *_FILES],
+            cwd=self.project,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode in (0, 1), done.stdout + done.stderr
+        return _normalized(done.stdout)
+
+    def stop(self) -> None:
+        if not self.status.exists():
+            return
+        pid = json.loads(self.status.read_text()).get("pid")
+        command = [sys.executable, "-m", "mypy.dmypy", "--status-file", str(self.status), "stop"]
+        stopped = subprocess.run(command, cwd=self.project, capture_output=True, timeout=60)
+        if stopped.returncode != 0 and isinstance(pid, int):
+            os.kill(pid, signal.SIGTERM)  # the daemon this test started, by its id
+
+
+@pytest.fixture
+def daemon(project: Path) -> Iterator[_Daemon]:
+    started = _Daemon(project)
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+def test_cold_warm_and_daemon_agree(project: Path, daemon: _Daemon) -> None:
+    cold = _mypy(project, ".cache-a")
+    assert "Workflow[models.Input, models.Merged]" in cold
+    assert "field 'count' is \"int\", but field 'keywords' of 'extract' is" in cold
+    assert "Type mismatch: task 'extract' takes \"Inputs\"" in cold
+    assert 'tasks.py:36: error: Task Mislabelled: run() takes "Input"' in cold
+    assert _mypy(project, ".cache-a") == cold
+    assert daemon.run() == cold
+
+    assert "clean.py" not in cold
+
+    # A field two imports away from the wiring changes type; clean.py had no error.
+    _write(project, "models2.py", MODELS2.replace("value: int", "value: str"))
+    edited = _mypy(project, ".cache-b")
+    assert edited != cold
+    assert "clean.py:7: error: Fan-in of task 'combine': field 'count' is \"int\"" in edited
+    assert "clean.py:16: error: Fan-in of task 'combine': field 'count' is \"int\"" in edited
+    assert _mypy(project, ".cache-a") == edited
+    assert daemon.run() == edited
+    assert _mypy(project, ".cache-a") == edited
+
+    # A class that only model fields mention stops being a subclass: the only way
+    # from clean.py to models3 is through the fields of the models in models.py.
+    _write(
+        project,
+        "models3.py",
+        MODELS3.replace("class Sub(Base):\n    pass", "class Sub(BaseModel):\n    x: int"),
+    )
+    edited_again = _mypy(project, ".cache-c")
+    assert (
+        "clean.py:23: error: Fan-in of task 'take': field 'item' is \"Base\", "
+        "but field 'item' of 'hold' is \"Sub\"" in edited_again
+    )
+    assert _mypy(project, ".cache-a") == edited_again
+    assert daemon.run() == edited_again

@@ -1,0 +1,85 @@
+"""The plugin's entry point: what it imports, its version, and its crash guard."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import cast
+
+import pytest
+from mypy.nodes import Context
+from mypy.options import Options
+from mypy.plugin import CheckerPluginInterface, FunctionContext, ReportConfigContext
+from mypy.types import AnyType, Type, TypeOfAny
+
+import mypy_plugin
+import taskmaestro.mypy
+from mypy_plugin.plugin import DEBUG_ENV, TaskmaestroPlugin
+
+
+def test_entry_imports_only_mypy_and_the_plugin_class() -> None:
+    """mypy imports the entry on every start: no pydantic, no runtime, no hook modules."""
+    code = (
+        "import sys, taskmaestro.mypy; "
+        "print(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in ('taskmaestro', 'mypy_plugin', 'pydantic', 'yaml')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == [
+        "['mypy_plugin',",
+        "'mypy_plugin.names',",
+        "'mypy_plugin.plugin',",
+        "'taskmaestro',",
+        "'taskmaestro.mypy']",
+    ]
+
+
+def test_plugin_function_and_version() -> None:
+    assert taskmaestro.mypy.plugin("2.4.1") is TaskmaestroPlugin
+    assert taskmaestro.mypy.__version__ == mypy_plugin.__version__
+    plugin = TaskmaestroPlugin(Options())
+    context = ReportConfigContext("module", "module.py", is_check=True)
+    assert plugin.report_config_data(context) == mypy_plugin.__version__
+
+
+def test_version_changes_with_any_plugin_source(tmp_path: Path) -> None:
+    copy = tmp_path / "mypy_plugin"
+    shutil.copytree(Path(mypy_plugin.__file__).parent, copy)
+    before = mypy_plugin.source_digest(copy)
+    assert mypy_plugin.__version__.endswith(before)
+    rules = copy / "rules.py"
+    rules.write_text(rules.read_text() + "\n# edited\n")
+    assert mypy_plugin.source_digest(copy) != before
+
+
+def _context() -> FunctionContext:
+    return FunctionContext(
+        arg_types=[],
+        arg_kinds=[],
+        callee_arg_names=[],
+        arg_names=[],
+        default_return_type=AnyType(TypeOfAny.special_form),
+        args=[],
+        context=Context(),
+        api=cast("CheckerPluginInterface", None),
+    )
+
+
+def _broken(ctx: FunctionContext) -> Type:
+    raise RuntimeError("a bug in a hook")
+
+
+def test_a_failing_hook_falls_back_to_mypy_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(DEBUG_ENV, raising=False)
+    guarded = TaskmaestroPlugin(Options())._guard_type(_broken)
+    ctx = _context()
+    assert guarded(ctx) is ctx.default_return_type
+
+
+def test_a_failing_hook_raises_in_debug_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DEBUG_ENV, "1")
+    guarded = TaskmaestroPlugin(Options())._guard_type(_broken)
+    with pytest.raises(RuntimeError, match="a bug in a hook"):
+        guarded(_context())

@@ -1,0 +1,49 @@
+"""The runtime's verdict on every wiring scenario, and its agreement with the static one."""
+
+from __future__ import annotations
+
+import sys
+import types
+from collections.abc import Iterator
+
+import pytest
+
+from tests.wiring_scenarios import ERROR_OF_CODE, PRELUDE, SCENARIOS, Scenario
+
+
+@pytest.fixture(scope="module")
+def prelude() -> Iterator[dict[str, object]]:
+    """The prelude as a real module: Pydantic resolves annotations through sys.modules."""
+    module = types.ModuleType("wiring_prelude")
+    sys.modules[module.__name__] = module
+    try:
+        exec(compile(PRELUDE, "<wiring prelude>", "exec"), module.__dict__)
+        yield dict(module.__dict__)
+    finally:
+        del sys.modules[module.__name__]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda scenario: scenario.id)
+def test_runtime_verdict(scenario: Scenario, prelude: dict[str, object]) -> None:
+    code = compile(scenario.code, f"<scenario {scenario.id}>", "exec")
+    if scenario.runtime is None:
+        exec(code, dict(prelude))
+        return
+    with pytest.raises(scenario.runtime) as raised:
+        exec(code, dict(prelude))
+    assert type(raised.value) is scenario.runtime
+
+
+def test_table_agrees() -> None:
+    """Where the plugin sees the wiring: invalid exactly when the runtime raises, same kind."""
+    assert len({scenario.id for scenario in SCENARIOS}) == len(SCENARIOS)
+    for scenario in SCENARIOS:
+        assert set(scenario.static) <= set(ERROR_OF_CODE), scenario.id
+        if not scenario.visible:
+            assert not scenario.static, scenario.id
+            assert scenario.runtime is not None, scenario.id
+            continue
+        assert bool(scenario.static) == (scenario.runtime is not None), scenario.id
+        if scenario.runtime is not None:
+            kinds = {ERROR_OF_CODE[code] for code in scenario.static}
+            assert scenario.runtime in kinds, scenario.id

@@ -1,0 +1,110 @@
+"""The plugin's verdict on every wiring scenario, under every plugin set-up.
+
+All scenarios go into one module, each in a function of its own, and mypy
+checks it once per set-up: the plugin alone, after ``pydantic.mypy`` and
+before it. Each error is attributed to the scenario whose lines hold it; the
+codes must be the table's, and the three set-ups must print the same output.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from mypy import api
+
+from tests.wiring_scenarios import PRELUDE, SCENARIOS, Scenario
+
+SETUPS = {
+    "plugin-alone": "taskmaestro.mypy",
+    "pydantic-first": "pydantic.mypy, taskmaestro.mypy",
+    "pydantic-last": "taskmaestro.mypy, pydantic.mypy",
+}
+
+_ERROR = re.compile(
+    r"^(?P<path>.+?):(?P<line>\d+): error: (?P<message>.*?)  \[(?P<code>[a-z-]+)\]$"
+)
+
+
+@dataclass(frozen=True)
+class _Checked:
+    output: str
+    codes: dict[str, set[str]]
+    """Error codes per scenario id."""
+    stray: list[str]
+    """Errors outside every scenario (in the prelude)."""
+
+
+def _module(scenarios: tuple[Scenario, ...]) -> tuple[str, dict[str, range]]:
+    """The module text, and the lines of each scenario in it."""
+    lines = PRELUDE.splitlines()
+    spans: dict[str, range] = {}
+    for scenario in scenarios:
+        lines += ["", ""]
+        start = len(lines) + 1
+        lines.append(f"def scenario_{scenario.id}() -> None:")
+        lines += textwrap.indent(scenario.code, "    ").splitlines()
+        spans[scenario.id] = range(start, len(lines) + 1)
+    return "\n".join(lines) + "\n", spans
+
+
+def _check(folder: Path, plugins: str) -> _Checked:
+    """Check the scenarios module in ``folder``, whose mypy cache persists between runs.
+
+    The module keeps its path from run to run: mypy 2 replays the errors of an
+    unchanged module from its cache, with the path it had then.
+    """
+    text, spans = _module(SCENARIOS)
+    folder.mkdir(parents=True, exist_ok=True)
+    source = folder / "scenarios.py"
+    source.write_text(text)
+    config = folder / "mypy.ini"
+    config.write_text(f"[mypy]\nstrict = true\nplugins = {plugins}\n")
+    stdout, stderr, status = api.run(
+        ["--config-file", str(config), "--cache-dir", str(folder / "cache"), str(source)]
+    )
+    assert status in (0, 1), stderr + stdout
+    codes: dict[str, set[str]] = {scenario.id: set() for scenario in SCENARIOS}
+    stray: list[str] = []
+    for line in stdout.splitlines():
+        match = _ERROR.match(line)
+        if match is None:
+            continue
+        number = int(match["line"])
+        owner = next((id for id, span in spans.items() if number in span), None)
+        if owner is None:
+            stray.append(line)
+        else:
+            codes[owner].add(match["code"])
+    output = re.sub(r"^.*scenarios\.py:", "scenarios.py:", stdout, flags=re.MULTILINE)
+    return _Checked(output, codes, stray)
+
+
+@pytest.fixture(scope="module")
+def checked(pytestconfig: pytest.Config) -> Iterator[dict[str, _Checked]]:
+    """mypy's output under each set-up; the files live in .pytest_cache between runs."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("TASKMAESTRO_MYPY_DEBUG", "1")
+    root = Path(pytestconfig.rootpath) / ".pytest_cache" / "wiring-static"
+    try:
+        yield {name: _check(root / name, plugins) for name, plugins in SETUPS.items()}
+    finally:
+        patch.undo()
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda scenario: scenario.id)
+def test_static_verdict(scenario: Scenario, checked: dict[str, _Checked]) -> None:
+    assert checked["pydantic-first"].codes[scenario.id] == set(scenario.static)
+
+
+def test_prelude_is_clean(checked: dict[str, _Checked]) -> None:
+    assert checked["pydantic-first"].stray == []
+
+
+@pytest.mark.parametrize("setup", ["plugin-alone", "pydantic-last"])
+def test_same_output_with_any_plugin_setup(setup: str, checked: dict[str, _Checked]) -> None:
+    assert checked[setup].output == checked["pydantic-first"].output
