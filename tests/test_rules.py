@@ -66,7 +66,7 @@ def test_w1_linear_chain_types_must_follow() -> None:
     with pytest.raises(
         WorkflowDefinitionError, match=r"Type mismatch: task 'add_one' takes Number"
     ):
-        Workflow(name="bad", tasks=[ToText, AddOne])
+        Workflow(name="bad", tasks=[ToText, AddOne])  # type: ignore[taskmaestro-type]
 
 
 def test_w1_linear_chain_may_repeat_a_class() -> None:
@@ -252,7 +252,7 @@ def test_w9_reference_to_unknown_task() -> None:
     with pytest.raises(WorkflowDefinitionError, match="'AddOne', which is not a task"):
         builder().add_task(Double, depends_on=AddOne).build()
     with pytest.raises(WorkflowDefinitionError, match="result_task refers to 'ghost'"):
-        Workflow.builder(name="w", result_task="ghost").add_task(AddOne).build()
+        Workflow.builder(name="w", result_task="ghost").add_task(AddOne).build()  # type: ignore[taskmaestro-reference]
 
 
 def test_w9_forward_references_resolve_at_build() -> None:
@@ -336,7 +336,7 @@ def test_w12_empty_workflow() -> None:
     with pytest.raises(WorkflowDefinitionError, match="has no tasks"):
         builder().build()
     with pytest.raises(WorkflowDefinitionError, match="has no tasks"):
-        Workflow(name="w", tasks=[])
+        Workflow(name="w", tasks=[])  # type: ignore[taskmaestro-result]
 
 
 # W13 ------------------------------------------------------------------------
