@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTHON ?= $(shell sh tools/find-python.sh)
 
-.PHONY: test demo bench lint typecheck pytest clean venv
+.PHONY: test demo lint typecheck pytest clean venv
 
 venv: $(STAMP)
 
@@ -32,6 +32,18 @@ pytest: $(STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# The text-analysis example through the Python API and through its YAML files
+# (the same report twice), then its Mermaid diagram.
+demo: $(STAMP)
+	@echo "== examples/text_analysis through the Python API"
+	@$(BIN)/python examples/text_analysis/pipeline.py
+	@echo
+	@echo "== the same workflow from workflow.yaml and input.yaml"
+	@$(BIN)/python examples/text_analysis/pipeline.py --yaml
+	@echo
+	@echo "== its Mermaid diagram"
+	@$(BIN)/python examples/text_analysis/pipeline.py --mermaid
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -86,14 +86,14 @@ def dask_executor(workers: int, threads: int) -> Iterator[Executor]:
     from distributed import Client, LocalCluster
 
     with (
-        LocalCluster(  # type: ignore[no-untyped-call]
+        LocalCluster(
             n_workers=workers,
             threads_per_worker=threads,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address=":0",
         ) as cluster,
-        Client(cluster) as client,  # type: ignore[no-untyped-call]
+        Client(cluster) as client,
     ):
         yield client.get_executor()
 

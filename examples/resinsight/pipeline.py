@@ -107,8 +107,8 @@ class Connect(Task[ConnectSettings, ResInsight]):
             instance = rips.Instance.find(start_port=input.start_port, end_port=input.end_port)
         except rips.RipsError as error:
             raise ConnectionError(
-                f"No ResInsight answers on ports {input.start_port}-{input.end_port - 1}: "
-                "start ResInsight with its gRPC server enabled (or set RESINSIGHT_GRPC_PORT)"
+                f"{error}; start ResInsight with its gRPC server enabled "
+                "(or set RESINSIGHT_GRPC_PORT to the port it listens on)"
             ) from error
         ctx.logger.info("connected to ResInsight %s", instance.version_string())
         return ResInsight(value=instance)

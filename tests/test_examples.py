@@ -1,0 +1,184 @@
+"""The two example pipelines: what can be checked here, without a ResInsight server."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from taskmaestro import EmptyConfig, Job, JobConfiguration, load_workflow_from_yaml
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+TEXT = EXAMPLES / "text_analysis"
+RESINSIGHT = EXAMPLES / "resinsight"
+
+
+def load(path: Path, name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def text_analysis() -> Iterator[ModuleType]:
+    yield load(TEXT / "pipeline.py", "example_text_analysis")
+    sys.modules.pop("example_text_analysis", None)
+
+
+@pytest.fixture(scope="module")
+def resinsight() -> Iterator[ModuleType]:
+    yield load(RESINSIGHT / "pipeline.py", "example_resinsight")
+    sys.modules.pop("example_resinsight", None)
+
+
+def run_example(folder: Path, *options: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(folder / "pipeline.py"), *options],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+# text_analysis ------------------------------------------------------------------
+
+
+def test_text_analysis_gives_the_same_report_both_ways_from_any_folder(tmp_path: Path) -> None:
+    python = run_example(TEXT, cwd=tmp_path)
+    from_yaml = run_example(TEXT, "--yaml", cwd=Path("/"))
+    assert python.returncode == 0, python.stderr
+    assert from_yaml.returncode == 0, from_yaml.stderr
+    assert python.stdout == from_yaml.stdout
+    assert python.stdout.startswith("Report: Python Overview\n  words: 149 (110 distinct)\n")
+    assert "Flesch reading ease: 50.4 (fairly difficult)" in python.stdout
+
+
+def test_text_analysis_mermaid(text_analysis: ModuleType, tmp_path: Path) -> None:
+    printed = run_example(TEXT, "--mermaid", cwd=tmp_path)
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout == text_analysis.workflow.to_mermaid() + "\n"
+    assert "extract_keywords -->|.keywords: KeywordsOutput| build_report" in printed.stdout
+
+
+def test_flesch_reading_ease_follows_the_formula(text_analysis: ModuleType) -> None:
+    content = text_analysis.TextContent(
+        sentences=["The cat sat on the mat."], words=["the", "cat", "sat", "on", "the", "mat"]
+    )
+    score = text_analysis.ScoreReadability().run(content, None)
+    # 6 words, 1 sentence, 6 syllables: 206.835 - 1.015 * 6 - 84.6 * 1
+    assert score.flesch_reading_ease == pytest.approx(116.145)
+    assert score.level == "very easy"
+    syllables = [text_analysis.count_syllables(w) for w in ("readability", "make", "the", "table")]
+    assert syllables == [5, 1, 1, 2]
+
+
+def test_text_analysis_yaml_builds_the_same_graph(text_analysis: ModuleType) -> None:
+    loaded = load_workflow_from_yaml(TEXT / "workflow.yaml", TEXT / "input.yaml")
+    assert loaded.workflow.topological_order() == text_analysis.workflow.topological_order()
+    assert loaded.workflow.to_mermaid() == text_analysis.workflow.to_mermaid()
+
+
+# resinsight -------------------------------------------------------------------------
+
+
+EXPECTED_RESINSIGHT_DIAGRAM = """\
+---
+title: resinsight_completions
+---
+graph TD
+    _start_(("start"))
+    _end_(("end"))
+    _config_[("JobConfiguration")]
+    connect["connect"]
+    load_model["load_model"]
+    well_1["well_1"]
+    well_2["well_2"]
+    perforate_1["perforate_1"]
+    perforate_2["perforate_2"]
+    export_completions["export_completions"]
+    _config_ -.->|start_port, end_port| connect
+    _config_ -.->|path| load_model
+    _config_ -.->|well_path_file| well_1
+    _config_ -.->|well_path_file| well_2
+    _config_ -.->|start_md, end_md| perforate_1
+    _config_ -.->|start_md, end_md| perforate_2
+    _config_ -.->|export_folder| export_completions
+    connect -->|ResInsight| load_model
+    load_model -->|LoadedModel| well_1
+    load_model -->|LoadedModel| well_2
+    well_1 -->|.well_path: WellPath| perforate_1
+    well_2 -->|.well_path: WellPath| perforate_2
+    load_model -->|.case: GridCase| export_completions
+    perforate_1 -->|well_1: PerforatedWell| export_completions
+    perforate_2 -->|well_2: PerforatedWell| export_completions
+    export_completions -->|ExportedCompletions| _end_"""
+
+
+def test_resinsight_workflow_builds_and_binds_its_configuration(resinsight: ModuleType) -> None:
+    workflow = resinsight.workflow
+    assert workflow.task_names == (
+        "connect",
+        "load_model",
+        "well_1",
+        "well_2",
+        "perforate_1",
+        "perforate_2",
+        "export_completions",
+    )
+    assert workflow.input_model is EmptyConfig
+    configuration = resinsight.job_configuration()
+    assert isinstance(configuration, JobConfiguration)
+    assert configuration["perforate_2"] == {"start_md": 3100.0, "end_md": 3150.0}
+    Job(workflow, EmptyConfig(), configuration)  # the configuration fits every task
+
+
+def test_resinsight_mermaid_uses_the_alias_names(resinsight: ModuleType) -> None:
+    diagram = resinsight.workflow.to_mermaid(job_configuration=resinsight.job_configuration())
+    assert diagram == EXPECTED_RESINSIGHT_DIAGRAM
+
+
+def test_resinsight_yaml_loads_and_validates(resinsight: ModuleType) -> None:
+    loaded = load_workflow_from_yaml(RESINSIGHT / "workflow.yaml", RESINSIGHT / "input.yaml")
+    assert loaded.workflow.task_names == resinsight.workflow.task_names
+    assert loaded.job.status == "pending"
+    assert loaded.job.job_configuration["load_model"] == {
+        "path": "ModelData/norne/NORNE_ATW2013.EGRID"
+    }
+
+
+@pytest.mark.parametrize("options", [(), ("--yaml",)])
+def test_resinsight_without_a_server_fails_at_connect_clearly(
+    options: tuple[str, ...], tmp_path: Path
+) -> None:
+    # Point rips at ports where no ResInsight listens, whatever runs on this machine.
+    env = {**os.environ, "RESINSIGHT_GRPC_PORT": "1"}
+    completed = subprocess.run(
+        [sys.executable, str(RESINSIGHT / "pipeline.py"), *options],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    assert completed.returncode == 1
+    last_line = completed.stderr.strip().splitlines()[-1]
+    assert last_line == (
+        "The job failed in task 'connect': Task 'connect' failed: ConnectionError: "
+        "Could not find any ResInsight instances responding between ports 1 and 21; "
+        "start ResInsight with its gRPC server enabled (or set RESINSIGHT_GRPC_PORT to "
+        "the port it listens on)"
+    )
+    assert "Traceback" not in completed.stderr
