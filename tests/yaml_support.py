@@ -12,25 +12,13 @@ from pydantic import BaseModel, Field
 
 from taskmaestro import BaseHook, ConfigLoadError, ExecutionContext, Job, Task
 
+# Shared with the runtime tests; workflow files name them as tests.yaml_support.X.
+from .helpers import AddOne, Double, Number, Pair, Sum, Text, Total, ToText
+
+__all__ = ["AddOne", "Double", "Number", "Pair", "Sum", "Text", "ToText", "Total"]
+
 M = "tests.yaml_support"
 """The dotted module path of this module, for use in workflow files."""
-
-
-class Number(BaseModel):
-    value: int
-
-
-class Pair(BaseModel):
-    a: Number
-    b: Number
-
-
-class Total(BaseModel):
-    total: int
-
-
-class Text(BaseModel):
-    text: str
 
 
 class Scaled(BaseModel):
@@ -47,26 +35,6 @@ class ContextEcho(BaseModel):
     correlation_id: str
     greeting: str
     scratch_dir: str
-
-
-class AddOne(Task[Number, Number]):
-    def run(self, input: Number, ctx: ExecutionContext) -> Number:
-        return Number(value=input.value + 1)
-
-
-class Double(Task[Number, Number]):
-    def run(self, input: Number, ctx: ExecutionContext) -> Number:
-        return Number(value=input.value * 2)
-
-
-class Sum(Task[Pair, Total]):
-    def run(self, input: Pair, ctx: ExecutionContext) -> Total:
-        return Total(total=input.a.value + input.b.value)
-
-
-class ToText(Task[Number, Text]):
-    def run(self, input: Number, ctx: ExecutionContext) -> Text:
-        return Text(text=str(input.value))
 
 
 class Scale(Task[Scaled, Number]):
