@@ -33,5 +33,10 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
+# Every benchmark (issue 6): a table on stdout and benchmarks/results.json. `make test`
+# runs them once in smoke mode (tests/test_benchmarks.py).
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
