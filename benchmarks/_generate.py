@@ -17,8 +17,10 @@ BLOCK = 4
 """Tasks per block: source, split, scale, merge."""
 
 EDIT_LINE = "REVISION = 0"
-EDITED_LINE = "REVISION = 1"
-"""The one-line change of the warm incremental mypy run."""
+EDITED_LINE = "REVISION = 10"
+"""The one-line change of the warm incremental mypy run. It changes the file's size:
+mypy takes a file whose size and mtime (in whole seconds) match its cache as
+unchanged without reading it, and a rerun can come within the same second."""
 
 _MODELS = """
 class Number(BaseModel):
