@@ -21,16 +21,18 @@ as a user or an editor does, in its own folder with its own cache. Per round:
 
 The set-ups take turns within each step, and start each round in the order
 the other one started the round before. Each run is timed twice: wall time,
-and the CPU time of the mypy process (user + system, from ``os.wait4``); the
-targets are held to the CPU time, which the other jobs of a shared machine do
-not inflate (mypy uses one core), and the wall times are reported beside it.
-Python's bytecode cache is on for the
-mypy processes, in a folder of the benchmark's own (``PYTHONPYCACHEPREFIX``,
-filled before the rounds): without it (``PYTHONDONTWRITEBYTECODE=1``, as on the
-machine the figures come from) every mypy start would compile the plugin's
-sources again, about 40 ms that no installed copy pays. Targets (issue 6): cold with the plugin
-at most 1.15x cold without it; the warm rerun with it costs no more than
-without it.
+and the CPU time of the mypy process (user + system, from ``os.wait4``). The
+targets are held to the CPU time, which the other jobs of a shared machine
+inflate much less (mypy uses one core); the wall times are reported beside it.
+
+Python's bytecode cache is on for the mypy processes, in a folder of the
+benchmark's own (``PYTHONPYCACHEPREFIX``, filled before the rounds). Without
+it (``PYTHONDONTWRITEBYTECODE=1``, as on the machine the figures come from)
+every mypy start would compile the plugin's sources again: about 40 ms that no
+installed copy pays.
+
+Targets (issue 6): cold with the plugin at most 1.15x cold without it; the
+warm rerun with it costs no more than without it.
 """
 
 from __future__ import annotations
