@@ -65,7 +65,9 @@ def main(argv: list[str]) -> int:
         print("\n" + table(group), flush=True)
     meta["seconds"] = round(time.perf_counter() - started, 1)
     meta["load_average_after"] = machine()["load_average"]
-    missed = [row.label for group in groups for row in group.rows if row.met is False]
+    missed = [
+        f"{group.name}.{row.key}" for group in groups for row in group.rows if row.met is False
+    ]
     print(f"\n{meta['seconds']} s; targets missed: {', '.join(missed) if missed else 'none'}")
     if output is not None:
         write_json(output, groups, arguments.smoke, meta)
