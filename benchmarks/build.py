@@ -24,7 +24,7 @@ from ._tasks import AddOne, Count, fan_in_task
 
 __all__ = ["chain", "fan_in", "run"]
 
-RUNS = 9
+RUNS = 15
 CHAINS = (1_000, 10_000)
 FAN_INS = (300, 3_000)
 SMOKE_CHAINS = (10, 100)

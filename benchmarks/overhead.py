@@ -59,8 +59,8 @@ from .build import chain
 __all__ = ["run"]
 
 TASKS = 1_000
-RUNS = 9
-PERSISTENCE_RUNS = 5
+RUNS = 21
+PERSISTENCE_RUNS = 7
 SMOKE_TASKS = 20
 FLOOR_FACTOR = 2.0
 MICROSECONDS_TARGET = 5.0

@@ -30,7 +30,7 @@ from ._tasks import AddOne, Merge, Scale, Split
 __all__ = ["builder_equivalent", "factors", "run"]
 
 TASKS = 1_000
-RUNS = 9
+RUNS = 15
 SMOKE_TASKS = 8
 
 
