@@ -14,15 +14,16 @@ The job: a chain of 1,000 ``AddOne`` tasks (``value + 1``). Per round, timed:
   a job (task results made beforehand);
 - with ``ResultPersistenceHook`` writing every output to a temporary folder
   (each file written atomically and fsynced): the same pair;
-- with a hook that listens to every event and does nothing: the same pair.
+- with ten hooks that listen to every event and do nothing: the same pair.
 
 Overheads are per task and per round: (runner - floor) / tasks. A set of hooks
 costs what it adds to the runner, (runner with hooks - runner) / tasks; its own
 work is what it adds to the floor's loop, measured the same way; the
 difference is the runner's extra. "Hooks add only their own work" is held to
-the hook that does nothing: the runner's extra for it (delivering the events)
-at most 1 us per task. For the real hooks the extra is reported as measured
-(for ``ResultPersistenceHook``, fsync's variance of milliseconds hides it).
+the hooks that do nothing: the runner's extra for them (delivering the
+events), per hook, at most 1 us per task. For the real hooks the extra is
+reported as measured (for ``ResultPersistenceHook``, fsync's variance of
+milliseconds hides it).
 Target (issue 6): the runner's overhead at most 2x the floor's time per task,
 or under 5 us per task, whichever is larger.
 """
@@ -65,7 +66,10 @@ SMOKE_TASKS = 20
 FLOOR_FACTOR = 2.0
 MICROSECONDS_TARGET = 5.0
 DISPATCH_TARGET = 1.0
-"""Microseconds per task that delivering hook events may add to the hooks' own work."""
+"""Microseconds per task and per hook that delivering events may add to a hook's own work."""
+SILENT_HOOKS = 10
+"""Hooks that do nothing, attached together: ten times the signal of one, against the noise
+of a shared machine (a few microseconds per task between rounds)."""
 
 
 class _Silent(BaseHook):
@@ -163,14 +167,15 @@ def run(smoke: bool) -> Group:
     folder = Path(tempfile.mkdtemp(prefix="taskmaestro-bench-"))
     try:
         logged: list[Hook] = [LoggingHook(logger=_logger()), TimingHook()]
+        silent: list[Hook] = [_Silent() for _ in range(SILENT_HOOKS)]
         fast = rounds(
             {
                 "floor": _floor(workflow),
                 "runner": _runner(workflow, ()),
                 "floor_logged": _floor(workflow, logged),
                 "runner_logged": _runner(workflow, logged),
-                "floor_silent": _floor(workflow, [_Silent()]),
-                "runner_silent": _runner(workflow, [_Silent()]),
+                "floor_silent": _floor(workflow, silent),
+                "runner_silent": _runner(workflow, silent),
             },
             1 if smoke else RUNS,
         )
@@ -221,7 +226,7 @@ def _figures(
         figure(per_round(lambda r, f: (r - f) / f, runner, floor), "x"),
     )
     for key, label, values in (
-        ("silent", "a hook that does nothing", fast),
+        ("silent", f"{SILENT_HOOKS} hooks that do nothing", fast),
         ("logged", "LoggingHook + TimingHook", fast),
         ("persisted", "ResultPersistenceHook", slow),
     ):
@@ -231,16 +236,18 @@ def _figures(
         group.add(f"{key}_own_us", f"{label}: added to the floor, per task", figure(by_hand, "us"))
         group.add(f"{key}_runner_us", "  added to the runner, per task", figure(in_runner, "us"))
         extra = figure(per_round(lambda r, h: r - h, in_runner, by_hand), "us")
+        group.add(f"{key}_extra_us", "  the runner's extra, per task", extra)
         if key == "silent":
-            group.add(
-                f"{key}_extra_us",
-                "  the runner's extra (delivering events), per task",
-                extra,
-                f"<= {DISPATCH_TARGET:g} us",
-                extra.median <= DISPATCH_TARGET,
+            per_hook = figure(
+                per_round(lambda r, h: (r - h) / SILENT_HOOKS, in_runner, by_hand), "us"
             )
-        else:
-            group.add(f"{key}_extra_us", "  the runner's extra, per task", extra)
+            group.add(
+                f"{key}_extra_per_hook_us",
+                "  the runner's extra per hook (delivering events), per task",
+                per_hook,
+                f"<= {DISPATCH_TARGET:g} us",
+                per_hook.median <= DISPATCH_TARGET,
+            )
     return group
 
 
