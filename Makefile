@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTHON ?= $(shell sh tools/find-python.sh)
 
-.PHONY: test demo lint typecheck pytest clean venv
+.PHONY: test demo bench lint typecheck pytest clean venv
 
 venv: $(STAMP)
 
@@ -44,6 +44,11 @@ demo: $(STAMP)
 	@echo
 	@echo "== its Mermaid diagram"
 	@$(BIN)/python examples/text_analysis/pipeline.py --mermaid
+
+# Every benchmark (issue 6): a table on stdout and benchmarks/results.json. `make test`
+# runs them once in smoke mode (tests/test_benchmarks.py).
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -8,6 +8,15 @@ resolve as attributes. Values are mypy types, as extra_attrs requires: task
 classes as ``type[...]``, everything else as JSON in a ``Literal`` string.
 Lookups by name and by class are keyed, so a hook touches only what it needs.
 
+The keyed entries hang one level down, in the ``extra_attrs`` of one ``str``
+instance under ``_REGISTRY``, beside the header. mypy hashes the builder type
+of each call it checks, on more than one copy (``copy_modified`` shares
+``extra_attrs`` but an ``Instance`` caches its hash, ``ExtraAttrs`` does not),
+and every hash went through all the entries: twice per ``add_task``. One
+level down, the entries are hashed once, by the instance that holds them. That
+is still once per ``add_task`` (each call makes a new registry), so a chain of
+n calls costs mypy O(n^2) hashing, half of what it was.
+
 A built workflow keeps, the same way, its name and the input models of its
 roots, which the ``Job`` hook checks the job config against (W13).
 """
@@ -27,6 +36,7 @@ from .wiring import ClassRef, ConfigField, Declaration, Pos, TaskRef, Wire
 __all__ = ["BuilderState", "Header", "Result", "RootInput", "Span", "read_roots", "with_roots"]
 
 _HEADER: Final = "taskmaestro builder"
+_REGISTRY: Final = "taskmaestro registry"
 _WORKFLOW: Final = "taskmaestro workflow"
 
 type Span = tuple[int, int, int, int]
@@ -83,7 +93,8 @@ class BuilderState:
             return None
         attrs = proper.extra_attrs.attrs
         raw = _literal(attrs.get(_HEADER))
-        if raw is None:
+        registry = get_proper_type(attrs.get(_REGISTRY))
+        if raw is None or not isinstance(registry, Instance) or registry.extra_attrs is None:
             return None
         data = json.loads(raw)
         result = data["result"]
@@ -96,7 +107,7 @@ class BuilderState:
             unknown_names=data["unknown_names"],
             unknown_tasks=data["unknown_tasks"],
         )
-        return cls(header, attrs)
+        return cls(header, registry.extra_attrs.attrs)
 
     def attach(self, instance: Instance, str_type: Instance) -> Instance:
         """``instance`` carrying this registry (a copy: types are shared)."""
@@ -113,8 +124,10 @@ class BuilderState:
             "unknown_names": header.unknown_names,
             "unknown_tasks": header.unknown_tasks,
         }
-        attrs = dict(self._attrs)
-        attrs[_HEADER] = LiteralType(json.dumps(data), str_type)
+        attrs: dict[str, Type] = {
+            _HEADER: LiteralType(json.dumps(data), str_type),
+            _REGISTRY: _with_attrs(str_type, dict(self._attrs)),
+        }
         return _with_attrs(instance, attrs)
 
     def declaration(self, index: int) -> Declaration:

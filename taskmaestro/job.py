@@ -161,7 +161,13 @@ def _config_values(
                 f"'{workflow.name}' (tasks: {', '.join(nodes)})"
             ).at(task)
     values: dict[str, Mapping[str, object]] = {}
-    for name, node in nodes.items():
+    # Only tasks that are configured or need a value can fail a check: visit those
+    # alone, in declaration order (the order the errors are looked for in), so a
+    # job costs nothing per unconfigured task.
+    required = workflow._required_config
+    concerned = sorted({*configuration, *required}, key=lambda name: nodes[name].index)
+    for name in concerned:
+        node = nodes[name]
         given = configuration.get(name, {})
         unexpected = [f for f in given if f not in node.config_fields]
         if unexpected:
@@ -169,7 +175,7 @@ def _config_values(
                 f"JobConfiguration gives task '{name}' field(s) {', '.join(unexpected)}, "
                 f"but its config_fields are: {', '.join(node.config_fields) or 'none'}"
             ).at(name)
-        missing = [f for f in workflow._required_config.get(name, ()) if f not in given]
+        missing = [f for f in required.get(name, ()) if f not in given]
         if missing:
             raise IncompleteInputError(
                 f"Task '{name}' needs config value(s) for {', '.join(missing)}; "

@@ -1,0 +1,127 @@
+"""The machine the figures come from, the table they are printed as, the JSON file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from ._measure import Group, Row
+
+__all__ = ["machine", "main", "table", "write_json"]
+
+
+def machine() -> dict[str, object]:
+    """CPU, cores, Python, OS and library versions; the load average says how busy it was."""
+    return {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "os": _os_name(),
+        "load_average": _load(),
+        "versions": {name: _version(name) for name in ("taskmaestro", "pydantic", "mypy")},
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def table(group: Group) -> str:
+    """The group's figures as aligned text: median, spread (min-max), runs, target."""
+    header = ("figure", "median", "spread (min-max)", "runs", "target", "")
+    lines = [header] + [_cells(row) for row in group.rows]
+    widths = [max(len(line[column]) for line in lines) for column in range(len(header))]
+    aligned = [
+        "  ".join(
+            cell.rjust(width) if column in (1, 3) else cell.ljust(width)
+            for column, (cell, width) in enumerate(zip(line, widths, strict=True))
+        ).rstrip()
+        for line in lines
+    ]
+    notes = "; ".join(f"{key}: {value}" for key, value in group.notes.items())
+    return "\n".join([f"== {group.name} ({notes})", *("  " + line for line in aligned)])
+
+
+def write_json(path: Path, groups: Sequence[Group], smoke: bool, meta: dict[str, object]) -> None:
+    data = {
+        "smoke": smoke,
+        "machine": meta,
+        "groups": {group.name: group.as_json() for group in groups},
+    }
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def main(run: Callable[[bool], Group]) -> None:
+    """``python -m benchmarks.<module> [--smoke]``: one group's table, no JSON file."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, one round")
+    arguments = parser.parse_args()
+    print(table(run(arguments.smoke)))
+
+
+def _cells(row: Row) -> tuple[str, str, str, str, str, str]:
+    value = row.figure
+    unit = value.unit
+    spread = f"{_number(value.low)}-{_number(value.high)} {unit}" if value.runs > 1 else ""
+    met = "" if row.met is None else ("met" if row.met else "MISSED")
+    return (
+        row.label,
+        f"{_number(value.median)} {unit}",
+        spread,
+        str(value.runs),
+        row.target,
+        met,
+    )
+
+
+def _number(value: float) -> str:
+    """Three significant digits, without an exponent."""
+    if value == 0:
+        return "0"
+    magnitude = abs(value)
+    if magnitude >= 100:
+        return f"{value:,.0f}"
+    if magnitude >= 10:
+        return f"{value:.1f}"
+    if magnitude >= 1:
+        return f"{value:.2f}"
+    return f"{value:.3g}"
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _os_name() -> str:
+    try:
+        with open("/etc/os-release", encoding="utf-8") as release:
+            for line in release:
+                if line.startswith("PRETTY_NAME="):
+                    return f"{line.split('=', 1)[1].strip().strip(chr(34))} ({platform.release()})"
+    except OSError:
+        pass
+    return platform.platform()
+
+
+def _load() -> list[float] | None:
+    try:
+        return [round(value, 2) for value in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
+
+
+def _version(name: str) -> str | None:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None

@@ -1,0 +1,257 @@
+"""Runner overhead: what ``Runner().run(job)`` adds to calling each task's ``run()`` by hand.
+
+The job: a chain of 1,000 ``AddOne`` tasks (``value + 1``). Per round, timed:
+
+- ``floor``: a plain loop, in this process, that calls ``run()`` of an
+  instance of each task with the same models (the previous output, one
+  ``ExecutionContext``): the work the tasks do, and nothing else;
+- ``runner``: ``Runner().run(Job(workflow, config))``: the job's checks, its
+  context, input assembly, output checks and task results, with the plan
+  compiled (by a run before the rounds);
+- with ``LoggingHook`` (to a logger at INFO whose handler formats every record
+  and discards it) and ``TimingHook``: the runner with them, and the floor's
+  loop calling their methods itself around each ``run()``, with the events of
+  a job (task results made beforehand);
+- with ``ResultPersistenceHook`` writing every output to a temporary folder
+  (each file written atomically and fsynced): the same pair;
+- with ten hooks that listen to every event and do nothing: the same pair.
+
+Overheads are per task and per round: (runner - floor) / tasks. A set of hooks
+costs what it adds to the runner, (runner with hooks - runner) / tasks; its own
+work is what it adds to the floor's loop, measured the same way; the
+difference is the runner's extra. "Hooks add only their own work" is held to
+the hooks that do nothing: the runner's extra for them (delivering the
+events), per hook, at most 1 us per task. For the real hooks the extra is
+reported as measured (for ``ResultPersistenceHook``, fsync's variance of
+milliseconds hides it).
+Target (issue 6): the runner's overhead at most 2x the floor's time per task,
+or under 5 us per task, whichever is larger.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from taskmaestro import (
+    BaseHook,
+    ExecutionContext,
+    Hook,
+    Job,
+    JobStatus,
+    LoggingHook,
+    ResultPersistenceHook,
+    Runner,
+    TaskResult,
+    TaskStatus,
+    TimingHook,
+    Workflow,
+)
+
+from ._measure import Group, figure, per_round, rounds, timed
+from ._tasks import AddOne, Number
+from .build import chain
+
+__all__ = ["run"]
+
+TASKS = 1_000
+RUNS = 21
+PERSISTENCE_RUNS = 7
+SMOKE_TASKS = 20
+FLOOR_FACTOR = 2.0
+MICROSECONDS_TARGET = 5.0
+DISPATCH_TARGET = 1.0
+"""Microseconds per task and per hook that delivering events may add to a hook's own work."""
+SILENT_HOOKS = 10
+"""Hooks that do nothing, attached together: ten times the signal of one, against the noise
+of a shared machine (a few microseconds per task between rounds)."""
+
+
+class _Silent(BaseHook):
+    """Listens to every event, does nothing: what delivering events costs."""
+
+    def on_job_start(self, job: Job[Any, Any], ctx: ExecutionContext) -> None:
+        pass
+
+    def on_job_complete(self, job: Job[Any, Any], ctx: ExecutionContext) -> None:
+        pass
+
+    def on_job_fail(self, job: Job[Any, Any], error: BaseException, ctx: ExecutionContext) -> None:
+        pass
+
+    def on_task_start(self, job: Job[Any, Any], task_name: str, ctx: ExecutionContext) -> None:
+        pass
+
+    def on_task_complete(
+        self, job: Job[Any, Any], result: TaskResult, ctx: ExecutionContext
+    ) -> None:
+        pass
+
+    def on_task_fail(self, job: Job[Any, Any], result: TaskResult, ctx: ExecutionContext) -> None:
+        pass
+
+
+class _Discard:
+    """A stream that drops what it is given: the records are formatted, not stored."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def _logger() -> logging.Logger:
+    logger = logging.getLogger("benchmarks.overhead")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    if not logger.handlers:
+        handler = logging.StreamHandler(_Discard())
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logger.addHandler(handler)
+    return logger
+
+
+def _floor(workflow: Workflow[Any, Any], hooks: Sequence[Hook] = ()) -> Callable[[], float]:
+    """Each task's ``run()`` called by hand, and the hooks' methods around it, if any."""
+    names = workflow.topological_order()
+    instances = [AddOne() for _ in names]
+    started = datetime.now(UTC)
+    results = [
+        TaskResult(name, TaskStatus.COMPLETED, started, 1e-6, Number(value=index + 1))
+        for index, name in enumerate(names)
+    ]
+    context = ExecutionContext(logger=_logger())
+    job = Job(workflow, Number(value=0))
+
+    def loop() -> None:
+        value = Number(value=0)
+        for task in instances:
+            value = task.run(value, context)
+
+    def with_hooks() -> None:
+        for hook in hooks:
+            hook.on_job_start(job, context)
+        value = Number(value=0)
+        for task, name, result in zip(instances, names, results, strict=True):
+            for hook in hooks:
+                hook.on_task_start(job, name, context)
+            value = task.run(value, context)
+            for hook in hooks:
+                hook.on_task_complete(job, result, context)
+        for hook in hooks:
+            hook.on_job_complete(job, context)
+
+    return lambda: timed(with_hooks if hooks else loop)
+
+
+def _runner(workflow: Workflow[Any, Any], hooks: Sequence[Hook]) -> Callable[[], float]:
+    runner = Runner(hooks=hooks)
+
+    def once() -> None:
+        job = runner.run(Job(workflow, Number(value=0)))
+        if job.status is not JobStatus.COMPLETED:
+            raise RuntimeError(f"benchmark job failed: {job.error}")
+
+    return lambda: timed(once)
+
+
+def run(smoke: bool) -> Group:
+    tasks = SMOKE_TASKS if smoke else TASKS
+    workflow = chain(tasks)
+    folder = Path(tempfile.mkdtemp(prefix="taskmaestro-bench-"))
+    try:
+        logged: list[Hook] = [LoggingHook(logger=_logger()), TimingHook()]
+        silent: list[Hook] = [_Silent() for _ in range(SILENT_HOOKS)]
+        fast = rounds(
+            {
+                "floor": _floor(workflow),
+                "runner": _runner(workflow, ()),
+                "floor_logged": _floor(workflow, logged),
+                "runner_logged": _runner(workflow, logged),
+                "floor_silent": _floor(workflow, silent),
+                "runner_silent": _runner(workflow, silent),
+            },
+            1 if smoke else RUNS,
+        )
+        slow = rounds(
+            {
+                "floor": _floor(workflow),
+                "runner": _runner(workflow, ()),
+                "floor_persisted": _floor(workflow, [ResultPersistenceHook(folder / "floor")]),
+                "runner_persisted": _runner(workflow, [ResultPersistenceHook(folder / "runner")]),
+            },
+            1 if smoke else PERSISTENCE_RUNS,
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return _figures(smoke, tasks, fast, slow)
+
+
+def _figures(
+    smoke: bool, tasks: int, fast: dict[str, list[float]], slow: dict[str, list[float]]
+) -> Group:
+    group = Group("runner", smoke)
+    group.notes = {
+        "tasks": tasks,
+        "runs": len(fast["floor"]),
+        "persistence runs": len(slow["floor"]),
+        "timed": "Job(...) + Runner.run(job)",
+    }
+
+    def per_task(values: list[float]) -> list[float]:
+        return [value * 1e6 / tasks for value in values]
+
+    floor = per_task(fast["floor"])
+    runner = per_task(fast["runner"])
+    group.add("floor_us", "floor: run() by hand, per task", figure(floor, "us"))
+    group.add("runner_us", "Runner().run(Job(...)), per task", figure(runner, "us"))
+    overhead = figure(per_round(lambda r, f: r - f, runner, floor), "us")
+    limit = figure(per_round(lambda f: max(FLOOR_FACTOR * f, MICROSECONDS_TARGET), floor), "us")
+    group.add(
+        "overhead_us",
+        "runner overhead above the floor, per task",
+        overhead,
+        f"<= max(2x floor, {MICROSECONDS_TARGET:g} us) = {limit.median:.2f} us",
+        overhead.median <= limit.median,
+    )
+    group.add(
+        "overhead_to_floor",
+        "  overhead / floor",
+        figure(per_round(lambda r, f: (r - f) / f, runner, floor), "x"),
+    )
+    for key, label, values in (
+        ("silent", f"{SILENT_HOOKS} hooks that do nothing", fast),
+        ("logged", "LoggingHook + TimingHook", fast),
+        ("persisted", "ResultPersistenceHook", slow),
+    ):
+        floor_values, runner_values = per_task(values["floor"]), per_task(values["runner"])
+        by_hand = per_round(lambda h, f: h - f, per_task(values[f"floor_{key}"]), floor_values)
+        in_runner = per_round(lambda h, r: h - r, per_task(values[f"runner_{key}"]), runner_values)
+        group.add(f"{key}_own_us", f"{label}: added to the floor, per task", figure(by_hand, "us"))
+        group.add(f"{key}_runner_us", "  added to the runner, per task", figure(in_runner, "us"))
+        extra = figure(per_round(lambda r, h: r - h, in_runner, by_hand), "us")
+        group.add(f"{key}_extra_us", "  the runner's extra, per task", extra)
+        if key == "silent":
+            per_hook = figure(
+                per_round(lambda r, h: (r - h) / SILENT_HOOKS, in_runner, by_hand), "us"
+            )
+            group.add(
+                f"{key}_extra_per_hook_us",
+                "  the runner's extra per hook (delivering events), per task",
+                per_hook,
+                f"<= {DISPATCH_TARGET:g} us",
+                per_hook.median <= DISPATCH_TARGET,
+            )
+    return group
+
+
+if __name__ == "__main__":
+    from ._report import main
+
+    main(run)
