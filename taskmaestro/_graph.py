@@ -75,14 +75,12 @@ class Graph:
     nodes: Mapping[str, Node]
     result: str
     order: tuple[str, ...]
+    successors: Mapping[str, tuple[str, ...]]
+    """Downstream task names of each task (see ``successors()``)."""
 
     @cached_property
     def roots(self) -> tuple[Node, ...]:
         return tuple(node for node in self.nodes.values() if node.is_root)
-
-    @cached_property
-    def successors(self) -> Mapping[str, tuple[str, ...]]:
-        return successors(self.nodes)
 
     def value_type(self, edge: Edge) -> object:
         """The annotation of the value an edge carries."""
@@ -91,11 +89,12 @@ class Graph:
 
 def successors(nodes: Mapping[str, Node]) -> dict[str, tuple[str, ...]]:
     """Downstream task names of each task, each listed once, in declaration order."""
-    found: dict[str, dict[str, None]] = {name: {} for name in nodes}
+    found: dict[str, list[str]] = {}
     for node in nodes.values():
-        for edge in node.edges:
-            found[edge.source][node.name] = None
-    return {name: tuple(targets) for name, targets in found.items()}
+        for source in dict.fromkeys(edge.source for edge in node.edges):
+            found.setdefault(source, []).append(node.name)
+    none: tuple[str, ...] = ()
+    return {name: tuple(found[name]) if name in found else none for name in nodes}
 
 
 def value_type(edge: Edge, nodes: Mapping[str, Node]) -> object:
@@ -106,9 +105,13 @@ def value_type(edge: Edge, nodes: Mapping[str, Node]) -> object:
     return output.model_fields[edge.source_field].annotation
 
 
-def topological_order(workflow: str, nodes: Mapping[str, Node]) -> tuple[str, ...]:
-    """Kahn's order, ties broken by declaration order; a cycle raises, naming its tasks."""
-    following = successors(nodes)
+def topological_order(
+    workflow: str, nodes: Mapping[str, Node], following: Mapping[str, tuple[str, ...]]
+) -> tuple[str, ...]:
+    """Kahn's order, ties broken by declaration order; a cycle raises, naming its tasks.
+
+    ``following`` is ``successors(nodes)``.
+    """
     indegree = dict.fromkeys(nodes, 0)
     for targets in following.values():
         for target in targets:

@@ -120,12 +120,13 @@ def _compile(name: str, declarations: Sequence[_Declaration], result_task: TaskR
             check_node(node, nodes)
         except WorkflowDefinitionError as error:
             raise error.at(node.name) from None
-    order = topological_order(name, nodes)  # W11
+    following = successors(nodes)
+    order = topological_order(name, nodes, following)  # W11
     if result_task is not None:
         result = resolver.resolve(result_task, "result_task")
     else:
-        result = check_result(name, nodes, successors(nodes))  # W12
-    return Graph(name=name, nodes=nodes, result=result, order=order)
+        result = check_result(name, nodes, following)  # W12
+    return Graph(name=name, nodes=nodes, result=result, order=order, successors=following)
 
 
 def _resolve(resolver: Resolver, wire: Wire, task: str) -> Edge:
