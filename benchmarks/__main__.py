@@ -9,11 +9,14 @@ Options:
   ``mypy``, ``parallel``); no JSON file unless ``--output`` names one.
 - ``--output PATH``: where to write the JSON (default: ``benchmarks/results.json``
   for a full run of every group).
+- ``--readme``: print the README's "Performance" table from ``results.json``
+  and run nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -21,7 +24,7 @@ from pathlib import Path
 
 from . import build, overhead, parallel, typecheck, yaml_load
 from ._measure import Group
-from ._report import machine, table, write_json
+from ._report import machine, readme_table, table, write_json
 
 GROUPS: dict[str, Callable[[bool], Group]] = {
     "build": build.run,
@@ -41,7 +44,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one round, no targets")
     parser.add_argument("--only", default="", help="comma-separated groups: " + ", ".join(GROUPS))
     parser.add_argument("--output", type=Path, default=None, help="the JSON file to write")
+    parser.add_argument(
+        "--readme", action="store_true", help="print the README table of results.json"
+    )
     arguments = parser.parse_args(argv)
+    if arguments.readme:
+        print(readme_table(json.loads(RESULTS.read_text(encoding="utf-8"))))
+        return 0
     chosen = [name.strip() for name in arguments.only.split(",") if name.strip()] or list(GROUPS)
     unknown = [name for name in chosen if name not in GROUPS]
     if unknown:

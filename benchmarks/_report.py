@@ -10,10 +10,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 from ._measure import Group, Row
 
-__all__ = ["machine", "main", "table", "write_json"]
+__all__ = ["machine", "main", "readme_table", "table", "write_json"]
 
 
 def machine() -> dict[str, object]:
@@ -89,6 +90,56 @@ def _number(value: float) -> str:
     if magnitude >= 1:
         return f"{value:.2f}"
     return f"{value:.3g}"
+
+
+# The figures the README's "Performance" table shows: (group, key, label).
+README_ROWS = (
+    ("build", "chain_1000_ms", "build a chain of 1,000 tasks (`add_task` calls + `build()`)"),
+    ("build", "chain_10000_ms", "build a chain of 10,000 tasks"),
+    ("build", "chain_growth", "growth, 10x the tasks"),
+    ("build", "fan_in_300_ms", "build a fan-in of 300 tasks into a 300-field model"),
+    ("build", "fan_in_3000_ms", "build a fan-in of 3,000"),
+    ("build", "fan_in_growth", "growth, 10x the tasks"),
+    ("runner", "floor_us", "floor: `run()` of each task by hand, per task (1,000-task chain)"),
+    ("runner", "runner_us", "`Runner().run(Job(...))`, per task"),
+    ("runner", "overhead_us", "runner overhead above the floor, per task"),
+    (
+        "runner",
+        "silent_extra_per_hook_us",
+        "delivering events: per hook that does nothing, per task",
+    ),
+    ("runner", "logged_runner_us", "`LoggingHook` + `TimingHook` in the runner, per task"),
+    ("runner", "persisted_runner_us", "`ResultPersistenceHook` (an fsync per file), per task"),
+    ("yaml", "load_1000_ms", "`load_workflow_from_yaml`, 1,000 tasks (112 kB file)"),
+    ("yaml", "builder_1000_ms", "the same workflow through the builder"),
+    ("mypy", "cold_ratio_cpu", "mypy, 200 wired tasks, cold: with the plugin / without (CPU)"),
+    ("mypy", "warm_ratio_cpu", "mypy, warm rerun after a one-line change: with / without (CPU)"),
+    ("mypy", "warm_extra_cpu_s", "the same: with - without (CPU)"),
+    ("mypy", "unchanged_ratio_cpu", "mypy, rerun with nothing changed: with / without (CPU)"),
+    (
+        "parallel",
+        "io_threads_speedup",
+        "8 branches of 2 tasks sleeping 0.2 s: 8 threads / `Runner()`",
+    ),
+    ("parallel", "io_dask_speedup", "the same on a local Dask cluster (2 processes x 4 threads)"),
+    ("parallel", "cpu_processes_speedup", "the same counting down in Python: 2 processes"),
+)
+
+
+def readme_table(results: dict[str, Any]) -> str:
+    """The README's "Performance" table from ``results.json`` (a test keeps them equal)."""
+    lines = ["| what | median | spread | target |", "|---|---|---|---|"]
+    for group, key, label in README_ROWS:
+        value = results["groups"][group]["figures"][key]
+        unit = value["unit"]
+        target = value.get("target", "")
+        if target:
+            target = f"{target}: {'met' if value['met'] else '**missed**'}"
+        lines.append(
+            f"| {label} | {_number(value['median'])} {unit} "
+            f"| {_number(value['min'])} to {_number(value['max'])} {unit} | {target} |"
+        )
+    return "\n".join(lines)
 
 
 def _cpu_model() -> str:

@@ -18,6 +18,7 @@ import pytest
 from benchmarks.__main__ import GROUPS
 from benchmarks._generate import EDIT_LINE, EDITED_LINE, module_source, yaml_workflow
 from benchmarks._measure import figure, per_round, rounds
+from benchmarks._report import readme_table
 from benchmarks._tasks import Number
 from benchmarks.yaml_load import builder_equivalent, factors
 from taskmaestro import Job, JobStatus, Runner, load_workflow_from_yaml
@@ -118,3 +119,9 @@ def _import(path: Path, source: str, monkeypatch: pytest.MonkeyPatch) -> ModuleT
     monkeypatch.setitem(sys.modules, path.stem, module)
     spec.loader.exec_module(module)
     return module
+
+
+def test_the_readme_shows_the_committed_figures() -> None:
+    # After a reference run: python -m benchmarks --readme, into README.md's "Performance".
+    results = json.loads((ROOT / "benchmarks" / "results.json").read_text(encoding="utf-8"))
+    assert readme_table(results) in (ROOT / "README.md").read_text(encoding="utf-8")
