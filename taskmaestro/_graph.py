@@ -16,13 +16,22 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from .errors import CycleDetectedError
 
 if TYPE_CHECKING:
     from .task import Task
 
-__all__ = ["Edge", "Graph", "Node", "successors", "topological_order", "value_type"]
+__all__ = [
+    "Edge",
+    "Graph",
+    "Node",
+    "model_fields_of",
+    "successors",
+    "topological_order",
+    "value_type",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +104,13 @@ def successors(nodes: Mapping[str, Node]) -> dict[str, tuple[str, ...]]:
             found.setdefault(source, []).append(node.name)
     none: tuple[str, ...] = ()
     return {name: tuple(found[name]) if name in found else none for name in nodes}
+
+
+def model_fields_of(annotation: object) -> dict[str, FieldInfo]:
+    """The Pydantic fields of ``annotation`` if it is a model class, else none."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return dict(annotation.model_fields)
+    return {}
 
 
 def value_type(edge: Edge, nodes: Mapping[str, Node]) -> object:

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ._graph import Edge, Graph, Node, value_type
+from ._graph import Edge, Graph, Node, model_fields_of, value_type
 from .nested import NestedRun, nested_run
 from .task import Task
 
@@ -96,7 +96,7 @@ def _assembler(node: Node, graph: Graph) -> Assemble:
     read = _reader(edge)
     if node.config_fields:
         value_fields = value_type(edge, graph.nodes)
-        shared = [name for name in _field_names(value_fields) if name in model.model_fields]
+        shared = [name for name in model_fields_of(value_fields) if name in model.model_fields]
 
         def spread(
             outputs: Mapping[str, BaseModel], config: BaseModel, values: Mapping[str, object]
@@ -122,9 +122,3 @@ def _reader(edge: Edge) -> Callable[[Mapping[str, BaseModel]], Any]:
     if field is None:
         return lambda outputs: outputs[source]
     return lambda outputs: getattr(outputs[source], field)
-
-
-def _field_names(annotation: object) -> list[str]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return list(annotation.model_fields)
-    return []

@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from pydantic import BaseModel
-from pydantic.fields import FieldInfo
 
-from ._graph import Edge, Node, value_type
+from ._graph import Edge, Node, model_fields_of, value_type
 from ._typecompat import format_annotation, is_assignable
 from .errors import IncompleteInputError, WorkflowDefinitionError
 
@@ -57,7 +56,7 @@ def check_single_dependency(node: Node, nodes: Mapping[str, Node]) -> None:
 
 def _check_spread(node: Node, edge: Edge, value: object) -> None:
     """W3: upstream fields that share a name with input fields must fit them."""
-    provided = _model_fields(value)
+    provided = model_fields_of(value)
     for name, field in node.input_model.model_fields.items():
         upstream = provided.get(name)
         if upstream is not None and not is_assignable(upstream.annotation, field.annotation):
@@ -151,15 +150,9 @@ def required_config_fields(node: Node, nodes: Mapping[str, Node]) -> tuple[str, 
         if edge.target_field is not None:
             wired.add(edge.target_field)
         else:
-            wired.update(_model_fields(value_type(edge, nodes)))
+            wired.update(model_fields_of(value_type(edge, nodes)))
     fields = node.input_model.model_fields
     return tuple(f for f in node.config_fields if fields[f].is_required() and f not in wired)
-
-
-def _model_fields(annotation: object) -> dict[str, FieldInfo]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return dict(annotation.model_fields)
-    return {}
 
 
 def _source(edge: Edge) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node
 
+from .._wiring import Route, TaskRef
 from ..errors import CycleDetectedError, WorkflowDefinitionError
 from ..task import Task
 from .format import NestedEntry, TaskEntry, WorkflowSection
@@ -22,8 +23,8 @@ from .source import Source
 
 __all__ = ["Clue", "CoreDependency", "ResolvedTask", "TaskRef", "blame", "blame_job"]
 
-type TaskRef = type[Task[Any, Any]] | str
-type CoreDependency = TaskRef | tuple[TaskRef, str] | dict[str, TaskRef | tuple[TaskRef, str]]
+type CoreDependency = TaskRef | Route | dict[str, TaskRef | Route]
+"""What the loader hands to ``add_task(depends_on=...)``."""
 type Part = tuple[str, str | None]
 
 
