@@ -39,7 +39,8 @@ class WorkflowDefinitionError(WorkflowRunnerError):
     - ``("route", key)``: the routed field of that entry (or of the single dependency);
     - ``("reference", key)``: the task that entry refers to;
     - ``("config_fields", name)``: one entry of ``config_fields``;
-    - ``("name", None)``: the instance name.
+    - ``("name", None)``: the instance name;
+    - ``("result_task", None)``: the workflow's ``result_task`` (``task`` is ``None``).
     """
 
     task: str | None = None

@@ -123,7 +123,10 @@ def _compile(name: str, declarations: Sequence[_Declaration], result_task: TaskR
     following = successors(nodes)
     order = topological_order(name, nodes, following)  # W11
     if result_task is not None:
-        result = resolver.resolve(result_task, "result_task")
+        try:
+            result = resolver.resolve(result_task, "result_task")
+        except WorkflowDefinitionError as error:
+            raise error.at(None, ("result_task", None)) from None
     else:
         result = check_result(name, nodes, following)  # W12
     return Graph(name=name, nodes=nodes, result=result, order=order, successors=following)

@@ -427,6 +427,11 @@ def test_task_without_models_fails_at_add_task() -> None:
             ("depends_on", None),
         ),
         (lambda: builder().add_task(AddOne).add_task(AddOne), "add_one", ("name", None)),
+        (
+            lambda: Workflow.builder(name="w", result_task="ghost").add_task(AddOne),
+            None,
+            ("result_task", None),
+        ),
         (lambda: builder().add_task(AddOne).add_task(Sum, depends_on={"a": AddOne}), "sum", None),
     ],
 )

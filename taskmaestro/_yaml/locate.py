@@ -92,7 +92,7 @@ def blame(
         if error.part == ("name", None):  # a duplicate: blame the later declaration
             task = [t for t in tasks if t.name == error.task][-1]
         return task.node_of(error.part, source)
-    if section.result_task is not None and error.task is None and "result_task" in str(error):
+    if section.result_task is not None and error.part == ("result_task", None):
         return source, section.result_task.node
     return source, _key_node(source, section.node, "tasks")
 
