@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTHON ?= $(shell sh tools/find-python.sh)
 
-.PHONY: test demo bench lint typecheck pytest clean venv
+.PHONY: test demo bench docs lint typecheck pytest clean venv
 
 venv: $(STAMP)
 
@@ -31,7 +31,11 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
-test: lint typecheck pytest
+test: lint typecheck pytest docs
+
+# The documentation site (docs/ and mkdocs.yml); --strict turns a broken link into a failure.
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict --quiet --site-dir build/site
 
 # The text-analysis example through the Python API and through its YAML files
 # (the same report twice), then its Mermaid diagram.
