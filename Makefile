@@ -35,7 +35,7 @@ test: lint typecheck pytest docs
 
 # The documentation site (docs/ and mkdocs.yml); --strict turns a broken link into a failure.
 docs: $(STAMP)
-	$(BIN)/mkdocs build --strict --quiet --site-dir build/site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir build/site
 
 # The text-analysis example through the Python API and through its YAML files
 # (the same report twice), then its Mermaid diagram.

@@ -715,10 +715,7 @@ def test_the_pre_commit_hook_checks_workflow_files(work: Path, script: Path) -> 
 
 
 def readme_section() -> str:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = text.index("\n## Command line\n")
-    end = text.find("\n## ", start + 1)
-    return text[start : end if end > 0 else None]
+    return (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
 
 
 def test_the_readme_documents_each_command_and_exit_status() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from taskmaestro import JobStatus, ResultPersistenceHook, load_workflow_from_yaml
 
-README = Path(__file__).parent.parent / "README.md"
+README = Path(__file__).parent.parent / "docs" / "yaml.md"
 PIPELINE = Path(__file__).parent / "yaml_fixtures" / "text_analysis"
 
 
