@@ -17,9 +17,11 @@ it is neither run nor type-checked, and such blocks must stay rare.
 
 from __future__ import annotations
 
+import json
 import re
 import runpy
 import shutil
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -262,3 +264,25 @@ def test_the_diagram_shown_is_the_one_printed() -> None:
     [shown] = [b for page in PAGES for b in blocks(page) if b.language == "mermaid"]
     loaded = load_workflow_from_yaml(EXAMPLE / "workflow.yaml", EXAMPLE / "input.yaml")
     assert shown.code.rstrip("\n") == loaded.workflow.to_mermaid()
+
+
+def test_the_schema_set_up_is_relative_to_the_project() -> None:
+    """The YAML page writes the schema with ``taskmaestro schema`` and points editors at
+    that file by a relative path, never into an installation's site-packages."""
+    page = (DOCS / "yaml.md").read_text(encoding="utf-8")
+    assert "taskmaestro schema > workflow.schema.json" in page
+    paths = re.findall(r"\$schema=(\S+)", page) + re.findall(r'"yaml\.schemas": \{ "([^"]+)"', page)
+    assert len(paths) == 2
+    for path in paths:
+        assert not Path(path).is_absolute()
+        assert "site-packages" not in path
+        assert Path(path).name == "workflow.schema.json"
+
+
+@pytest.mark.parametrize("language", ["toml", "yaml", "json"])
+def test_configuration_snippets_parse(language: str) -> None:
+    parse = {"toml": tomllib.loads, "yaml": yaml.safe_load, "json": json.loads}[language]
+    shown = [b for page in PAGES for b in blocks(page) if b.language == language]
+    assert shown
+    for block in shown:
+        assert parse(block.code) is not None, (block.page.name, block.section)
