@@ -22,6 +22,7 @@ import re
 import runpy
 import shutil
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -281,8 +282,22 @@ def test_the_schema_set_up_is_relative_to_the_project() -> None:
 
 @pytest.mark.parametrize("language", ["toml", "yaml", "json"])
 def test_configuration_snippets_parse(language: str) -> None:
-    parse = {"toml": tomllib.loads, "yaml": yaml.safe_load, "json": json.loads}[language]
+    parsers: dict[str, Callable[[str], object]] = {
+        "toml": tomllib.loads,
+        "yaml": yaml.safe_load,
+        "json": json.loads,
+    }
+    parse = parsers[language]
     shown = [b for page in PAGES for b in blocks(page) if b.language == language]
     assert shown
     for block in shown:
         assert parse(block.code) is not None, (block.page.name, block.section)
+
+
+def test_the_readme_s_links_into_the_docs_exist() -> None:
+    """mkdocs --strict checks the links between pages; this checks the README's."""
+    links = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", README.read_text(encoding="utf-8"))
+    local = [link for link in links if "://" not in link]
+    assert any(link.startswith("docs/") for link in local)
+    for link in local:
+        assert (ROOT / link).exists(), link
