@@ -24,7 +24,7 @@ import mypy_plugin
 
 ROOT = Path(__file__).resolve().parent.parent
 
-PIPELINE = '''\
+PIPELINE = """\
 from pydantic import BaseModel
 
 from taskmaestro import ExecutionContext, Task, Workflow
@@ -49,7 +49,7 @@ class Shout(Task[Text, Text]):
 
 
 workflow = Workflow(name="broken", tasks=[Count, Shout])
-'''
+"""
 
 WIRING_ERROR = (
     "pipeline.py:24: error: Type mismatch: task 'shout' takes \"Text\", "
@@ -161,4 +161,3 @@ def test_a_checkout_with_a_user_mypy_plugin_module_runs_our_plugin(tmp_path: Pat
     """The editable install of `make`: the same project, checked by this environment's mypy."""
     project = _user_project(tmp_path / "project")
     assert _mypy(Path(sys.executable), project)[0] == WIRING_ERROR
-
