@@ -91,7 +91,7 @@ def test_a_copy_of_the_example_elsewhere_uses_its_own_pipeline_module(
     shutil.copytree(EXAMPLE, copy)
     check_report(load_workflow_from_yaml(copy / "workflow.yaml", copy / "input.yaml"))
     loaded = load_workflow_from_yaml(copy / "workflow.yaml", copy / "input.yaml")
-    task = loaded.workflow._graph.nodes["prepare_text"].task
+    task = loaded.workflow.graph.nodes["prepare_text"].task
     assert Path(str(sys.modules[task.__module__].__file__)).parent == copy.resolve()
     check_report(load_workflow_from_yaml(EXAMPLE / "workflow.yaml", EXAMPLE / "input.yaml"))
 

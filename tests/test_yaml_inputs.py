@@ -56,7 +56,7 @@ def test_per_task_mode_configures_tasks_and_declares_their_config_fields(
         """,
     )
     loaded = load_workflow_from_yaml(chain, inputs)
-    nodes = loaded.workflow._graph.nodes
+    nodes = loaded.workflow.graph.nodes
     assert nodes["add_one"].config_fields == ("value",)
     assert nodes["scale"].config_fields == ("factor",)
     assert isinstance(loaded.job.config, EmptyConfig)

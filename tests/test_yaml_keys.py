@@ -29,7 +29,7 @@ def run(workflow: Path, inputs: Path | None = None) -> object:
 
 def edges(workflow: Path, inputs: Path, task: str) -> tuple[Edge, ...]:
     loaded = load_workflow_from_yaml(workflow, inputs)
-    return loaded.workflow._graph.nodes[task].edges
+    return loaded.workflow.graph.nodes[task].edges
 
 
 @pytest.fixture
@@ -168,7 +168,7 @@ def test_config_fields_declared_in_the_workflow_file(tmp_path: Path) -> None:
         """,
     )
     loaded = load_workflow_from_yaml(workflow, inputs)
-    assert loaded.workflow._graph.nodes["scale"].config_fields == ("factor",)
+    assert loaded.workflow.graph.nodes["scale"].config_fields == ("factor",)
     assert dict(loaded.job.job_configuration["scale"]) == {"factor": 3}
     result = loaded.run().result
     assert result is not None

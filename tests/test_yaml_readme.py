@@ -87,7 +87,7 @@ workflow:
     (tmp_path / "input.yaml").write_text(yaml_blocks("The input file")[0], encoding="utf-8")
 
     loaded = load_workflow_from_yaml(tmp_path / "workflow.yaml", tmp_path / "input.yaml")
-    nodes = loaded.workflow._graph.nodes
+    nodes = loaded.workflow.graph.nodes
     assert nodes["load_model"].config_fields == ("path",)
     assert nodes["transform"].config_fields == ("scale_factor",)
     job = loaded.run()
