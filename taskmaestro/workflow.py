@@ -65,6 +65,8 @@ class WorkflowBuilder(Generic[InT, OutT]):
         self._declarations: list[_Declaration] = []
         self._names: set[str] = set()
         self._resolver = Resolver(name)
+        self._by_class: list[tuple[str, type[Task[Any, Any]], str | None]] = []
+        """(task, class referred to, fan-in key): rechecked at build (W9)."""
 
     def add_task(
         self,
@@ -101,8 +103,10 @@ class WorkflowBuilder(Generic[InT, OutT]):
                 raise WorkflowDefinitionError(
                     f"Task '{instance}': config_fields entries must be strings, got {field!r}"
                 )
-        wires = tuple(
-            self._by_name(wire, instance) for wire in parse_dependency(instance, depends_on)
+        parsed = parse_dependency(instance, depends_on)
+        wires = tuple(self._by_name(wire, instance) for wire in parsed)
+        self._by_class.extend(
+            (instance, wire.ref, wire.target_field) for wire in parsed if isinstance(wire.ref, type)
         )
         self._declarations.append(_Declaration(instance, task, models, wires, fields))
         self._names.add(instance)
@@ -121,6 +125,11 @@ class WorkflowBuilder(Generic[InT, OutT]):
 
     def build(self) -> Workflow[InT, OutT]:
         """Check every wiring rule and return the workflow; raises on the first violation."""
+        for task, cls, key in self._by_class:  # W9: registered again since: ambiguous
+            try:
+                self._resolver.resolve_class(cls, f"task '{task}'")
+            except WorkflowDefinitionError as error:
+                raise error.at(task, ("reference", key)) from None
         result: str | None = None
         if self.result_task is not None and not isinstance(self.result_task, str):
             try:

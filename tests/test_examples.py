@@ -141,7 +141,9 @@ def test_resinsight_workflow_builds_and_binds_its_configuration(resinsight: Modu
     configuration = resinsight.job_configuration()
     assert isinstance(configuration, JobConfiguration)
     assert configuration["perforate_2"] == {"start_md": 3100.0, "end_md": 3150.0}
-    Job(workflow, EmptyConfig(), configuration)  # the configuration fits every task
+    Job(
+        workflow, EmptyConfig(), job_configuration=configuration
+    )  # the configuration fits every task
 
 
 def test_resinsight_mermaid_uses_the_alias_names(resinsight: ModuleType) -> None:

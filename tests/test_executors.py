@@ -32,7 +32,18 @@ from taskmaestro import (
 from taskmaestro import _deadline as deadlines
 from taskmaestro._transport import capacity
 
-from .helpers import AddOne, Boom, Busy, Double, Number, QuickTimeout, Sleep, Sleeper
+from .helpers import (
+    AddOne,
+    Boom,
+    Busy,
+    Double,
+    Number,
+    QuickTimeout,
+    Sleep,
+    Sleeper,
+    names,
+    result_of,
+)
 from .parallel_tasks import (
     Add,
     AfterSlow,
@@ -94,8 +105,8 @@ def everything() -> Workflow[Any, Any]:
 
 
 def outputs(job: Job[Any, Any]) -> dict[str, BaseModel | None]:
-    assert all(result.status is TaskStatus.COMPLETED for result in job.task_results.values())
-    return {name: result.output for name, result in job.task_results.items()}
+    assert all(result.status is TaskStatus.COMPLETED for result in job.task_results)
+    return {name: result.output for name, result in ((r.task_name, r) for r in job.task_results)}
 
 
 def test_every_executor_gives_the_sequential_results(
@@ -161,8 +172,8 @@ def test_fail_fast_starts_nothing_more_and_waits_for_what_runs(
     assert isinstance(job.exception.__cause__, ValueError)
     slow = {f"slow_{index}" for index in range(width - 1)}
     assert set(job.task_results) == {"fail_soon"} | slow
-    assert job.task_results["fail_soon"].status is TaskStatus.FAILED
-    assert all(job.task_results[name].status is TaskStatus.COMPLETED for name in slow)
+    assert result_of(job, "fail_soon").status is TaskStatus.FAILED
+    assert all(result_of(job, name).status is TaskStatus.COMPLETED for name in slow)
     assert elapsed >= 0.5  # the running branches were awaited
     assert marks(ctx) == {"FailSoon"} | ({"Slow"} if slow else set())
 
@@ -183,7 +194,7 @@ def test_failures_read_as_in_the_sequential_runner(
     assert job.failed_task == task.name
     assert type(job.exception) is error_type
     assert job.error == message
-    assert list(job.task_results) == ["add_one", task.name]
+    assert names(job) == ["add_one", task.name]
 
 
 def test_nested_workflow_failure_names_the_inner_task(executor: Executor) -> None:
@@ -197,7 +208,7 @@ def test_nested_workflow_failure_names_the_inner_task(executor: Executor) -> Non
     )
     assert isinstance(job.exception, TaskExecutionError)
     assert isinstance(job.exception.__cause__, TaskExecutionError)
-    assert list(job.task_results) == ["double", "wrapped"]
+    assert names(job) == ["double", "wrapped"]
 
 
 def run_timed(
@@ -217,8 +228,8 @@ def test_task_timeout(executor: Executor) -> None:
     assert isinstance(job.exception, TaskTimeoutError)
     assert job.exception.task_name == "quick_timeout"
     assert job.error == "Task 'quick_timeout' timed out after 0.3 s"
-    assert job.task_results["quick_timeout"].status is TaskStatus.FAILED
-    assert job.task_results["start"].status is TaskStatus.COMPLETED
+    assert result_of(job, "quick_timeout").status is TaskStatus.FAILED
+    assert result_of(job, "start").status is TaskStatus.COMPLETED
 
 
 def test_job_timeout_while_a_task_runs(executor: Executor) -> None:
@@ -228,7 +239,7 @@ def test_job_timeout_while_a_task_runs(executor: Executor) -> None:
     assert isinstance(job.exception, TaskTimeoutError)
     assert job.failed_task == "sleeper_3"
     assert job.error == "Job of workflow 'w' timed out after 0.5 s while running task 'sleeper_3'"
-    assert [r.status for r in job.task_results.values()] == ["completed", "completed", "failed"]
+    assert [r.status for r in job.task_results] == ["completed", "completed", "failed"]
 
 
 def test_job_timeout_fails_every_running_branch(executor: Executor) -> None:
@@ -244,10 +255,10 @@ def test_job_timeout_fails_every_running_branch(executor: Executor) -> None:
     assert 0.3 <= elapsed < LATE
     assert job.failed_task == "a"
     assert job.error == "Job of workflow 'w' timed out after 0.3 s while running task 'a'"
-    assert job.task_results["b"].error == (
+    assert result_of(job, "b").error == (
         "Job of workflow 'w' timed out after 0.3 s while running task 'b'"
     )
-    assert list(job.task_results) == ["start", "a", "b"]
+    assert names(job) == ["start", "a", "b"]
 
 
 def test_nested_workflow_deadlines_bound_its_inner_tasks(executor: Executor) -> None:
@@ -290,16 +301,16 @@ def test_a_running_nested_workflow_is_awaited_after_a_failure(executor: Executor
     job, elapsed = run_timed(executor, Job(outer, Sleep(seconds=0.5)))
     assert elapsed >= 0.5
     assert job.failed_task == "fail_soon"
-    assert job.task_results["wrapped"].status is TaskStatus.COMPLETED
+    assert result_of(job, "wrapped").status is TaskStatus.COMPLETED
 
     # Until its deadline at most; the first failure stays the job's.
     job, elapsed = run_timed(executor, Job(outer, Sleep(seconds=5)), timeout=0.4)
     assert 0.4 <= elapsed < LATE
     assert job.failed_task == "fail_soon"
-    assert job.task_results["wrapped"].error == (
+    assert result_of(job, "wrapped").error == (
         "Job of workflow 'outer' timed out after 0.4 s while running task 'wrapped'"
     )
-    assert "join" not in job.task_results
+    assert "join" not in names(job)
 
 
 def test_a_deadline_around_the_run_is_left_to_its_owner(thread_pool: Executor) -> None:
@@ -373,7 +384,7 @@ def test_job_deadline_passing_in_the_driver_stops_the_next_task(thread_pool: Exe
     assert job.error == (
         "Job of workflow 'w' timed out after 0.2 s, before task 'sleeper_2' could start"
     )
-    assert list(job.task_results) == ["sleeper"]
+    assert names(job) == ["sleeper"]
 
 
 class ThreadRecorder(BaseHook):
@@ -455,7 +466,9 @@ def test_configured_empty_root_runs_on_an_executor(thread_pool: Executor) -> Non
     workflow = Workflow.builder(name="w").add_task(Offset, config_fields=["offset"]).build()
     configuration = JobConfiguration({"offset": {"offset": 1}})
     ctx = ExecutionContext(services={"base": 2})
-    job = Runner(executor=thread_pool).run(Job(workflow, EmptyConfig(), configuration), ctx=ctx)
+    job = Runner(executor=thread_pool).run(
+        Job(workflow, EmptyConfig(), job_configuration=configuration), ctx=ctx
+    )
     assert job.result == Number(value=3)
 
 

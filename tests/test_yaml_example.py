@@ -22,6 +22,8 @@ from taskmaestro import (
     run_workflow_from_yaml,
 )
 
+from .helpers import names
+
 EXAMPLE = Path(__file__).parent / "yaml_fixtures" / "text_analysis"
 
 EXPECTED_TASKS = [
@@ -101,7 +103,7 @@ def test_run_workflow_from_yaml_returns_the_finished_job(elsewhere: Path) -> Non
     assert job.status is JobStatus.COMPLETED
     assert job.result is not None
     assert job.result.keywords == ["python", "easy", "fun"]
-    assert list(job.task_results) == EXPECTED_TASKS
+    assert names(job) == EXPECTED_TASKS
 
 
 def test_timing_hook_from_the_file_observed_every_task() -> None:

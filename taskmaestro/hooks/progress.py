@@ -102,7 +102,7 @@ class ProgressHook(BaseHook):
         if not self._live:
             self._plain(
                 f"{self._count()} {name} failed after {_seconds(_since(started))}: "
-                f"{_one_line(str(error))}"
+                f"{_describe(error)}"
             )
 
     def on_job_complete(self, job: Job[Any, Any]) -> None:
@@ -110,9 +110,10 @@ class ProgressHook(BaseHook):
 
     def on_job_fail(self, job: Job[Any, Any]) -> None:
         where = f" at task '{job.failed_task}'" if job.failed_task else ""
+        error = _describe(job.exception) if job.exception is not None else job.error or ""
         self._end(
             f"job failed{where} after {self._elapsed(job)} ({self._done}/{self._total} tasks "
-            f"done): {_one_line(job.error or '')}"
+            f"done): {error}"
         )
 
     # -- writing -------------------------------------------------------------------------
@@ -244,6 +245,16 @@ def _clock(seconds: float) -> str:
 
 def _since(started: float | None) -> float:
     return perf_counter() - started if started is not None else 0.0
+
+
+def _describe(error: BaseException) -> str:
+    """``ValueError: boom`` on one line; the library's own errors without their type."""
+    from ..exceptions import WorkflowRunnerError
+
+    text = (
+        str(error) if isinstance(error, WorkflowRunnerError) else f"{type(error).__name__}: {error}"
+    )
+    return _one_line(text)
 
 
 def _one_line(text: str) -> str:
