@@ -24,7 +24,6 @@ from typing import Any
 from pydantic import BaseModel
 
 from . import _deadline as deadlines
-from ._outcome import task_error
 from .context import ExecutionContext, key_name
 from .exceptions import TaskExecutionError
 from .task import Task
@@ -78,7 +77,10 @@ def perform_pickled(payload: bytes, context: bytes) -> bytes:
     except Exception as raised:
         if _pickling_error(raised) is None:
             raise
-        failure = TaskExecutionError(str(task_error(raised, name)), name)
+        # The task's own exception cannot travel back: its type and text do.
+        failure = TaskExecutionError(
+            f"Task '{name}' failed: {type(raised).__name__}: {raised}", name
+        )
     else:
         try:
             return _pickle(output)

@@ -385,7 +385,7 @@ def test_w13_job_config_must_fit_every_unconfigured_root() -> None:
     wrong: Any = Text(text="x")  # what mypy (with the plugin) would reject
     with pytest.raises(
         WorkflowDefinitionError,
-        match="Root task 'add_one' expects input type Number, but the job config .* is Text",
+        match=r"Root task 'add_one' expects input type Number, but the job config .* is Text",
     ):
         Job(workflow, wrong)
 
