@@ -11,6 +11,7 @@ import time
 from typing import Any, ClassVar
 
 import pytest
+from pydantic import BaseModel
 
 from taskmaestro import (
     BaseHook,
@@ -19,7 +20,6 @@ from taskmaestro import (
     JobStatus,
     Runner,
     Task,
-    TaskResult,
     TaskTimeoutError,
     Workflow,
 )
@@ -105,9 +105,7 @@ def test_task_deadline_shorter_than_the_job_deadline_wins() -> None:
 
 
 class SlowHook(BaseHook):
-    def on_task_complete(
-        self, job: Job[Any, Any], result: TaskResult, ctx: ExecutionContext
-    ) -> None:
+    def on_task_complete(self, job: Job[Any, Any], task: Task[Any, Any], output: BaseModel) -> None:
         time.sleep(0.4)
 
 

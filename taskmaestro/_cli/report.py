@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
+from .._outcome import describe_error
 from ..context import ExecutionContext
 from ..job import Job
 
@@ -63,7 +64,9 @@ def text_report(job: Job[Any, Any], ctx: ExecutionContext) -> str:
     ]
     if job.failed_task is not None:
         lines.append(f"failed task: {job.failed_task}")
-    if job.error is not None:
+    if job.exception is not None:
+        lines.append(f"error: {describe_error(job.exception)}")
+    elif job.error is not None:
         lines.append(f"error: {job.error}")
     lines.append("tasks:")
     order = [name for name, _ in job.workflow.topological_order()]

@@ -159,7 +159,7 @@ class _Loading:
         builder: WorkflowBuilder[Any, Any] = WorkflowBuilder(
             section.name.value, result_task=result_ref
         )
-        for task in tasks:
+        for index, task in enumerate(tasks):
             entry = task.entry
             try:
                 builder.add_task(
@@ -169,6 +169,11 @@ class _Loading:
                     config_fields=list(task.config_fields),
                 )
             except WorkflowDefinitionError as error:
+                # add_task checks the name and resolves class references: blame the part
+                # at fault among the entries added so far (this one last).
+                if error.part is not None:
+                    where, node = blame(error, tasks[: index + 1], source, section)
+                    raise where.error(node, f"{task.at}: {error}") from error
                 node = entry.name.node if entry.name is not None else task.key_node
                 raise source.error(node, f"{task.at}: {error}") from error
         try:

@@ -8,6 +8,7 @@ import threading
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, TextIO
 
+from .._outcome import describe_error as _describe
 from .base import BaseHook
 
 if TYPE_CHECKING:
@@ -245,16 +246,6 @@ def _clock(seconds: float) -> str:
 
 def _since(started: float | None) -> float:
     return perf_counter() - started if started is not None else 0.0
-
-
-def _describe(error: BaseException) -> str:
-    """``ValueError: boom`` on one line; the library's own errors without their type."""
-    from ..exceptions import WorkflowRunnerError
-
-    text = (
-        str(error) if isinstance(error, WorkflowRunnerError) else f"{type(error).__name__}: {error}"
-    )
-    return _one_line(text)
 
 
 def _one_line(text: str) -> str:
