@@ -36,6 +36,7 @@ from . import _deadline as deadlines
 from ._outcome import (
     TaskFailed,
     assemble,
+    instantiate,
     now,
     record_failure,
     record_success,
@@ -44,7 +45,7 @@ from ._outcome import (
     wrong_output,
 )
 from ._transport import Sender, WorkerDeadline, capacity
-from .errors import TaskTimeoutError
+from .exceptions import TaskTimeoutError
 from .hooks.base import Dispatcher
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     from .context import ExecutionContext
     from .job import Job
     from .runner import _Cursor
+    from .task import Task
 
 __all__ = ["Driver"]
 
@@ -90,6 +92,7 @@ class _Node:
 
     level: _Level
     step: Step
+    task: Task[Any, Any]
     started_at: datetime
     start: float
     chain: tuple[deadlines.Deadline, ...]
@@ -167,13 +170,16 @@ class Driver:
 
     def _start(self, level: _Level, step: Step) -> None:
         name = step.name
-        node = _Node(level, step, now(), perf_counter(), level.chain)
+        task, broken = instantiate(step)
+        node = _Node(level, step, task, now(), perf_counter(), level.chain)
         level.running[name] = node
         if level is self.top:
             self.cursor.task = name
         if level.events.on_task_start:
-            level.events.emit("on_task_start", level.job, name, self.ctx)
+            level.events.emit("on_task_start", level.job, task)
         try:
+            if broken is not None:
+                raise broken
             task_input = assemble(step, level.outputs, level.job)
             if step.timeout_seconds is not None:
                 node.own = deadlines.after(step.timeout_seconds, f"Task '{name}'")
@@ -185,7 +191,7 @@ class Driver:
                 node.inner = _Level(inner_job, _SILENT, node.chain, (*level.key, step.index), node)
                 self._open(node.inner)
                 return
-            future = self.sender.submit(name, step.task, task_input, _bound(node.chain))
+            future = self.sender.submit(name, task, task_input, _bound(node.chain))
         except Exception as raised:
             self._fail(node, task_error(raised, name))
             return
@@ -228,9 +234,7 @@ class Driver:
             self._fail(node, wrong_output(step.name, output, step.output_model))
             return
         self._stop(node)
-        record_success(
-            level.events, level.job, step.name, node.started_at, node.start, output, self.ctx
-        )
+        record_success(level.events, level.job, node.task, node.started_at, node.start, output)
         if level.failure is not None:
             return
         level.outputs[step.name] = output
@@ -244,11 +248,11 @@ class Driver:
             level.job._complete(result, now())
             self._complete(level.parent, result)
 
-    def _fail(self, node: _Node, error: BaseException) -> None:
+    def _fail(self, node: _Node, error: Exception) -> None:
         """Record ``node``'s failure and fail its job; a nested job fails its node in turn."""
         self._stop(node)
         level, name = node.level, node.name
-        record_failure(level.events, level.job, name, node.started_at, node.start, error, self.ctx)
+        record_failure(level.events, level.job, node.task, node.started_at, node.start, error)
         if node.inner is not None and node.inner.failure is None:
             node.inner.failure = TaskFailed(error, name)  # nothing inside may complete it now
         if level.failure is not None:
@@ -259,7 +263,7 @@ class Driver:
             level.job._fail(error, name, now())
             nested = parent.step.nested
             assert nested is not None
-            failure = nested.failure(parent.step.task.name, level.job)
+            failure = nested.failure(parent.name, level.job)
             self._fail(parent, task_error(failure, parent.name))
 
     def _stop(self, node: _Node) -> None:

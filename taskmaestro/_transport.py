@@ -24,9 +24,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from . import _deadline as deadlines
-from ._outcome import task_error
 from .context import ExecutionContext, key_name
-from .errors import TaskExecutionError
+from .exceptions import TaskExecutionError
 from .task import Task
 
 __all__ = ["Sender", "WorkerDeadline", "capacity", "perform", "perform_pickled"]
@@ -54,10 +53,9 @@ def capacity(executor: Executor) -> int | None:
 
 
 def perform(
-    task: type[Task[Any, Any]], task_input: BaseModel, ctx: ExecutionContext, bound: float | None
+    instance: Task[Any, Any], task_input: BaseModel, ctx: ExecutionContext, bound: float | None
 ) -> BaseModel:
-    """In the worker: run one task, for at most ``bound`` seconds when given."""
-    instance = task()
+    """In the worker: run one task instance, for at most ``bound`` seconds when given."""
     if bound is None:
         output: BaseModel = instance.run(task_input, ctx)
         return output
@@ -79,7 +77,10 @@ def perform_pickled(payload: bytes, context: bytes) -> bytes:
     except Exception as raised:
         if _pickling_error(raised) is None:
             raise
-        failure = TaskExecutionError(str(task_error(raised, name)), name)
+        # The task's own exception cannot travel back: its type and text do.
+        failure = TaskExecutionError(
+            f"Task '{name}' failed: {type(raised).__name__}: {raised}", name
+        )
     else:
         try:
             return _pickle(output)
@@ -100,7 +101,7 @@ class Sender:
         self._sent = 0
 
     def submit(
-        self, name: str, task: type[Task[Any, Any]], task_input: BaseModel, bound: float | None
+        self, name: str, task: Task[Any, Any], task_input: BaseModel, bound: float | None
     ) -> Future[Any]:
         if self.in_process:
             return self.executor.submit(perform, task, task_input, self.ctx, bound)
@@ -111,7 +112,7 @@ class Sender:
         try:
             payload = _pickle((name, task, task_input, bound, token))
         except Exception as error:
-            raise self._cannot_send(name, task, task_input, error) from error
+            raise self._cannot_send(name, type(task), task_input, error) from error
         return self.executor.submit(perform_pickled, payload, self._pickled_context(name))
 
     def receive(self, future: Future[Any]) -> Any:

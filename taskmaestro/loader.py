@@ -14,7 +14,7 @@ from typing import Any
 
 from ._yaml.build import load
 from .context import ExecutionContext
-from .errors import ConfigLoadError
+from .exceptions import ConfigLoadError
 from .job import Job
 from .runner import Runner
 from .workflow import Workflow

@@ -76,7 +76,7 @@ class Nap(Task[Sleep, Sleep]):
 
 
 class Noisy(BaseHook):
-    def on_task_start(self, job, task_name, ctx):
+    def on_task_start(self, job, task):
         raise RuntimeError("noisy hook")
 '''
 
@@ -293,14 +293,14 @@ def test_run_a_failing_job_exits_1(work: Path, how: str, script: Path) -> None:
     out = lines(done.stdout)
     assert re.fullmatch(r"status: failed in \d+\.\d{3} s", out[2])
     assert out[3] == "failed task: boom"
-    assert out[4] == "error: Task 'boom' failed: ValueError: boom"
+    assert out[4] == "error: ValueError: boom"
     assert re.fullmatch(r"  add_one  completed  \d+\.\d{3} s", out[6])
     assert re.fullmatch(r"  boom     failed     \d+\.\d{3} s", out[7])
     assert out[8] == "  double   not run"
     assert out[9:] == ["result:", "null"]
     assert "Traceback" not in done.stderr
     assert re.search(
-        r"^failing: \[1/3\] boom failed after \d+\.\d{3}s: Task 'boom' failed: ValueError: boom$",
+        r"^failing: \[1/3\] boom failed after \d+\.\d{3}s: ValueError: boom$",
         done.stderr,
         re.M,
     )
@@ -315,7 +315,7 @@ def test_run_json_of_a_failing_job(work: Path) -> None:
     record = json.loads(done.stdout)
     assert record["status"] == "failed"
     assert record["failed_task"] == "boom"
-    assert record["error"] == "Task 'boom' failed: ValueError: boom"
+    assert record["error"] == "boom"  # job.error: the text of the task's exception
     assert record["result"] is None
     assert [task["status"] for task in record["tasks"].values()] == [
         "completed",
@@ -415,7 +415,7 @@ def test_a_hook_warning_is_one_log_line_and_the_job_goes_on(work: Path) -> None:
     assert done.returncode == 0
     warned = [line for line in lines(done.stderr) if line.startswith("WARNING")]
     assert warned == [
-        "WARNING py.warnings: HookWarning: Hook Noisy.on_task_start raised RuntimeError: "
+        "WARNING py.warnings: HookWarning: Hook Noisy raised during task_start: RuntimeError: "
         "noisy hook; the job goes on"
     ]
 
@@ -676,7 +676,7 @@ def test_live_progress_of_a_failing_job_ends_with_its_failure(work: Path) -> Non
     assert cut
     assert all(len(frame) == 59 and frame.endswith("...") for frame in cut)
     assert drawn[-1].startswith("\x1b[Knap_then_boom: job failed at task 'boom' after ")
-    assert drawn[-1].endswith("(1/2 tasks done): Task 'boom' failed: ValueError: boom")
+    assert drawn[-1].endswith("(1/2 tasks done): ValueError: boom")
     assert "failed task: boom" in out
 
 

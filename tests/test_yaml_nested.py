@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from taskmaestro import IncompleteInputError, JobStatus, load_workflow_from_yaml
-from taskmaestro.nested import nested_workflow
+from taskmaestro.workflow_task import nested_workflow
 
 from .yaml_support import M, assert_at, line_of, load_error, write
 
@@ -71,10 +71,10 @@ def test_a_nested_workflow_runs_as_one_task(tmp_path: Path, parts: Path) -> None
     )
     loaded = load_workflow_from_yaml(workflow, tmp_path / "input.yaml")
     assert list(loaded.workflow.task_names) == ["add_one", "inner", "to_text"]
-    inner = nested_workflow(loaded.workflow._graph.nodes["inner"].task)
+    inner = nested_workflow(loaded.workflow.graph.nodes["inner"].task)
     assert inner is not None
     assert list(inner.task_names) == ["double", "scale"]
-    assert inner._graph.nodes["scale"].config_fields == ("factor",)
+    assert inner.graph.nodes["scale"].config_fields == ("factor",)
     job = loaded.run()
     assert job.status is JobStatus.COMPLETED, job.error
     assert job.result is not None
@@ -131,7 +131,7 @@ def test_a_file_included_twice_is_loaded_once(tmp_path: Path, parts: Path) -> No
         """,
     )
     loaded = load_workflow_from_yaml(workflow, tmp_path / "input.yaml")
-    nodes = loaded.workflow._graph.nodes
+    nodes = loaded.workflow.graph.nodes
     left, right = nested_workflow(nodes["left"].task), nested_workflow(nodes["right"].task)
     assert left is not None
     assert left is right

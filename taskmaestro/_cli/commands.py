@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from ..errors import ConfigLoadError, WorkflowDefinitionError
+from ..exceptions import ConfigLoadError, WorkflowDefinitionError
 
 if TYPE_CHECKING:
     from ..hooks.progress import ProgressHook
@@ -121,7 +121,7 @@ def graph(args: argparse.Namespace, console: Console) -> int:
         else:
             loaded = load(Path(args.workflow), Path(args.input))
             loaded.context.close()
-            text = loaded.workflow.to_mermaid(loaded.job.job_configuration)
+            text = loaded.workflow.to_mermaid(job_configuration=loaded.job.job_configuration)
     except ConfigLoadError as error:
         console.error(str(error), error)
         return CONFIG_ERROR

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
+from .._outcome import describe_error
 from ..context import ExecutionContext
 from ..job import Job
 
@@ -21,8 +22,8 @@ NOT_RUN = "not_run"
 def job_record(job: Job[Any, Any], ctx: ExecutionContext) -> dict[str, object]:
     """The whole job as JSON-ready data; every task of the workflow is listed, in run order."""
     tasks: dict[str, object] = {}
-    for name in job.workflow.topological_order():
-        result = job.task_results.get(name)
+    for name, _ in job.workflow.topological_order():
+        result = job.task_result(name)
         if result is None:
             tasks[name] = {
                 "status": NOT_RUN,
@@ -63,13 +64,15 @@ def text_report(job: Job[Any, Any], ctx: ExecutionContext) -> str:
     ]
     if job.failed_task is not None:
         lines.append(f"failed task: {job.failed_task}")
-    if job.error is not None:
+    if job.exception is not None:
+        lines.append(f"error: {describe_error(job.exception)}")
+    elif job.error is not None:
         lines.append(f"error: {job.error}")
     lines.append("tasks:")
-    order = job.workflow.topological_order()
+    order = [name for name, _ in job.workflow.topological_order()]
     width = max(len(name) for name in order)
     for name in order:
-        result = job.task_results.get(name)
+        result = job.task_result(name)
         if result is None:
             lines.append(f"  {name:<{width}}  not run")
         else:

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from ..context import ExecutionContext
-from ..errors import WorkflowDefinitionError
+from ..exceptions import WorkflowDefinitionError
 from ..hooks.base import Hook
 from ..job import Job, JobConfiguration, _config_values
-from ..nested import workflow_task
 from ..runner import Runner
 from ..task import Task, task_models
 from ..workflow import Workflow, WorkflowBuilder
+from ..workflow_task import workflow_task
 from .format import (
     WORKFLOW_FILE,
     ContextSection,
@@ -156,8 +156,10 @@ class _Loading:
                     task.config_fields.setdefault(name.value, (inputs.source, name.node))
         result = section.result_task
         result_ref = self._ref(result, source, "workflow.result_task") if result else None
-        builder: WorkflowBuilder[Any, Any] = WorkflowBuilder(section.name.value, result_ref)
-        for task in tasks:
+        builder: WorkflowBuilder[Any, Any] = WorkflowBuilder(
+            section.name.value, result_task=result_ref
+        )
+        for index, task in enumerate(tasks):
             entry = task.entry
             try:
                 builder.add_task(
@@ -167,6 +169,11 @@ class _Loading:
                     config_fields=list(task.config_fields),
                 )
             except WorkflowDefinitionError as error:
+                # add_task checks the name and resolves class references: blame the part
+                # at fault among the entries added so far (this one last).
+                if error.part is not None:
+                    where, node = blame(error, tasks[: index + 1], source, section)
+                    raise where.error(node, f"{task.at}: {error}") from error
                 node = entry.name.node if entry.name is not None else task.key_node
                 raise source.error(node, f"{task.at}: {error}") from error
         try:
@@ -351,7 +358,7 @@ class _Loading:
             config = _no_input_config(workflow, source, section)
         configuration = _configuration(workflow, inputs)
         try:
-            return Job(workflow, config, configuration)
+            return Job(workflow, config, job_configuration=configuration)
         except WorkflowDefinitionError as error:
             where_source, node = blame_job(error, inputs, tasks, source, section)
             hint = ""
@@ -393,7 +400,7 @@ def _configuration(workflow: Workflow[Any, Any], inputs: InputFile | None) -> Jo
     """The per-task values of the input file, each checked where it is written."""
     if inputs is None or inputs.per_task is None:
         return JobConfiguration()
-    nodes = workflow._graph.nodes
+    nodes = workflow.graph.nodes
     values: dict[str, Mapping[str, object]] = {}
     for task, (_, fields) in inputs.per_task.items():
         check_task_values(nodes[task].input_model, task, fields, inputs.source)

@@ -116,7 +116,7 @@ def _fields(source: Source, node: Node, owner: str) -> Fields:
 
 def root_task(workflow: Workflow[Any, Any]) -> str | None:
     """The root task whose input the flat input file gives (None: every root is configured)."""
-    for root in workflow._graph.roots:
+    for root in workflow.graph.roots:
         if not root.config_fields:
             return root.name
     return None
@@ -150,7 +150,7 @@ def _unknown_field(
         )
     fields = ", ".join(model.model_fields) or "none"
     message = f"'{name}' is not an input field of root task '{root}' ({model.__name__}: {fields})"
-    if name in workflow._graph.nodes:
+    if name in workflow.graph.nodes:
         message += (
             f"; '{name}' names a task, but an input file is read per task only when every "
             "top-level key names a task"

@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ..errors import ConfigLoadError
+from ..exceptions import ConfigLoadError
 from .source import NULL_TAG, STR_TAG, TAG, Source, describe_node
 
 __all__ = [

@@ -26,7 +26,7 @@ from yaml.events import (
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ..errors import ConfigLoadError
+from ..exceptions import ConfigLoadError
 
 __all__ = [
     "MAX_DEPTH",
