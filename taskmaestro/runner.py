@@ -15,6 +15,7 @@ from . import _deadline as deadlines
 from ._outcome import (
     TaskFailed,
     assemble,
+    escaped_error,
     now,
     record_failure,
     record_success,
@@ -96,6 +97,7 @@ class Runner:
         cursor = _Cursor()
         label = f"Job of workflow '{job.workflow.name}'"
         job_deadline: deadlines.Deadline | None = None
+        interruption: BaseException | None = None
         try:
             with deadlines.deadline(timeout_seconds, label) as job_deadline:
                 emit("on_job_start", job, ctx)
@@ -104,6 +106,7 @@ class Runner:
         except TaskFailed as failed:
             job._fail(failed.error, failed.task, now())
             emit("on_job_fail", job, failed.error, ctx)
+            interruption = failed.interruption
         except deadlines.DeadlineExpired as expired:
             current = cursor.task
             if expired.deadline is not job_deadline:
@@ -117,6 +120,8 @@ class Runner:
             raise
         else:
             emit("on_job_complete", job, ctx)
+        if interruption is not None:  # Ctrl-C in a task: recorded, now it goes on up
+            raise interruption
 
     def _abort(
         self, job: Job[Any, Any], error: BaseException, task: str | None, ctx: ExecutionContext
@@ -173,11 +178,15 @@ class Runner:
         started_at = datetime.now(UTC)
         start = perf_counter()
         task_deadline: deadlines.Deadline | None = None
+        running = "before"  # in timeout messages: the job's time may pass in on_task_start
         try:
             if events.on_task_start:
                 events.emit("on_task_start", job, name, ctx)
             task_input = assemble(step, outputs, job)
             task = step.task()
+            if timed:
+                deadlines.check()
+            running = "while"
             if step.timeout_seconds is not None:
                 with deadlines.deadline(step.timeout_seconds, f"Task '{name}'") as task_deadline:
                     output = deadlines.call(task.run, task_input, ctx)
@@ -189,7 +198,7 @@ class Runner:
                 raise wrong_output(name, output, step.output_model)
         except deadlines.DeadlineExpired as expired:
             ours = expired.deadline is task_deadline or expired.deadline is job_deadline
-            timeout = TaskTimeoutError(timeout_message(expired.deadline, name, "while"), name)
+            timeout = TaskTimeoutError(timeout_message(expired.deadline, name, running), name)
             record_failure(events, job, name, started_at, start, timeout, ctx)
             if not ours:
                 raise
@@ -198,5 +207,11 @@ class Runner:
             error = task_error(raised, name)
             record_failure(events, job, name, started_at, start, error, ctx)
             raise TaskFailed(error, name) from None
+        except BaseException as raised:  # SystemExit is the task's failure; Ctrl-C goes on up
+            error = escaped_error(raised, name)
+            record_failure(events, job, name, started_at, start, error, ctx)
+            interrupted = isinstance(raised, KeyboardInterrupt | deadlines.Abandoned)
+            interruption = raised if interrupted else None
+            raise TaskFailed(error, name, interruption) from None
         record_success(events, job, name, started_at, start, output, ctx)
         return output
