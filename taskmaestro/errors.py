@@ -16,6 +16,7 @@ __all__ = [
     "TaskExecutionError",
     "TaskOutputTypeError",
     "TaskTimeoutError",
+    "TimeoutValueError",
     "WorkflowDefinitionError",
     "WorkflowRunnerError",
 ]
@@ -110,3 +111,8 @@ class TaskOutputTypeError(TaskExecutionError):
 
 class TaskTimeoutError(TaskExecutionError):
     """A task, or the job around it, ran past its deadline."""
+
+
+class TimeoutValueError(WorkflowRunnerError, ValueError):
+    """``Runner.run`` got a ``timeout_seconds`` that is neither ``None`` nor a
+    positive, finite number of seconds (at most 1e9). Also a ``ValueError``."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,13 +24,49 @@ from ._outcome import (
     wrong_output,
 )
 from ._plan import Step
+from ._timeouts import timeout_problem
 from .context import ExecutionContext
-from .errors import TaskExecutionError, TaskTimeoutError
+from .errors import TaskExecutionError, TaskTimeoutError, TimeoutValueError
 from .hooks.base import Dispatcher, Hook
 from .job import Job, JobStatus
 from .task import InT, OutT
 
 __all__ = ["Runner"]
+
+
+def _check_hooks(hooks: object) -> None:
+    """Refuse what cannot be hooks: not a list, ``None`` in it, a hook class for an instance.
+
+    Anything else is accepted: a hook is any object, whose methods named after
+    the events are called (the others are left alone).
+    """
+    if hooks is None:
+        return
+    if isinstance(hooks, str | bytes) or not isinstance(hooks, Iterable):
+        raise TypeError(
+            f"Runner(hooks=...) takes a list of hook objects, got {type(hooks).__name__} {hooks!r}"
+        )
+    if not isinstance(hooks, Collection):  # a one-shot iterator: leave it to be read once
+        return
+    for index, hook in enumerate(hooks):
+        if hook is None:
+            raise TypeError(f"Runner(hooks=...): hooks[{index}] is None, not a hook")
+        if isinstance(hook, type):
+            raise TypeError(
+                f"Runner(hooks=...): hooks[{index}] is the class {hook.__qualname__}, "
+                f"not a hook object; pass an instance, such as {hook.__qualname__}()"
+            )
+
+
+def _check_executor(executor: object) -> None:
+    """Refuse an executor that cannot take tasks (it needs ``submit``, as an ``Executor``)."""
+    if executor is None or isinstance(executor, Executor):
+        return
+    if not callable(getattr(executor, "submit", None)):
+        raise TypeError(
+            "Runner(executor=...) takes a concurrent.futures.Executor (a thread or process "
+            f"pool, a Dask client's get_executor()), got {type(executor).__name__} {executor!r}"
+        )
 
 
 @dataclass(slots=True)
@@ -63,6 +99,8 @@ class Runner:
     def __init__(
         self, hooks: Sequence[Hook] | None = None, executor: Executor | None = None
     ) -> None:
+        _check_hooks(hooks)
+        _check_executor(executor)
         self.hooks: tuple[Hook, ...] = tuple(hooks or ())
         self.executor = executor
         self._events = Dispatcher(self.hooks)
@@ -75,8 +113,9 @@ class Runner:
         timeout_seconds: float | None = None,
     ) -> Job[InT, OutT]:
         """Run ``job`` and return it, ``completed`` or ``failed``; a job runs only once."""
-        if timeout_seconds is not None and not timeout_seconds > 0:
-            raise ValueError(f"timeout_seconds must be positive, got {timeout_seconds!r}")
+        problem = timeout_problem(timeout_seconds)
+        if problem is not None:
+            raise TimeoutValueError(f"Runner.run: {problem}")
         job._start(now())
         context = ctx if ctx is not None else ExecutionContext()
         saved = deadlines.snapshot()

@@ -7,12 +7,14 @@ by task name, so that the checks do not depend on the hooks' argument lists.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import signal
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,13 +22,20 @@ import pytest
 from taskmaestro import (
     Job,
     JobStatus,
+    ResultPersistenceHook,
     Runner,
     Task,
     TaskExecutionError,
     TaskResult,
     TaskTimeoutError,
+    TimingHook,
     Workflow,
+    WorkflowDefinitionError,
+    WorkflowRunnerError,
 )
+from taskmaestro._timeouts import MAX_TIMEOUT_SECONDS
+from taskmaestro.errors import TimeoutValueError
+from taskmaestro.hooks._filenames import MAX_FILE_NAME_BYTES, result_file_name
 
 from .fault_tasks import (
     OVERRUN,
@@ -297,3 +306,117 @@ def test_a_slow_hook_after_the_last_task_leaves_the_job_completed(
     executor = thread_pool if executor_kind == "threads" else None
     job, _ = run(Workflow(name="w", tasks=[Timed]), executor, timeout=0.3, hook=SlowComplete())
     assert job.status is JobStatus.COMPLETED, job.error
+
+
+# -- 5. Timeout values are checked where they are given -----------------------------------
+
+BAD_TIMEOUTS = [math.nan, math.inf, -math.inf, 1e26, "1", -1, 0, 0.0, True, [1]]
+
+
+@pytest.mark.parametrize("value", BAD_TIMEOUTS, ids=repr)
+def test_a_task_class_with_a_bad_timeout_is_refused_when_defined(value: object) -> None:
+    with pytest.raises(WorkflowDefinitionError, match=r"Task \S*Bad: timeout_seconds must be"):
+
+        class Bad(Sleeper):
+            timeout_seconds = value  # type: ignore[assignment]
+
+
+@pytest.mark.parametrize("value", [math.nan, 1e26, "soon"], ids=repr)
+def test_a_timeout_set_after_the_class_is_refused_when_the_task_is_added(value: object) -> None:
+    class Later(Sleeper):
+        pass
+
+    Later.timeout_seconds = value  # type: ignore[assignment]
+    with pytest.raises(WorkflowDefinitionError, match=r"timeout_seconds must be") as raised:
+        Workflow.builder(name="w").add_task(Later, name="later")
+    assert raised.value.task == "later"
+
+
+@pytest.mark.parametrize("value", BAD_TIMEOUTS, ids=repr)
+def test_a_bad_job_timeout_is_refused_by_run(value: object) -> None:
+    job = Job(Workflow(name="w", tasks=[Sleeper]), Sleep(seconds=0))
+    with pytest.raises(TimeoutValueError, match=r"Runner.run: timeout_seconds must be"):
+        Runner().run(job, timeout_seconds=value)  # type: ignore[arg-type]
+    assert isinstance(TimeoutValueError("x"), ValueError | WorkflowRunnerError)
+    assert job.status is JobStatus.PENDING  # refused before it started
+
+
+@pytest.mark.parametrize("value", [1, 0.25, MAX_TIMEOUT_SECONDS, None])
+def test_good_timeouts_are_accepted_up_to_the_maximum(value: float | None) -> None:
+    class Fine(Sleeper):
+        timeout_seconds = value
+
+    job = Job(Workflow(name="w", tasks=[Fine]), Sleep(seconds=0))
+    assert Runner().run(job, timeout_seconds=value).status is JobStatus.COMPLETED
+    with ThreadPoolExecutor(1) as pool:
+        job = Job(Workflow(name="w", tasks=[Fine]), Sleep(seconds=0))
+        assert Runner(executor=pool).run(job, timeout_seconds=value).status is JobStatus.COMPLETED
+
+
+# -- 10. A result file for every valid task name --------------------------------------------
+
+
+def test_a_long_task_name_gets_a_short_unique_result_file(tmp_path: Path) -> None:
+    first, second = "a" * 300 + "_1", "a" * 300 + "_2"
+    workflow = (
+        Workflow.builder(name="w", result_task=second)
+        .add_task(Sleeper, name=first)
+        .add_task(Sleeper, name=second)
+        .add_task(Sleeper, name="short")
+        .build()
+    )
+    job = Runner(hooks=[ResultPersistenceHook(tmp_path)]).run(Job(workflow, Sleep(seconds=0)))
+    assert job.status is JobStatus.COMPLETED
+    files = {path.name for path in tmp_path.iterdir()}
+    assert files == {result_file_name(first), result_file_name(second), "short.json"}
+    for name in (first, second):
+        file_name = result_file_name(name)
+        assert len(file_name.encode()) <= MAX_FILE_NAME_BYTES
+        assert file_name.startswith("a" * 100)
+        assert Sleep.model_validate_json((tmp_path / file_name).read_text()) == Sleep(seconds=0)
+
+
+def test_shortened_file_names_cannot_be_another_task_s() -> None:
+    long_name = "b" * 250
+    shortened = result_file_name(long_name)
+    assert shortened != result_file_name("b" * 251)
+    # Task names have no dots, so no task's own file name is a shortened one.
+    assert "." in shortened.removesuffix(".json")
+    assert result_file_name("b" * 100) == "b" * 100 + ".json"
+
+
+# -- 11. Wrong runner arguments are refused at construction ---------------------------------
+
+
+def test_a_runner_refuses_what_is_no_executor() -> None:
+    with pytest.raises(TypeError, match=r"Runner\(executor=\.\.\.\) takes a concurrent"):
+        Runner(executor=object())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("hooks", "message"),
+    [
+        ([None], r"hooks\[0\] is None, not a hook"),
+        ([Events(), TimingHook], r"hooks\[1\] is the class TimingHook.*such as TimingHook\(\)"),
+        (TimingHook(), r"takes a list of hook objects, got TimingHook"),
+        ("LoggingHook", r"takes a list of hook objects, got str"),
+    ],
+)
+def test_a_runner_refuses_what_cannot_be_hooks(hooks: object, message: str) -> None:
+    with pytest.raises(TypeError, match=message):
+        Runner(hooks=hooks)  # type: ignore[arg-type]
+
+
+def test_any_other_object_is_a_hook() -> None:
+    class OnlyStart:
+        def __init__(self) -> None:
+            self.started = 0
+
+        def on_job_start(self, *args: object) -> None:
+            self.started += 1
+
+    watcher = OnlyStart()
+    hooks: list[Any] = [watcher, object()]
+    job = Runner(hooks=hooks).run(Job(Workflow(name="w", tasks=[Sleeper]), Sleep(seconds=0)))
+    assert job.status is JobStatus.COMPLETED
+    assert watcher.started == 1

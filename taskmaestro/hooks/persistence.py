@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._filenames import result_file_name
 from .base import BaseHook
 
 if TYPE_CHECKING:
@@ -22,7 +23,8 @@ class ResultPersistenceHook(BaseHook):
     Files are written atomically (a temporary file in the same folder, then
     ``os.replace``): a reader sees the previous file or the complete new one,
     never half of one. Task names are validated identifiers, so they are safe
-    file names. An output that cannot be serialized to JSON is reported as a
+    file names; one too long for a file name is shortened to ``{prefix}.{hash}.json``
+    (see ``_filenames``). An output that cannot be serialized to JSON is reported as a
     hook warning and leaves no file behind.
     """
 
@@ -35,7 +37,7 @@ class ResultPersistenceHook(BaseHook):
         if result.output is None:
             return
         data = result.output.model_dump_json(indent=2)
-        write_atomically(self.output_dir / f"{result.task_name}.json", data)
+        write_atomically(self.output_dir / result_file_name(result.task_name), data)
 
 
 def write_atomically(path: Path, text: str) -> None:
