@@ -178,20 +178,25 @@ def call(function: Callable[..., T], *args: Any) -> T:
 
     A function that returns after a deadline passed, because it swallowed the
     interruption (``except BaseException``) or disabled the timer, still ends in
-    ``DeadlineExpired``: its result is discarded.
+    ``DeadlineExpired``: its result is discarded. So does one that turned the
+    interruption into another exception (chained as the context).
     """
     if not _state.stack:
         return function(*args)
     check()
-    if not _signals_usable():
-        result = _call_in_thread(function, args)
-    else:
-        level = _state.interruptible
-        _state.interruptible = level + 1
-        try:
-            result = function(*args)
-        finally:
-            _state.interruptible = level
+    try:
+        if not _signals_usable():
+            result = _call_in_thread(function, args)
+        else:
+            level = _state.interruptible
+            _state.interruptible = level + 1
+            try:
+                result = function(*args)
+            finally:
+                _state.interruptible = level
+    except Exception:
+        _raise_overdue()
+        raise
     _raise_overdue()
     return result
 

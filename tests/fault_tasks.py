@@ -102,3 +102,16 @@ class Timed(Task[Sleep, Sleep]):
     def run(self, input: Sleep, ctx: ExecutionContext) -> Sleep:
         time.sleep(input.seconds)
         return input
+
+
+class WrapsInterruption(Task[Sleep, Sleep]):
+    """Turns whatever interrupts it into an ordinary exception."""
+
+    timeout_seconds: ClassVar[float | None] = 0.3
+
+    def run(self, input: Sleep, ctx: ExecutionContext) -> Sleep:
+        try:
+            time.sleep(input.seconds)
+        except BaseException as interruption:
+            raise RuntimeError("could not finish") from interruption
+        return input

@@ -47,6 +47,7 @@ from .fault_tasks import (
     SwallowingUntimed,
     SwallowsOnce,
     Timed,
+    WrapsInterruption,
 )
 from .helpers import Sleep, Sleeper
 
@@ -160,6 +161,14 @@ def test_a_task_that_swallowed_its_interruption_is_interrupted_again(
     # Without a second interruption the task would sleep 2 x 3 s.
     job, elapsed = run(chain(SwallowsOnce), any_executor, seconds=3)
     assert_timed_out(job, "swallows_once", "Task 'swallows_once' timed out after 0.3 s")
+    assert elapsed < LATE
+
+
+def test_a_task_that_turns_its_interruption_into_an_error_has_timed_out(
+    any_executor: Executor | None,
+) -> None:
+    job, elapsed = run(chain(WrapsInterruption), any_executor, seconds=3)
+    assert_timed_out(job, "wraps_interruption", "Task 'wraps_interruption' timed out after 0.3 s")
     assert elapsed < LATE
 
 
