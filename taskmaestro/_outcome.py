@@ -29,6 +29,7 @@ __all__ = [
     "TaskFailed",
     "assemble",
     "describe_error",
+    "escaped_error",
     "instantiate",
     "now",
     "record_failure",
@@ -40,12 +41,19 @@ __all__ = [
 
 
 class TaskFailed(Exception):
-    """Internal: a task failed and has been recorded; the job must stop."""
+    """Internal: a task failed and has been recorded; the job must stop.
 
-    def __init__(self, error: BaseException, task: str | None) -> None:
+    ``interruption`` is a ``KeyboardInterrupt`` to raise again once the job has
+    been recorded as failed.
+    """
+
+    def __init__(
+        self, error: BaseException, task: str | None, interruption: BaseException | None = None
+    ) -> None:
         super().__init__(task)
         self.error = error
         self.task = task
+        self.interruption = interruption
 
 
 _NO_VALUES: Mapping[str, object] = MappingProxyType({})
@@ -95,6 +103,20 @@ def task_error(raised: Exception, name: str) -> Exception:
     if isinstance(raised, TaskExecutionError) and raised.task_name is None:
         raised.task_name = name
     return raised
+
+
+def escaped_error(raised: BaseException, name: str) -> TaskExecutionError:
+    """A task's ``SystemExit``, ``KeyboardInterrupt`` or other ``BaseException`` as its failure."""
+    if isinstance(raised, SystemExit):
+        code = "" if raised.code is None else repr(raised.code)
+        message = f"Task '{name}' called sys.exit({code})"
+    elif isinstance(raised, KeyboardInterrupt):
+        message = f"Task '{name}' was interrupted (KeyboardInterrupt)"
+    else:
+        message = f"Task '{name}' failed: {type(raised).__name__}: {raised}"
+    error = TaskExecutionError(message, name)
+    error.__cause__ = raised
+    return error
 
 
 def timeout_message(deadline: Deadline, task: str | None, when: str) -> str:

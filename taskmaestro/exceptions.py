@@ -17,6 +17,7 @@ __all__ = [
     "TaskExecutionError",
     "TaskOutputTypeError",
     "TaskTimeoutError",
+    "TimeoutValueError",
     "WorkflowDefinitionError",
     "WorkflowRunnerError",
 ]
@@ -127,3 +128,8 @@ class NestedWorkflowError(TaskExecutionError, RuntimeError):
     ) -> None:
         super().__init__(message, task_name)
         self.inner_task = inner_task
+
+
+class TimeoutValueError(WorkflowRunnerError, ValueError):
+    """``Runner.run`` got a ``timeout_seconds`` that is neither ``None`` nor a
+    positive, finite number of seconds (at most 1e9). Also a ``ValueError``."""

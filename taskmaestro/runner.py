@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from time import perf_counter
@@ -14,6 +14,7 @@ from . import _deadline as deadlines
 from ._outcome import (
     TaskFailed,
     assemble,
+    escaped_error,
     instantiate,
     now,
     record_failure,
@@ -23,13 +24,49 @@ from ._outcome import (
     wrong_output,
 )
 from ._plan import Step
+from ._timeouts import timeout_problem
 from .context import ExecutionContext
-from .exceptions import TaskExecutionError, TaskTimeoutError
+from .exceptions import TaskExecutionError, TaskTimeoutError, TimeoutValueError
 from .hooks.base import Dispatcher
 from .job import Job, JobStatus
 from .task import InT, OutT
 
 __all__ = ["Runner"]
+
+
+def _check_hooks(hooks: object) -> None:
+    """Refuse what cannot be hooks: not a list, ``None`` in it, a hook class for an instance.
+
+    Anything else is accepted: a hook is any object, whose methods named after
+    the events are called (the others are left alone).
+    """
+    if hooks is None:
+        return
+    if isinstance(hooks, str | bytes) or not isinstance(hooks, Iterable):
+        raise TypeError(
+            f"Runner(hooks=...) takes a list of hook objects, got {type(hooks).__name__} {hooks!r}"
+        )
+    if not isinstance(hooks, Collection):  # a one-shot iterator: leave it to be read once
+        return
+    for index, hook in enumerate(hooks):
+        if hook is None:
+            raise TypeError(f"Runner(hooks=...): hooks[{index}] is None, not a hook")
+        if isinstance(hook, type):
+            raise TypeError(
+                f"Runner(hooks=...): hooks[{index}] is the class {hook.__qualname__}, "
+                f"not a hook object; pass an instance, such as {hook.__qualname__}()"
+            )
+
+
+def _check_executor(executor: object) -> None:
+    """Refuse an executor that cannot take tasks (it needs ``submit``, as an ``Executor``)."""
+    if executor is None or isinstance(executor, Executor):
+        return
+    if not callable(getattr(executor, "submit", None)):
+        raise TypeError(
+            "Runner(executor=...) takes a concurrent.futures.Executor (a thread or process "
+            f"pool, a Dask client's get_executor()), got {type(executor).__name__} {executor!r}"
+        )
 
 
 @dataclass(slots=True)
@@ -64,6 +101,8 @@ class Runner:
     def __init__(
         self, hooks: Sequence[object] | None = None, executor: Executor | None = None
     ) -> None:
+        _check_hooks(hooks)
+        _check_executor(executor)
         self.hooks: list[object] = hooks if isinstance(hooks, list) else list(hooks or ())
         self.executor = executor
         self._events = Dispatcher(self.hooks)
@@ -82,8 +121,9 @@ class Runner:
         timeout_seconds: float | None = None,
     ) -> Job[InT, OutT]:
         """Run ``job`` and return it, ``completed`` or ``failed``; a job runs only once."""
-        if timeout_seconds is not None and not timeout_seconds > 0:
-            raise ValueError(f"timeout_seconds must be positive, got {timeout_seconds!r}")
+        problem = timeout_problem(timeout_seconds)
+        if problem is not None:
+            raise TimeoutValueError(f"Runner.run: {problem}")
         job._claim()
         context = ctx if ctx is not None else ExecutionContext()
         job.context = context
@@ -105,6 +145,7 @@ class Runner:
         cursor = _Cursor()
         label = f"Job of workflow '{job.workflow.name}'"
         job_deadline: deadlines.Deadline | None = None
+        interruption: BaseException | None = None
         try:
             with deadlines.deadline(timeout_seconds, label) as job_deadline:
                 emit("on_job_start", job)
@@ -114,6 +155,7 @@ class Runner:
         except TaskFailed as failed:
             job._fail(failed.error, failed.task, now())
             emit("on_job_fail", job)
+            interruption = failed.interruption
         except deadlines.DeadlineExpired as expired:
             current = cursor.task
             if expired.deadline is not job_deadline:
@@ -127,6 +169,8 @@ class Runner:
             raise
         else:
             emit("on_job_complete", job)
+        if interruption is not None:  # Ctrl-C in a task: recorded, now it goes on up
+            raise interruption
 
     def _abort(
         self, job: Job[Any, Any], error: BaseException, task: str | None, ctx: ExecutionContext
@@ -184,12 +228,16 @@ class Runner:
         started_at = now()
         start = perf_counter()
         task_deadline: deadlines.Deadline | None = None
+        running = "before"  # in timeout messages: the job's time may pass in on_task_start
         try:
             if events.on_task_start:
                 events.emit("on_task_start", job, task)
             if broken is not None:
                 raise broken
             task_input = assemble(step, outputs, job)
+            if timed:
+                deadlines.check()
+            running = "while"
             if step.timeout_seconds is not None:
                 with deadlines.deadline(step.timeout_seconds, f"Task '{name}'") as task_deadline:
                     output = deadlines.call(task.run, task_input, ctx)
@@ -201,7 +249,7 @@ class Runner:
                 raise wrong_output(name, output, step.output_model)
         except deadlines.DeadlineExpired as expired:
             ours = expired.deadline is task_deadline or expired.deadline is job_deadline
-            timeout = TaskTimeoutError(timeout_message(expired.deadline, name, "while"), name)
+            timeout = TaskTimeoutError(timeout_message(expired.deadline, name, running), name)
             record_failure(events, job, task, started_at, start, timeout)
             if not ours:
                 raise
@@ -210,5 +258,11 @@ class Runner:
             error = task_error(raised, name)
             record_failure(events, job, task, started_at, start, error)
             raise TaskFailed(error, name) from None
+        except BaseException as raised:  # SystemExit is the task's failure; Ctrl-C goes on up
+            error = escaped_error(raised, name)
+            record_failure(events, job, task, started_at, start, error)
+            interrupted = isinstance(raised, KeyboardInterrupt | deadlines.Abandoned)
+            interruption = raised if interrupted else None
+            raise TaskFailed(error, name, interruption) from None
         record_success(events, job, task, started_at, start, output)
         return output

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from typing_extensions import TypeVar
 
 from ._contract import snake_case
+from ._timeouts import timeout_problem
 from .exceptions import WorkflowDefinitionError
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ class Task(ABC, Generic[InT, OutT]):
         super().__init_subclass__(**kwargs)
         if "name" not in cls.__dict__:
             cls.name = snake_case(cls.__name__)
+        check_timeout(cls)
         models = _declared_models(cls)
         for role, model in zip(("input", "output"), models, strict=True):
             if model is not None and not _is_model_class(model):
@@ -61,6 +63,13 @@ class Task(ABC, Generic[InT, OutT]):
     @abstractmethod
     def run(self, input: InT, ctx: ExecutionContext) -> OutT:
         """Do the work for one input and return the output model."""
+
+
+def check_timeout(task_cls: type[Task[Any, Any]]) -> None:
+    """Refuse a ``timeout_seconds`` that is no valid number of seconds (nor ``None``)."""
+    problem = timeout_problem(task_cls.timeout_seconds)
+    if problem is not None:
+        raise WorkflowDefinitionError(f"Task {task_cls.__qualname__}: {problem}")
 
 
 def task_models(task_cls: type[Task[Any, Any]]) -> tuple[type[BaseModel], type[BaseModel]]:

@@ -14,7 +14,7 @@ from ._rules import check_node, check_result, required_config_fields
 from ._wiring import Dependency, Resolver, TaskRef, Wire, check_name, parse_dependency
 from .exceptions import WorkflowDefinitionError
 from .models import EmptyConfig
-from .task import InT, OutT, Task, task_models
+from .task import InT, OutT, Task, check_timeout, task_models
 
 if TYPE_CHECKING:
     from ._plan import Plan
@@ -92,6 +92,10 @@ class WorkflowBuilder(Generic[InT, OutT]):
                     name=instance, workflow=contract.describe_workflow(self.name)
                 )
             ).at(instance, ("name", None))
+        try:
+            check_timeout(task)  # again: it may have been set after the class was defined
+        except WorkflowDefinitionError as error:
+            raise error.at(instance) from None
         if isinstance(config_fields, str):
             raise WorkflowDefinitionError(
                 f"Task '{instance}': config_fields must be a list of field names, "

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from .._contract import INSTANCE_NAME
+from ._filenames import result_file_name
 from .base import BaseHook
 
 if TYPE_CHECKING:
@@ -25,9 +26,10 @@ class ResultPersistenceHook(BaseHook):
     Files are written atomically (a temporary file in the same folder, then
     ``os.replace``): a reader sees the previous file or the complete new one,
     never half of one. A name that is not a valid instance name (a path
-    separator, ``..``) is refused rather than written outside ``output_dir``.
-    An output that cannot be serialized is reported as a hook warning and
-    leaves no file behind.
+    separator, ``..``) is refused rather than written outside ``output_dir``;
+    one too long for a file name is shortened to ``{prefix}.{hash}.json`` (see
+    ``_filenames``). An output that cannot be serialized is reported as a hook
+    warning and leaves no file behind.
     """
 
     def __init__(self, output_dir: str | Path) -> None:
@@ -37,7 +39,8 @@ class ResultPersistenceHook(BaseHook):
         name = task.name
         if not INSTANCE_NAME.fullmatch(name):
             raise ValueError(f"Task name {name!r} is not a safe file name; nothing written")
-        write_atomically(self.output_dir / f"{name}.json", output.model_dump_json(indent=2))
+        data = output.model_dump_json(indent=2)
+        write_atomically(self.output_dir / result_file_name(name), data)
 
 
 def write_atomically(path: Path, text: str) -> None:
