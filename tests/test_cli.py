@@ -349,8 +349,9 @@ def test_run_a_broken_file_exits_2_with_its_line(work: Path, how: str, script: P
     assert done.returncode == 2
     assert done.stdout == ""
     assert lines(done.stderr) == [
-        "broken.yaml:6:7: workflow.tasks[1]: unknown key 'depend_on' (did you mean "
-        "'depends_on'?); a task entry takes the keys: task, name, depends_on, config_fields"
+        "broken.yaml:6:7: YAML schema validation error: workflow.tasks[1]: "
+        "unknown key 'depend_on' (did you mean 'depends_on'?); "
+        "a task entry takes the keys: task, name, depends_on, config_fields"
     ]
 
 
@@ -377,11 +378,17 @@ def test_run_without_a_needed_input_exits_2(work: Path) -> None:
     [
         (
             ["missing.yaml"],
-            "missing.yaml: cannot read the workflow file: No such file or directory",
+            "missing.yaml: Cannot read file (the workflow file): No such file or directory",
         ),
-        (["math.yaml", "nowhere.yaml"], "nowhere.yaml: cannot read the input file: No such file"),
-        (["."], ".: cannot read the workflow file: Is a directory"),
-        (["not_utf8.yaml"], "not_utf8.yaml:2:12: the file is not valid UTF-8 text"),
+        (
+            ["math.yaml", "nowhere.yaml"],
+            "nowhere.yaml: Cannot read input file (the input file): No such file",
+        ),
+        (["."], ".: Cannot read file (the workflow file): Is a directory"),
+        (
+            ["not_utf8.yaml"],
+            "not_utf8.yaml:2:12: YAML parse error: the file is not valid UTF-8 text",
+        ),
     ],
     ids=["missing", "missing-input", "directory", "not-utf8"],
 )
@@ -483,7 +490,7 @@ def test_check_reports_each_file_s_problem_at_its_line(work: Path) -> None:
         "missing.yaml:",
     ]
     assert problems[2].endswith("(checked without an input file)")
-    assert problems[4] == "missing.yaml: cannot read the file: No such file or directory"
+    assert problems[4] == "missing.yaml: Cannot read file (the file): No such file or directory"
     assert lines(done.stderr) == ["5 problems; checked 7 files"]
     assert "Traceback" not in done.stderr
 

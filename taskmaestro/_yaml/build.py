@@ -9,6 +9,7 @@ task; the message's quoted names pick the key within its entry).
 from __future__ import annotations
 
 import inspect
+import itertools
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ from .format import (
 from .hooks import check_hook_class, make_hook
 from .imports import ImportProblem, import_object
 from .inputs import (
+    INPUT_INVALID,
     PER_TASK_HINT,
     InputFile,
     check_task_values,
@@ -57,6 +59,8 @@ __all__ = ["MAX_INCLUDE_DEPTH", "Definition", "Loaded", "load", "load_definition
 
 MAX_INCLUDE_DEPTH = 32
 """Most workflow files nested inside one another."""
+VALIDATION_FAILED = "Workflow validation failed"
+"""0.1.0's key phrase before a wiring rule's message."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,7 +123,7 @@ class _Loading:
         def read_inputs(names: Collection[str]) -> InputFile | None:
             if input_path is None:
                 return None
-            input_source = read_source(input_path, label="input file")
+            input_source = read_source(input_path, label="input file", input_file=True)
             return read_input_file(input_source, names, per_task_only=False)
 
         self._including.append((workflow_path.resolve(), source.path))
@@ -149,6 +153,7 @@ class _Loading:
             self._resolve(entry, source, f"workflow.tasks[{index}]")
             for index, entry in enumerate(section.tasks)
         ]
+        _chain_if_linear(tasks, source)
         inputs = read_inputs({task.name for task in tasks})
         if inputs is not None and inputs.per_task is not None:
             for task in tasks:
@@ -168,12 +173,13 @@ class _Loading:
                 )
             except WorkflowDefinitionError as error:
                 node = entry.name.node if entry.name is not None else task.key_node
-                raise source.error(node, f"{task.at}: {error}") from error
+                raise source.error(node, f"{VALIDATION_FAILED}: {task.at}: {error}") from error
         try:
             workflow = builder.build()
         except WorkflowDefinitionError as error:
             where_source, node = blame(error, tasks, source, section)
-            raise where_source.error(node, str(error)) from error
+            message = f"{_not_found(error, tasks, section, result_ref)}{error}"
+            raise where_source.error(node, f"{VALIDATION_FAILED}: {message}") from error
         return workflow, inputs, tasks
 
     def _resolve(self, entry: TaskEntry | NestedEntry, source: Source, at: str) -> ResolvedTask:
@@ -207,7 +213,7 @@ class _Loading:
         if not (isinstance(found, type) and issubclass(found, Task)):
             raise source.error(
                 path.node,
-                f"{at}: '{path.value}' is not a Task class (it is {_kind(found)}); "
+                f"{at}: '{path.value}' is not a Task subclass (it is {_kind(found)}); "
                 "expected a subclass of taskmaestro.Task",
             )
         if inspect.isabstract(found):
@@ -319,6 +325,7 @@ class _Loading:
             input_source = read_source(
                 input_path,
                 label="nested workflow input file",
+                input_file=True,
                 shown_as=str(Path(outer.path).parent / entry.workflow_input.value),
                 included_from=(outer, entry.workflow_input.node),
             )
@@ -410,7 +417,8 @@ def _empty_config(workflow: Workflow[Any, Any], inputs: InputFile) -> Any:
         root = root_task(workflow)
         raise inputs.source.error(
             inputs.source.root,
-            f"root task '{root}' needs its input ({model.__name__}), but {PER_TASK_HINT}; "
+            f"{INPUT_INVALID}: root task '{root}' needs its input ({model.__name__}), but "
+            f"{PER_TASK_HINT}; "
             f"give its fields under '{root}:'",
         ) from None
 
@@ -426,6 +434,53 @@ def _no_input_config(workflow: Workflow[Any, Any], source: Source, section: Work
             f"root task '{root}' needs its input ({model.__name__}: "
             f"{', '.join(model.model_fields)}); give an input file",
         ) from None
+
+
+def _chain_if_linear(tasks: list[ResolvedTask], source: Source) -> None:
+    """Linear mode (as in 0.1.0): when no entry has ``depends_on``, each task takes the
+    whole output of the entry before it. Names and ``config_fields`` work as anywhere."""
+    if any(task.entry.depends_on is not None for task in tasks):
+        return
+    for previous, task in itertools.pairwise(tasks):
+        task.dependency = previous.name
+        task.clues.append(Clue(("reference", None), source, task.key_node, previous.name))
+        task.clues.append(Clue(("depends_on", None), source, task.key_node))
+
+
+def _not_found(
+    error: WorkflowDefinitionError,
+    tasks: list[ResolvedTask],
+    section: WorkflowSection,
+    result_ref: TaskRef | None,
+) -> str:
+    """0.1.0's key phrase for a reference to no task, to put before the core's message."""
+    part = error.part
+    names = {task.name for task in tasks}
+    classes = {task.task for task in tasks}
+
+    def unknown(ref: object) -> bool:
+        return ref not in names if isinstance(ref, str) else ref not in classes
+
+    if part == ("result_task", None) and section.result_task is not None:
+        if result_ref is not None and unknown(result_ref):
+            return f"result_task '{section.result_task.value}' not found: "
+        return ""
+    if part is None or part[0] != "reference":
+        return ""
+    task = next((t for t in tasks if t.name == error.task), None)
+    if task is None:
+        return ""
+    for clue in task.clues:
+        if clue.part == part and clue.refers_to is not None and unknown(clue.refers_to):
+            written = str(getattr(clue.node, "value", clue.refers_to))
+            entry = task.entry.name.value if task.entry.name is not None else _written(task)
+            return f"Dependency '{written}' for task '{entry}' not found: "
+    return ""
+
+
+def _written(task: ResolvedTask) -> str:
+    """The entry's ``task:`` or ``workflow:`` value, as written."""
+    return str(getattr(task.key_node, "value", task.name))
 
 
 def _kind(found: object) -> str:
