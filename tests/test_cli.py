@@ -406,7 +406,8 @@ def test_a_failing_import_gives_one_line_and_debug_the_traceback(work: Path) -> 
     assert done.returncode == 2
     assert lines(done.stderr) == [
         "import_fails.yaml:4:13: workflow.tasks[0].task: cannot import 'failing_module.Thing': "
-        "importing module 'failing_module' failed: ZeroDivisionError: division by zero"
+        "Cannot import module 'failing_module': importing it raised "
+        "ZeroDivisionError: division by zero"
     ]
 
     debug = cli("run", "import_fails.yaml", "--debug", cwd=work)

@@ -306,8 +306,8 @@ IMPORT_CASES = {
             - task: no_such_module.Task  # <-
               depends_on: add_one
         """,
-        r"workflow.tasks\[1\].task: cannot import 'no_such_module.Task': no module named "
-        "'no_such_module'",
+        r"workflow.tasks\[1\].task: cannot import 'no_such_module.Task': "
+        "Cannot import module 'no_such_module': no module named 'no_such_module'",
     ),
     "no such class": (
         f"""
@@ -316,7 +316,7 @@ IMPORT_CASES = {
           tasks:
             - task: {M}.AddTwo  # <-
         """,
-        f"cannot import '{M}.AddTwo': '{M}' has no attribute 'AddTwo'",
+        f"cannot import '{M}.AddTwo': Module '{M}' has no attribute 'AddTwo'",
     ),
     "not a task class": (
         f"""
@@ -377,8 +377,9 @@ IMPORT_CASES = {
           hooks:
             - hook: taskmaestro.hooks.nothing.Hook  # <-
         """,
-        r"runner.hooks\[0\].hook: cannot import 'taskmaestro.hooks.nothing.Hook': no module "
-        "named 'taskmaestro.hooks.nothing'",
+        r"runner.hooks\[0\].hook: cannot import 'taskmaestro.hooks.nothing.Hook': "
+        "Cannot import module 'taskmaestro.hooks.nothing': no module named "
+        "'taskmaestro.hooks.nothing'",
     ),
     "dependency class path that is no task": (
         f"""
@@ -409,7 +410,7 @@ def test_a_module_that_fails_while_importing(tmp_path: Path) -> None:
           tasks:
             - task: broken_tasks.Anything  # <-
         """,
-        "importing module 'broken_tasks' failed: RuntimeError: half written",
+        "Cannot import module 'broken_tasks': importing it raised RuntimeError: half written",
     )
     assert isinstance(error.__cause__, RuntimeError)
 
@@ -424,7 +425,7 @@ def test_a_module_whose_own_import_is_missing(tmp_path: Path) -> None:
           tasks:
             - task: needy_tasks.Anything  # <-
         """,
-        "importing module 'needy_tasks' failed: ModuleNotFoundError",
+        "Cannot import module 'needy_tasks': importing it raised ModuleNotFoundError",
     )
 
 
