@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             console.error("taskmaestro: interrupted")
             return INTERRUPTED
         except BrokenPipeError:  # the reader went away (| head): say nothing more to it
-            _silence_stdout()
+            commands.silence_stdout()
             return commands.FAILED
         except Exception as error:
             console.error(f"taskmaestro: error: {type(error).__name__}: {error}", error)
@@ -225,25 +225,18 @@ class _Handler(logging.Handler):
 
 
 def _current_directory_importable() -> str | None:
-    """Put the current directory first on ``sys.path`` unless it is there (``python -m``
-    puts it there; the ``taskmaestro`` script would not): task modules are then found the
-    same way by both. Returns the entry added, if any."""
+    """Put the current directory on ``sys.path`` unless it is there (``python -m`` puts
+    it there; the ``taskmaestro`` script would not), *after* the standard library and
+    installed packages, which a module in it must not shadow. Returns the entry added."""
     if "" in sys.path:
         return None
     cwd = os.getcwd()
     if cwd in sys.path:
         return None
-    sys.path.insert(0, cwd)
+    sys.path.append(cwd)
     return cwd
 
 
 def _write(stream: TextIO, text: str) -> None:
     stream.write(text + "\n")
     stream.flush()
-
-
-def _silence_stdout() -> None:
-    """After EPIPE, point stdout at /dev/null so that the flush at exit cannot fail again."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)

@@ -7,6 +7,7 @@ them, so that ``--help``, ``--version`` and wrong arguments answer at once.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -46,7 +47,11 @@ class Console(Protocol):
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    """Load the files, run the job, report it: 0 completed, 1 failed, 2 a file's problem."""
+    """Load the files, run the job, report it: 0 completed, 1 not completed, 2 a file's problem.
+
+    Nothing that escapes the run (a task's ``SystemExit``, say) passes for success,
+    and a reader that goes away (``| head``) does not change the status.
+    """
     from .._yaml.build import load
     from ..job import JobStatus
     from .report import job_record, text_report, to_json
@@ -61,21 +66,69 @@ def run(args: argparse.Namespace, console: Console) -> int:
     except ConfigLoadError as error:
         console.error(str(error), error)
         return CONFIG_ERROR
+    escaped: BaseException | None = None
     try:
         job = loaded.runner.run(
             loaded.job, ctx=loaded.context, timeout_seconds=loaded.timeout_seconds
         )
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # SystemExit and the like: the job did not complete
+        escaped = error
+        job = loaded.job
     finally:
         loaded.context.close()
-    if args.json:
-        print(to_json(job_record(job, loaded.context)))
-    else:
-        print(text_report(job, loaded.context))
+    try:
+        report = (
+            to_json(job_record(job, loaded.context))
+            if args.json
+            else text_report(job, loaded.context)
+        )
+    except Exception as error:  # never a crash after the job ran: say why, keep its status
+        console.error(f"taskmaestro: cannot print the report: {type(error).__name__}: {error}")
+        report = None
+    if report is not None:
+        _emit(report)
+    if escaped is not None:
+        console.error(
+            f"taskmaestro: the run was stopped by {type(escaped).__name__}"
+            f"{f': {escaped}' if str(escaped) else ''}; the job did not complete "
+            f"(status {job.status.value})",
+            escaped,
+        )
+        return FAILED
     if job.status is JobStatus.COMPLETED:
         return OK
     if console.debug and job.exception is not None:
         console.error(f"job failed: {job.error}", job.exception)
     return FAILED
+
+
+def _emit(text: str) -> None:
+    """Print the report on stdout; a closed stdout or a reader gone away is not an error."""
+    stream = sys.stdout
+    if stream is None:  # started with stdout closed
+        return
+    try:
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+        stream.write(text + "\n")
+        stream.flush()
+    except BrokenPipeError:
+        silence_stdout()
+    except (OSError, ValueError):  # closed, or not writable: nobody reads the report
+        pass
+
+
+def silence_stdout() -> None:
+    """After EPIPE, point stdout at /dev/null so that the flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no stdout file to redirect
+        pass
 
 
 def check(args: argparse.Namespace, console: Console) -> int:
@@ -99,7 +152,9 @@ def check(args: argparse.Namespace, console: Console) -> int:
             if input_file is None and isinstance(error.__cause__, WorkflowDefinitionError):
                 message += " (checked without an input file)"
             _problem(console, message, error)
-        except Exception as error:  # not a problem of the file: a fault of ours, still said
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # not a problem of the file: a fault of ours, still said
             problems += 1
             _problem(console, f"{workflow}: unexpected {type(error).__name__}: {error}", error)
     count = len(args.files)

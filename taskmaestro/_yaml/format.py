@@ -46,6 +46,7 @@ _IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
 CLASS_PATH = Text(
     "a dotted path to a class, such as 'pipeline.PrepareText'",
     pattern=rf"{_IDENTIFIER}(?:\.{_IDENTIFIER})+",
+    invalid="Invalid import path",
 )
 NAME = Text("a name")
 FIELD = Text("a field name")

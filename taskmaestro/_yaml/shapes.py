@@ -107,17 +107,24 @@ def _string(node: Node) -> str | None:
 
 
 class Text(Shape[Marked[str]]):
-    """A string, optionally matching ``pattern`` (a full match)."""
+    """A string, optionally matching ``pattern`` (a full match); ``invalid`` is said
+    before "expected ..." for a string that does not match."""
 
-    def __init__(self, what: str, pattern: str | None = None) -> None:
+    def __init__(self, what: str, pattern: str | None = None, invalid: str = "") -> None:
         self.what = what
         self.pattern = pattern
+        self.invalid = invalid
         self._regex = re.compile(pattern) if pattern is not None else None
 
     def read(self, node: Node, at: str, source: Source) -> Marked[str]:
         text = _string(node)
-        if text is None or (self._regex is not None and not self._regex.fullmatch(text)):
+        if text is None:
             raise self.mismatch(node, at, source)
+        if self._regex is not None and not self._regex.fullmatch(text):
+            problem = f"expected {self.what}, got {describe_node(node)}"
+            if self.invalid:
+                problem = f"{self.invalid} {text!r}: {problem}"
+            raise schema_error(source, node, at, problem)
         return Marked(text, node)
 
     def json_schema(self) -> JsonSchema:
