@@ -756,3 +756,175 @@ def test_the_readme_s_pre_commit_configurations_match_the_shipped_hook() -> None
     )
     assert paired["entry"].startswith("taskmaestro check ")
     assert paired["pass_filenames"] is False
+
+
+# -- faults (issue 12): no exit passes for success, odd files and odd outputs ------------
+
+EXITING_TASKS = """
+import sys
+
+from pydantic import BaseModel
+
+from taskmaestro import ExecutionContext, Task
+
+
+class Number(BaseModel):
+    value: int
+
+
+class Odd(BaseModel):
+    number: float
+    raw: bytes
+    label: str
+
+
+class ExitZero(Task[Number, Number]):
+    def run(self, input: Number, ctx: ExecutionContext) -> Number:
+        sys.exit(0)
+
+
+class MakeOdd(Task[Number, Odd]):
+    def run(self, input: Number, ctx: ExecutionContext) -> Odd:
+        return Odd(number=float("nan"), raw=b"\\xff\\xfe", label="bad \\udcff text")
+
+
+class Infinite(Task[Number, Odd]):
+    def run(self, input: Number, ctx: ExecutionContext) -> Odd:
+        return Odd(number=float("-inf"), raw=b"plain", label="ok")
+"""
+
+
+def one_task(name: str, task: str) -> str:
+    return f"workflow:\n  name: {name}\n  tasks:\n    - task: {task}\n"
+
+
+@pytest.fixture(scope="module")
+def faults(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("faults")
+    (folder / "exiting.py").write_text(EXITING_TASKS, encoding="utf-8")
+    (folder / "exit_at_import.py").write_text(
+        "import sys\nsys.exit(0)\n\nclass Thing: ...\n", encoding="utf-8"
+    )
+    (folder / "exits.yaml").write_text(one_task("exits", "exiting.ExitZero"))
+    (folder / "odd.yaml").write_text(one_task("odd", "exiting.MakeOdd"))
+    (folder / "infinite.yaml").write_text(one_task("infinite", "exiting.Infinite"))
+    (folder / "a.yaml").write_text(one_task("a", "exit_at_import.Thing"))
+    (folder / "b.yaml").write_text(one_task("b", "exiting.Nothing"))
+    (folder / "input.yaml").write_text("value: 1\n")
+    return folder
+
+
+def test_a_task_calling_sys_exit_0_never_gives_exit_status_0(faults: Path) -> None:
+    done = cli("run", "exits.yaml", "input.yaml", cwd=faults)
+
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert "status: completed" not in done.stdout
+    assert "status:" in done.stdout  # a report is printed
+    assert "Traceback" not in done.stderr
+
+
+def test_check_reports_a_module_exiting_at_import_and_goes_on(faults: Path) -> None:
+    done = cli("check", "a.yaml", "b.yaml", cwd=faults)
+
+    assert done.returncode == 1
+    problems = lines(done.stdout)
+    assert len(problems) == 2, problems
+    assert problems[0].startswith("a.yaml:4:13: ")
+    assert "Cannot import module 'exit_at_import': importing it raised SystemExit: 0" in problems[0]
+    assert problems[1].startswith("b.yaml:4:13: ")  # b.yaml was checked too
+    assert "Module 'exiting' has no attribute 'Nothing'" in problems[1]
+
+
+def test_run_reports_a_module_exiting_at_import_as_a_file_problem(faults: Path) -> None:
+    done = cli("run", "a.yaml", cwd=faults)
+
+    assert done.returncode == 2
+    assert "SystemExit" in done.stderr
+    assert done.stdout == ""
+
+
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_a_fifo_is_refused_at_once(tmp_path: Path, command: str) -> None:
+    os.mkfifo(tmp_path / "pipe.yaml")
+    # No writer ever opens the FIFO: reading it would block until the timeout.
+    done = cli(command, "pipe.yaml", cwd=tmp_path, timeout=30)
+
+    assert done.returncode == (2 if command == "run" else 1)
+    output = done.stderr if command == "run" else done.stdout
+    assert "pipe.yaml: Cannot read file (the " in output
+    assert "it is not a regular file (it is a FIFO)" in output
+
+
+def test_a_device_is_refused_at_once(tmp_path: Path) -> None:
+    done = cli("check", "/dev/zero", cwd=tmp_path, timeout=30)
+
+    assert done.returncode == 1
+    assert "/dev/zero: Cannot read file" in done.stdout
+    assert "it is a device" in done.stdout
+
+
+@pytest.mark.parametrize("workflow", ["odd.yaml", "infinite.yaml"])
+def test_json_report_is_strict_json_for_any_output(faults: Path, workflow: str) -> None:
+    done = cli("run", workflow, "input.yaml", "--json", cwd=faults)
+
+    assert done.returncode == 0, done.stderr
+
+    def refuse(constant: str) -> object:
+        raise AssertionError(f"not strict JSON: {constant}")
+
+    record = json.loads(done.stdout, parse_constant=refuse)
+    assert record["status"] == "completed"
+    result = record["result"]
+    if workflow == "odd.yaml":
+        assert result["number"] == "nan"
+        assert result["raw"] == "__4="  # not UTF-8: base64 (URL-safe alphabet)
+        assert result["label"] == "bad \\udcff text"  # the lone surrogate, escaped
+    else:
+        assert result == {"number": "-inf", "raw": "plain", "label": "ok"}
+
+
+def test_the_text_report_survives_unencodable_text(faults: Path) -> None:
+    done = cli("run", "odd.yaml", "input.yaml", cwd=faults)
+
+    assert done.returncode == 0, done.stderr
+    assert "status: completed" in done.stdout
+
+
+def test_a_reader_that_goes_away_does_not_fail_the_job(faults: Path, work: Path) -> None:
+    for folder, workflow, status in [
+        (work, "math.yaml", 0),
+        (work, "failing.yaml", 1),
+    ]:
+        # A reader that is gone before the report is written (as `| head -c1` soon is).
+        reader = subprocess.Popen(["true"], stdin=subprocess.PIPE)
+        reader.wait(timeout=30)
+        assert reader.stdin is not None
+        done = subprocess.run(
+            [*MODULE, "run", workflow, "input.yaml", "--json", "-q"],
+            cwd=folder,
+            stdout=reader.stdin,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            env=_environment(),
+            check=False,
+        )
+        reader.stdin.close()
+        assert done.returncode == status, done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def test_a_closed_stdout_does_not_fail_the_job(work: Path) -> None:
+    for workflow, status in [("math.yaml", 0), ("failing.yaml", 1)]:
+        done = subprocess.run(
+            # stdout closed outright, as with `>&-` in a shell
+            ["sh", "-c", 'exec "$@" >&-', "sh", *MODULE, "run", workflow, "input.yaml", "-q"],
+            cwd=work,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            env=_environment(),
+            check=False,
+        )
+        assert done.returncode == status, done.stderr
+        assert "Traceback" not in done.stderr
