@@ -72,7 +72,8 @@ class RunnerConfig(_Strict):
     """``runner:``: the job's deadline and its hooks."""
 
     timeout_seconds: (
-        Annotated[float, Field(gt=0, le=MAX_TIMEOUT_SECONDS, allow_inf_nan=False)] | None
+        Annotated[float, Field(strict=True, gt=0, le=MAX_TIMEOUT_SECONDS, allow_inf_nan=False)]
+        | None
     ) = None
     hooks: list[HookConfig] = Field(default_factory=list)
 
