@@ -181,7 +181,7 @@ class _Console:
     @contextmanager
     def session(self) -> Iterator[None]:
         """Log records and warnings to stderr (through the progress display); the
-        current directory importable, as with ``python -m``; all undone afterwards."""
+        current directory importable (last); all undone afterwards."""
         handler = _Handler(self)
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         root = logging.getLogger()
@@ -190,15 +190,15 @@ class _Console:
         root.setLevel(logging.DEBUG if self.debug else logging.WARNING)
         show_warning = warnings.showwarning
         warnings.showwarning = self._show_warning
-        added = _current_directory_importable()
+        path_before = list(sys.path)
+        _current_directory_last()
         try:
             yield
         finally:
             warnings.showwarning = show_warning
             root.removeHandler(handler)
             root.setLevel(level)
-            if added is not None and added in sys.path:
-                sys.path.remove(added)
+            sys.path[:] = path_before
 
     def _show_warning(
         self,
@@ -224,17 +224,17 @@ class _Handler(logging.Handler):
             self.handleError(record)
 
 
-def _current_directory_importable() -> str | None:
-    """Put the current directory on ``sys.path`` unless it is there (``python -m`` puts
-    it there; the ``taskmaestro`` script would not), *after* the standard library and
-    installed packages, which a module in it must not shadow. Returns the entry added."""
-    if "" in sys.path:
-        return None
+def _current_directory_last() -> None:
+    """Make the current directory importable, *after* the standard library and installed
+    packages, which a module in it must not shadow (a ``json.py`` there is not ``json``).
+
+    ``python -m`` puts it first on ``sys.path`` and the ``taskmaestro`` script not at
+    all; both then find task modules the same way."""
     cwd = os.getcwd()
-    if cwd in sys.path:
-        return None
-    sys.path.append(cwd)
-    return cwd
+    entries = [entry for entry in sys.path if entry in ("", cwd)]
+    for entry in entries:
+        sys.path.remove(entry)
+    sys.path.extend(entries or [cwd])
 
 
 def _write(stream: TextIO, text: str) -> None:
