@@ -18,11 +18,12 @@ from typing import Any
 from ..context import ExecutionContext
 from ..errors import WorkflowDefinitionError
 from ..hooks.base import Hook
-from ..job import Job, JobConfiguration, _config_values
+from ..job import Job, JobConfiguration
 from ..nested import workflow_task
 from ..runner import Runner
 from ..task import Task, task_models
 from ..workflow import Workflow, WorkflowBuilder
+from .core import check_configuration, task_input_model
 from .format import (
     WORKFLOW_FILE,
     ContextSection,
@@ -334,7 +335,7 @@ class _Loading:
         workflow, inputs, tasks = self._compile(source, file.workflow, read_inputs)
         configuration = _configuration(workflow, inputs)
         try:
-            _config_values(workflow, configuration)
+            check_configuration(workflow, configuration)
         except WorkflowDefinitionError as error:
             where_source, node = blame_job(error, inputs, tasks, source, file.workflow)
             raise where_source.error(node, str(error)) from error
@@ -400,10 +401,9 @@ def _configuration(workflow: Workflow[Any, Any], inputs: InputFile | None) -> Jo
     """The per-task values of the input file, each checked where it is written."""
     if inputs is None or inputs.per_task is None:
         return JobConfiguration()
-    nodes = workflow._graph.nodes
     values: dict[str, Mapping[str, object]] = {}
     for task, (_, fields) in inputs.per_task.items():
-        check_task_values(nodes[task].input_model, task, fields, inputs.source)
+        check_task_values(task_input_model(workflow, task), task, fields, inputs.source)
         values[task] = {name.value: value.value for name, value in fields}
     return JobConfiguration(values)
 

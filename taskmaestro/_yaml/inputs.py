@@ -21,6 +21,7 @@ from pydantic_core import ErrorDetails
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..workflow import Workflow
+from .core import first_unconfigured_root, has_task
 from .shapes import Marked, is_null
 from .source import STR_TAG, Source, describe_node
 
@@ -151,10 +152,7 @@ def _fields(source: Source, node: Node, owner: str) -> Fields:
 
 def root_task(workflow: Workflow[Any, Any]) -> str | None:
     """The root task whose input the flat input file gives (None: every root is configured)."""
-    for root in workflow._graph.roots:
-        if not root.config_fields:
-            return root.name
-    return None
+    return first_unconfigured_root(workflow)
 
 
 def flat_config(workflow: Workflow[Any, Any], inputs: InputFile) -> BaseModel:
@@ -186,7 +184,7 @@ def _unknown_field(
         )
     fields = ", ".join(model.model_fields) or "none"
     message = f"'{name}' is not an input field of root task '{root}' ({model.__name__}: {fields})"
-    if name in workflow._graph.nodes:
+    if has_task(workflow, name):
         message += (
             f"; '{name}' names a task, but an input file is read per task only when every "
             "top-level key names a task"
