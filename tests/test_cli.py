@@ -490,8 +490,17 @@ def test_check_reports_each_file_s_problem_at_its_line(work: Path) -> None:
         "import_fails.yaml:4:13:",
         "missing.yaml:",
     ]
-    assert problems[2].endswith("(checked without an input file)")
-    assert problems[4] == "missing.yaml: Cannot read file (the file): No such file or directory"
+    assert [line.rsplit(" ", 1)[1] for line in problems] == [
+        "[taskmaestro-yaml-schema]",
+        "[taskmaestro-input]",
+        "[taskmaestro-type]",
+        "[taskmaestro-import]",
+        "[taskmaestro-file]",
+    ]
+    assert problems[2].endswith("(checked without an input file) [taskmaestro-type]")
+    assert problems[4] == (
+        "missing.yaml: Cannot read file (the file): No such file or directory [taskmaestro-file]"
+    )
     assert lines(done.stderr) == ["5 problems; checked 7 files"]
     assert "Traceback" not in done.stderr
 
@@ -928,3 +937,86 @@ def test_a_closed_stdout_does_not_fail_the_job(work: Path) -> None:
         )
         assert done.returncode == status, done.stderr
         assert "Traceback" not in done.stderr
+
+
+# -- check reports every problem of a file (issue 15, item 3) ----------------------------
+
+MANY_PROBLEMS = """\
+workflow:
+  name: many
+  tasks:
+    - task: clitasks.AddOne
+      depend_on: nothing
+    - task: clitasks.Double
+      nmae: twice
+    - task: 42
+runnr: {}
+"""
+
+MANY_IMPORTS = """\
+workflow:
+  name: imports
+  tasks:
+    - task: clitasks.AddOne
+    - task: clitasks.Missing
+    - task: nowhere_at_all.Task
+runner:
+  hooks:
+    - hook: clitasks.AddOne
+    - hook: clitasks.Noisy
+      params: {colour: red}
+"""
+
+
+def test_check_reports_every_schema_problem_of_a_file(work: Path, tmp_path: Path) -> None:
+    (work / "many.yaml").write_text(MANY_PROBLEMS, encoding="utf-8")
+    done = cli("check", "many.yaml", cwd=work)
+
+    assert done.returncode == 1
+    problems = lines(done.stdout)
+    assert [location(line) for line in problems] == [
+        "many.yaml:5:7:",
+        "many.yaml:7:7:",
+        "many.yaml:8:13:",
+        "many.yaml:9:1:",
+    ]
+    assert all(line.endswith("[taskmaestro-yaml-schema]") for line in problems)
+    assert "did you mean 'depends_on'" in problems[0]
+    assert "did you mean 'name'" in problems[1]
+    assert "did you mean 'runner'" in problems[3]
+    assert lines(done.stderr) == ["4 problems; checked 1 file"]
+
+
+def test_check_reports_every_import_problem_then_every_hook_problem(work: Path) -> None:
+    (work / "imports.yaml").write_text(MANY_IMPORTS, encoding="utf-8")
+    done = cli("check", "imports.yaml", cwd=work)
+
+    assert done.returncode == 1
+    problems = lines(done.stdout)
+    # Tasks first: the hooks are checked once the tasks are (the next run shows them).
+    assert [location(line) for line in problems] == ["imports.yaml:5:13:", "imports.yaml:6:13:"]
+    assert "Module 'clitasks' has no attribute 'Missing'" in problems[0]
+    assert "Cannot import module 'nowhere_at_all'" in problems[1]
+    assert all(line.endswith("[taskmaestro-import]") for line in problems)
+
+    (work / "imports.yaml").write_text(
+        MANY_IMPORTS.replace("    - task: clitasks.Missing\n", "").replace(
+            "    - task: nowhere_at_all.Task\n", ""
+        ),
+        encoding="utf-8",
+    )
+    hooks = lines(cli("check", "imports.yaml", cwd=work).stdout)
+    assert [location(line) for line in hooks] == ["imports.yaml:7:13:", "imports.yaml:9:16:"]
+    assert "is not a BaseHook subclass" in hooks[0]
+    assert "Cannot instantiate hook 'clitasks.Noisy': it has no parameter 'colour'" in hooks[1]
+    assert all(line.endswith("[taskmaestro-hook]") for line in hooks)
+
+
+def test_wiring_codes_are_the_mypy_plugin_s() -> None:
+    from mypy_plugin import codes
+    from taskmaestro._yaml import problems
+
+    plugin = {code.code for code in codes.ALL}
+    assert set(problems.SHARED_WITH_PLUGIN) <= plugin
+    own = set(problems.CODES) - set(problems.SHARED_WITH_PLUGIN)
+    assert not own & plugin  # the file's own checks have codes of their own

@@ -134,12 +134,13 @@ def silence_stdout() -> None:
 def check(args: argparse.Namespace, console: Console) -> int:
     """Load each workflow file (with its input file, if one follows it) and run nothing."""
     from .._yaml.build import load, load_definition
+    from .._yaml.problems import problems_of
 
     problems = 0
     for workflow, input_file, unreadable in _pairs([Path(name) for name in args.files]):
         if unreadable is not None:
             problems += 1
-            _problem(console, str(unreadable), unreadable)
+            _problem(console, _coded(unreadable), unreadable)
             continue
         try:
             if input_file is None:
@@ -147,11 +148,13 @@ def check(args: argparse.Namespace, console: Console) -> int:
             else:
                 load(workflow, input_file).context.close()
         except ConfigLoadError as error:
-            problems += 1
-            message = str(error)
-            if input_file is None and isinstance(error.__cause__, WorkflowDefinitionError):
-                message += " (checked without an input file)"
-            _problem(console, message, error)
+            for problem in problems_of(error):  # every problem of the file, each with its code
+                problems += 1
+                message = str(problem.error)
+                cause = problem.error.__cause__
+                if input_file is None and isinstance(cause, WorkflowDefinitionError):
+                    message += " (checked without an input file)"
+                _problem(console, f"{message} [{problem.code}]", problem.error)
         except KeyboardInterrupt:
             raise
         except BaseException as error:  # not a problem of the file: a fault of ours, still said
@@ -242,6 +245,13 @@ def _problem(console: Console, message: str, error: BaseException) -> None:
     if console.debug:
         console.error(f"traceback of: {message}", error)
     print(message, flush=True)
+
+
+def _coded(error: ConfigLoadError) -> str:
+    """``message [code]``: an error's text and the code of its kind of problem."""
+    from .._yaml.problems import problems_of
+
+    return f"{error} [{problems_of(error)[0].code}]"
 
 
 def _optional_path(name: str | None) -> Path | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..context import ExecutionContext
-from ..errors import WorkflowDefinitionError
+from ..errors import ConfigLoadError, WorkflowDefinitionError
 from ..hooks.base import Hook
 from ..job import Job, JobConfiguration
 from ..nested import workflow_task
@@ -32,6 +32,7 @@ from .format import (
     Route,
     RunnerSection,
     TaskEntry,
+    WorkflowFile,
     WorkflowSection,
 )
 from .hooks import check_hook_class, make_hook
@@ -53,6 +54,7 @@ from .locate import (
     blame,
     blame_job,
 )
+from .problems import HOOK, IMPORT, INPUT, TASK_MODEL, collecting, note
 from .shapes import Marked
 from .source import Source, read_source
 
@@ -118,7 +120,7 @@ class _Loading:
         self, workflow_path: Path, input_path: Path | None, extra_hooks: Sequence[Hook] = ()
     ) -> Loaded:
         source = read_source(workflow_path, label="workflow file")
-        file = WORKFLOW_FILE.read(source.root, "", source)
+        file = read_workflow_file(source)
         section = file.workflow
 
         def read_inputs(names: Collection[str]) -> InputFile | None:
@@ -136,7 +138,7 @@ class _Loading:
 
     def definition(self, workflow_path: Path) -> Definition:
         source = read_source(workflow_path, label="workflow file")
-        file = WORKFLOW_FILE.read(source.root, "", source)
+        file = read_workflow_file(source)
         self._including.append((workflow_path.resolve(), source.path))
         workflow, _, _ = self._compile(source, file.workflow, lambda names: None)
         runner, timeout = self._runner(file.runner, source)
@@ -150,10 +152,13 @@ class _Loading:
         section: WorkflowSection,
         read_inputs: Callable[[Collection[str]], InputFile | None],
     ) -> tuple[Workflow[Any, Any], InputFile | None, list[ResolvedTask]]:
-        tasks = [
-            self._resolve(entry, source, f"workflow.tasks[{index}]")
-            for index, entry in enumerate(section.tasks)
-        ]
+        tasks: list[ResolvedTask] = []
+        with collecting():  # every entry's import problems, not only the first
+            for index, entry in enumerate(section.tasks):
+                try:
+                    tasks.append(self._resolve(entry, source, f"workflow.tasks[{index}]"))
+                except ConfigLoadError as error:
+                    note(error, _resolve_code(error))
         _chain_if_linear(tasks, source)
         inputs = read_inputs({task.name for task in tasks})
         if inputs is not None and inputs.per_task is not None:
@@ -318,7 +323,7 @@ class _Loading:
             shown_as=shown,
             included_from=(outer, entry.workflow.node),
         )
-        file = WORKFLOW_FILE.read(source.root, "", source)
+        file = read_workflow_file(source)
 
         def read_inputs(names: Collection[str]) -> InputFile | None:
             if input_path is None or entry.workflow_input is None:
@@ -376,12 +381,15 @@ class _Loading:
         if section is None:
             return Runner(hooks=extra_hooks), None
         hooks: list[Hook] = []
-        for index, entry in enumerate(section.hooks):
-            at = f"runner.hooks[{index}]"
-            found = self._import(entry.hook, source, f"{at}.hook")
-            hooks.append(
-                make_hook(check_hook_class(found, entry.hook, source, at), entry, source, at)
-            )
+        with collecting():
+            for index, entry in enumerate(section.hooks):
+                at = f"runner.hooks[{index}]"
+                try:
+                    found = self._import(entry.hook, source, f"{at}.hook")
+                    hook_class = check_hook_class(found, entry.hook, source, at)
+                    hooks.append(make_hook(hook_class, entry, source, at))
+                except ConfigLoadError as error:
+                    note(error, HOOK)
         timeout = section.timeout_seconds.value if section.timeout_seconds is not None else None
         return Runner(hooks=[*hooks, *extra_hooks]), timeout
 
@@ -402,9 +410,13 @@ def _configuration(workflow: Workflow[Any, Any], inputs: InputFile | None) -> Jo
     if inputs is None or inputs.per_task is None:
         return JobConfiguration()
     values: dict[str, Mapping[str, object]] = {}
-    for task, (_, fields) in inputs.per_task.items():
-        check_task_values(task_input_model(workflow, task), task, fields, inputs.source)
-        values[task] = {name.value: value.value for name, value in fields}
+    with collecting():
+        for task, (_, fields) in inputs.per_task.items():
+            try:
+                check_task_values(task_input_model(workflow, task), task, fields, inputs.source)
+            except ConfigLoadError as error:
+                note(error, INPUT)
+            values[task] = {name.value: value.value for name, value in fields}
     return JobConfiguration(values)
 
 
@@ -434,6 +446,21 @@ def _no_input_config(workflow: Workflow[Any, Any], source: Source, section: Work
             f"root task '{root}' needs its input ({model.__name__}: "
             f"{', '.join(model.model_fields)}); give an input file",
         ) from None
+
+
+def read_workflow_file(source: Source) -> WorkflowFile:
+    """The file's records; every problem of its keys and shapes is reported at once."""
+    read: WorkflowFile | None = None
+    with collecting():
+        read = WORKFLOW_FILE.read(source.root, "", source)
+    assert read is not None  # collecting() raised otherwise
+    return read
+
+
+def _resolve_code(error: ConfigLoadError) -> str:
+    if isinstance(error.__cause__, WorkflowDefinitionError):
+        return TASK_MODEL
+    return IMPORT
 
 
 def _chain_if_linear(tasks: list[ResolvedTask], source: Source) -> None:

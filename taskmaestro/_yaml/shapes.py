@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..errors import ConfigLoadError
+from .problems import SCHEMA, note, skip
 from .source import NULL_TAG, STR_TAG, TAG, Source, describe_node
 
 __all__ = [
@@ -184,10 +185,17 @@ class ListOf(Shape[tuple[T, ...]]):
     def read(self, node: Node, at: str, source: Source) -> tuple[T, ...]:
         if not isinstance(node, SequenceNode):
             raise self.mismatch(node, at, source)
-        return tuple(
-            self.item.read(child, f"{at}[{index}]", source)
-            for index, child in enumerate(node.value)
-        )
+        items: list[T] = []
+        failed = False
+        for index, child in enumerate(node.value):
+            try:
+                items.append(self.item.read(child, f"{at}[{index}]", source))
+            except ConfigLoadError as error:  # noted; the other items are read too
+                note(error, SCHEMA)
+                failed = True
+        if failed:
+            raise skip()
+        return tuple(items)
 
     def json_schema(self) -> JsonSchema:
         return {"type": "array", "items": self.item.json_schema(), "description": self.what}
@@ -314,19 +322,29 @@ class Record(Shape[R]):
             raise self.mismatch(node, at, source)
         fields = self.fields
         values: dict[str, Any] = {}
+        failed = False  # problems are noted and the other keys read, then the record skipped
         for key_node, value_node in source.pairs(node):
             name = _string(key_node)
             field = fields.get(name) if name is not None else None
             if field is None:
-                raise unknown_key(key_node, at, source, self.what, list(fields))
+                note(unknown_key(key_node, at, source, self.what, list(fields)), SCHEMA)
+                failed = True
+                continue
             if is_null(value_node) and not field.required:
                 continue
-            values[field.name] = field.shape.read(value_node, _join(at, field.name), source)
+            try:
+                values[field.name] = field.shape.read(value_node, _join(at, field.name), source)
+            except ConfigLoadError as error:
+                note(error, SCHEMA)
+                failed = True
+                values[field.name] = None  # given, though not readable: not missing
         for field in fields.values():
             if field.required and field.name not in values:
-                raise schema_error(
-                    source, node, at or "the file", f"missing key '{field.name}' ({field.doc})"
-                )
+                missing = f"missing key '{field.name}' ({field.doc})"
+                note(schema_error(source, node, at or "the file", missing), SCHEMA)
+                failed = True
+        if failed:
+            raise skip()
         return self.cls(node=node, **values)
 
     def json_schema(self) -> JsonSchema:
