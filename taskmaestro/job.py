@@ -129,7 +129,7 @@ class Job(Generic[InT, OutT]):
         self.job_configuration = job_configuration
         graph = workflow.graph
         check_job_config(graph.name, graph.roots, config)
-        self._config_values = _config_values(
+        self._config_values = config_values(
             workflow, job_configuration if job_configuration is not None else JobConfiguration()
         )
         self.status = JobStatus.PENDING
@@ -197,7 +197,7 @@ class Job(Generic[InT, OutT]):
         return f"Job(workflow={self.workflow.name!r}, status={self.status.value!r}, id={self.id!r})"
 
 
-def _config_values(
+def config_values(
     workflow: Workflow[Any, Any], configuration: JobConfiguration
 ) -> dict[str, Mapping[str, object]]:
     """Each task's configured values, checked against its config_fields."""

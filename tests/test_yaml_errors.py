@@ -99,7 +99,8 @@ SHAPE_CASES = {
     ),
     "empty file": (
         "# <- nothing but this comment\n",
-        "^[^ ]*:1:1: expected a workflow file, got null",
+        "^[^ ]*:1:1: YAML file must contain a mapping at top level; "
+        "expected a workflow file, got null",
     ),
     "file is a list": (
         """
@@ -131,7 +132,7 @@ SHAPE_CASES = {
           tasks:
             - name: lonely  # <-
         """,
-        r"workflow.tasks\[0\]: a task entry needs one of the keys 'task' or 'workflow'",
+        r"workflow.tasks\[0\]: Must specify either 'task' or 'workflow': a task entry needs one",
     ),
     "entry with task and workflow": (
         f"""
@@ -141,7 +142,7 @@ SHAPE_CASES = {
             - task: {M}.AddOne
               workflow: inner.yaml  # <-
         """,
-        "has one of the keys 'task' or 'workflow', not several",
+        "Specify either 'task' or 'workflow', not several",
     ),
     "entry with a typo and no task": (
         f"""
@@ -201,7 +202,8 @@ SHAPE_CASES = {
             - task: {M}.Double
               depends_on: [split, high, low]  # <-
         """,
-        r"depends_on: expected a \[task, field\] list",
+        r"depends_on: List depends_on must be \[task_path, field_name\]: "
+        r"expected a \[task, field\] list",
     ),
     "fan-in value is a mapping": (
         f"""
@@ -235,7 +237,7 @@ SHAPE_CASES = {
         runner:
           timeout_seconds: -1  # <-
         """,
-        "runner.timeout_seconds: expected a positive number of seconds, got the number -1",
+        "runner.timeout_seconds: expected a finite positive number of seconds, .*got the number -1",
     ),
     "timeout is a string": (
         f"""
@@ -246,7 +248,7 @@ SHAPE_CASES = {
         runner:
           timeout_seconds: soon  # <-
         """,
-        "expected a positive number of seconds, got the string 'soon'",
+        "expected a finite positive number of seconds, .*got the string 'soon'",
     ),
     "services is a list": (
         f"""
@@ -275,7 +277,7 @@ SHAPE_CASES = {
           name: w: x  # <-
           tasks: []
         """,
-        "invalid YAML: mapping values are not allowed",
+        "YAML parse error: mapping values are not allowed",
     ),
     "unknown tag": (
         f"""
@@ -284,8 +286,7 @@ SHAPE_CASES = {
           tasks:
             - task: {M}.AddOne
         """,
-        "workflow.name: expected a name, got a value tagged !secret "
-        r"\(only YAML's own tags are allowed\)",
+        r"refused tag '!secret': only YAML's own tags are allowed",
     ),
 }
 
@@ -305,8 +306,8 @@ IMPORT_CASES = {
             - task: no_such_module.Task  # <-
               depends_on: add_one
         """,
-        r"workflow.tasks\[1\].task: cannot import 'no_such_module.Task': no module named "
-        "'no_such_module'",
+        r"workflow.tasks\[1\].task: cannot import 'no_such_module.Task': "
+        "Cannot import module 'no_such_module': no module named 'no_such_module'",
     ),
     "no such class": (
         f"""
@@ -315,7 +316,7 @@ IMPORT_CASES = {
           tasks:
             - task: {M}.AddTwo  # <-
         """,
-        f"cannot import '{M}.AddTwo': '{M}' has no attribute 'AddTwo'",
+        f"cannot import '{M}.AddTwo': Module '{M}' has no attribute 'AddTwo'",
     ),
     "not a task class": (
         f"""
@@ -324,7 +325,7 @@ IMPORT_CASES = {
           tasks:
             - task: {M}.NotATask  # <-
         """,
-        "is not a Task class .*the class NotATask.*expected a subclass of taskmaestro.Task",
+        "is not a Task subclass .*the class NotATask.*expected a subclass of taskmaestro.Task",
     ),
     "a function, not a class": (
         f"""
@@ -333,7 +334,7 @@ IMPORT_CASES = {
           tasks:
             - task: {M}.not_a_class  # <-
         """,
-        r"is not a Task class \(it is a function\)",
+        r"is not a Task subclass \(it is a function\)",
     ),
     "abstract task": (
         f"""
@@ -363,7 +364,8 @@ IMPORT_CASES = {
           hooks:
             - hook: {M}.AddOne  # <-
         """,
-        r"runner.hooks\[0\]: '.*AddOne' is not a hook class: subclass taskmaestro.BaseHook",
+        r"runner.hooks\[0\]: '.*AddOne' is not a BaseHook subclass, "
+        "nor a class with any of the hook",
     ),
     "hook module missing": (
         f"""
@@ -375,8 +377,9 @@ IMPORT_CASES = {
           hooks:
             - hook: taskmaestro.hooks.nothing.Hook  # <-
         """,
-        r"runner.hooks\[0\].hook: cannot import 'taskmaestro.hooks.nothing.Hook': no module "
-        "named 'taskmaestro.hooks.nothing'",
+        r"runner.hooks\[0\].hook: cannot import 'taskmaestro.hooks.nothing.Hook': "
+        "Cannot import module 'taskmaestro.hooks.nothing': no module named "
+        "'taskmaestro.hooks.nothing'",
     ),
     "dependency class path that is no task": (
         f"""
@@ -387,7 +390,7 @@ IMPORT_CASES = {
             - task: {M}.Double
               depends_on: {M}.Number  # <-
         """,
-        "is not a Task class",
+        "is not a Task subclass",
     ),
 }
 
@@ -407,7 +410,7 @@ def test_a_module_that_fails_while_importing(tmp_path: Path) -> None:
           tasks:
             - task: broken_tasks.Anything  # <-
         """,
-        "importing module 'broken_tasks' failed: RuntimeError: half written",
+        "Cannot import module 'broken_tasks': importing it raised RuntimeError: half written",
     )
     assert isinstance(error.__cause__, RuntimeError)
 
@@ -422,7 +425,7 @@ def test_a_module_whose_own_import_is_missing(tmp_path: Path) -> None:
           tasks:
             - task: needy_tasks.Anything  # <-
         """,
-        "importing module 'needy_tasks' failed: ModuleNotFoundError",
+        "Cannot import module 'needy_tasks': importing it raised ModuleNotFoundError",
     )
 
 
@@ -672,7 +675,8 @@ HOOK_CASES = {
                 folder: out
                 colour: red  # <-
         """,
-        r"hook .*RecordingHook has no parameter 'colour' \(its parameters: folder, label, repeat\)",
+        r"Cannot instantiate hook .*RecordingHook': it has no parameter 'colour' "
+        r"\(its parameters: folder, label, repeat\)",
     ),
     "parameter of the wrong type": (
         f"""
@@ -700,7 +704,8 @@ HOOK_CASES = {
             - hook: {M}.RecordingHook  # <-
               params: {{label: x}}
         """,
-        r"hook .*RecordingHook needs the parameter\(s\) folder under 'params'",
+        r"Cannot instantiate hook .*RecordingHook': "
+        r"it needs the parameter\(s\) folder under 'params'",
     ),
     "constructor that raises": (
         f"""
@@ -713,7 +718,7 @@ HOOK_CASES = {
             - hook: {M}.ExplodingHook  # <-
               params: {{limit: 3}}
         """,
-        "creating hook .*ExplodingHook failed: ValueError: limit 3 is too small",
+        "Cannot instantiate hook .*ExplodingHook': ValueError: limit 3 is too small",
     ),
     "parameter a hook without parameters": (
         f"""
@@ -754,14 +759,14 @@ def test_hook_params_are_checked_against_the_constructor(
 
 
 def test_unreadable_workflow_file_is_named(tmp_path: Path) -> None:
-    error = load_error(tmp_path / "absent.yaml", match="cannot read the workflow file")
+    error = load_error(tmp_path / "absent.yaml", match=r"Cannot read file \(the workflow file\)")
     assert error.path == str(tmp_path / "absent.yaml")
     assert error.line is None
     assert "No such file or directory" in str(error)
 
 
 def test_a_folder_is_not_a_workflow_file(tmp_path: Path) -> None:
-    error = load_error(tmp_path, match="cannot read the workflow file")
+    error = load_error(tmp_path, match=r"Cannot read file \(the workflow file\)")
     assert error.line is None
 
 

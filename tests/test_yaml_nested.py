@@ -186,7 +186,7 @@ def test_an_include_cycle_through_two_files(tmp_path: Path) -> None:
 
 def test_a_missing_nested_file_is_reported_where_it_is_named(tmp_path: Path) -> None:
     workflow = outer(tmp_path, "- workflow: parts/absent.yaml  # <-")
-    error = load_error(workflow, None, match="cannot read the nested workflow file")
+    error = load_error(workflow, None, match="Cannot read file .* \\(the nested workflow file\\)")
     assert_at(error, workflow, line_of(workflow, "# <-"))
 
 
