@@ -29,6 +29,7 @@ from mypy.types import (
 from mypy.typevars import fill_typevars, fill_typevars_with_any
 
 from . import names
+from .fields import recorded_verdicts
 
 __all__ = [
     "MISSING",
@@ -138,22 +139,21 @@ def _class_object(typ: ProperType) -> Instance | None:
 def model_fields(model: Instance) -> dict[str, ModelField] | None:
     """The Pydantic fields of a model instance, inherited ones included, or None if unknown.
 
-    Required-ness comes from ``Var.has_explicit_value``, which mypy keeps in its
-    cache and sets the same way with or without ``pydantic.mypy``: a field
-    with any value (``= 3``, ``= Field(...)``) counts as optional, so a field
-    written ``x: int = Field(description=...)`` is treated as optional. A field
-    with a value in any class of the MRO counts as optional, because
-    ``pydantic.mypy`` copies inherited fields into subclasses as new variables
-    without that flag. Both can hide an error but never invent one.
+    Required-ness is pydantic's: the class that declares a field last decides
+    it, from the verdict ``fields.analyze_model_class`` recorded for that class
+    at semantic analysis (a field it could not judge counts as optional). A
+    class analysed without this plugin falls back on ``Var.has_explicit_value``
+    (any value counts as a default), which can hide an error but never invent one.
     """
     info = model.type
     if not info.has_base(names.BASE_MODEL) or any(base.fallback_to_any for base in info.mro):
         return None
     fields: dict[str, ModelField] = {}
-    defaulted: set[str] = set()
+    required: dict[str, bool] = {}
     for base in reversed(info.mro):
         if base.fullname == names.BASE_MODEL or not base.has_base(names.BASE_MODEL):
             continue
+        verdicts = recorded_verdicts(base)
         mapped: Instance | None = None
         for name, symbol in base.names.items():
             node = symbol.node
@@ -168,10 +168,12 @@ def model_fields(model: Instance) -> dict[str, ModelField] | None:
                 continue
             if mapped is None:
                 mapped = map_instance_to_supertype(model, base)
-            if node.has_explicit_value:
-                defaulted.add(name)
+            if verdicts is None:
+                required[name] = required.get(name, True) and not node.has_explicit_value
+            elif name in verdicts:
+                required[name] = verdicts[name] == "required"
             field_type = expand_type_by_instance(node.type, mapped)
-            fields[name] = ModelField(name, field_type, name not in defaulted)
+            fields[name] = ModelField(name, field_type, required.get(name, False))
     return fields
 
 

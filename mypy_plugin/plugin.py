@@ -56,6 +56,7 @@ class TaskmaestroPlugin(Plugin):
         self._build_hook = self._guard_type(partial(_build, lookup=self._lookup))
         self._task_class_hook = self._guard_semantic(_task_class)
         self._dependency_hook = self._guard_semantic(_dependencies)
+        self._model_class_hook = self._guard_semantic(_model_class)
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         if fullname == names.WORKFLOW:
@@ -87,6 +88,12 @@ class TaskmaestroPlugin(Plugin):
         ):
             return self._task_class_hook
         return None
+
+    def get_customize_class_mro_hook(
+        self, fullname: str
+    ) -> Callable[[ClassDefContext], None] | None:
+        """Every class, to record its Pydantic fields: the model hooks are pydantic.mypy's."""
+        return None if fullname.startswith(_SKIPPED_PREFIXES) else self._model_class_hook
 
     def get_dynamic_class_hook(
         self, fullname: str
@@ -202,6 +209,12 @@ def _task_class(ctx: ClassDefContext) -> None:
     from .tasks import analyze_task_class
 
     analyze_task_class(ctx)
+
+
+def _model_class(ctx: ClassDefContext) -> None:
+    from .fields import analyze_model_class
+
+    analyze_model_class(ctx)
 
 
 def _dependencies(ctx: DynamicClassDefContext) -> None:

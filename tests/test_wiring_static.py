@@ -8,6 +8,7 @@ codes must be the table's, and the three set-ups must print the same output.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import textwrap
 from collections.abc import Iterator
@@ -15,9 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from mypy import api
+from pydantic import BaseModel
 
 from tests.wiring_scenarios import PRELUDE, SCENARIOS, Scenario
+
+_TYPETESTS = Path(__file__).parent.parent / "typetests"
 
 SETUPS = {
     "plugin-alone": "taskmaestro.mypy",
@@ -108,3 +113,21 @@ def test_prelude_is_clean(checked: dict[str, _Checked]) -> None:
 @pytest.mark.parametrize("setup", ["plugin-alone", "pydantic-last"])
 def test_same_output_with_any_plugin_setup(setup: str, checked: dict[str, _Checked]) -> None:
     assert checked[setup].output == checked["pydantic-first"].output
+
+
+def test_required_fields_agree_with_pydantic(tmp_path: Path) -> None:
+    """The models of typetests/test-required.yml: pydantic's verdict is the plugin's message."""
+    cases = yaml.safe_load((_TYPETESTS / "test-required.yml").read_text())
+    case = next(case for case in cases if case["case"] == "required_fields_every_spelling")
+    path = tmp_path / "required_models.py"
+    path.write_text(case["files"][0]["content"])
+    spec = importlib.util.spec_from_file_location("required_models", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    expected = re.search(r"nothing provides: ([\w, ]+) \(", case["main"])
+    assert expected is not None
+    every: type[BaseModel] = module.Every
+    required = [name for name, field in every.model_fields.items() if field.is_required()]
+    assert sorted(required) == sorted(["v", *expected[1].split(", ")])
