@@ -20,12 +20,15 @@ from mypy.nodes import (
     CallExpr,
     Context,
     Expression,
+    IndexExpr,
     ListExpr,
     MemberExpr,
+    RefExpr,
     StarExpr,
     StrExpr,
     SymbolTableNode,
     TupleExpr,
+    TypeApplication,
     TypeInfo,
 )
 from mypy.plugin import (
@@ -167,6 +170,7 @@ def workflow_hook(ctx: FunctionContext, lookup: Lookup) -> Type:
     names_known = True
     previous: str | None = None
     for position, item in enumerate(tasks.items):
+        _check_subscripted(item, report)
         info = task_class(item)
         base = default_task_name(info) if info is not None else None
         names_known = names_known and base is not None
@@ -216,7 +220,8 @@ def job_hook(ctx: FunctionContext) -> Type:
     pos = Pos.of(config_expr)
     recorded = read_roots(workflow)
     if recorded is not None:
-        check_job_config(recorded[0], recorded[1], config, report, pos)
+        bare = _bare_generic_call(config_expr)
+        check_job_config(recorded[0], recorded[1], config, report, pos, bare)
         return ctx.default_return_type
     wanted = get_proper_type(map_instance_to_supertype(workflow, base).args[0])
     if not isinstance(wanted, AnyType | TypeVarType):  # generic code: mypy infers from context
@@ -232,6 +237,8 @@ def _declaration(ctx: MethodContext, report: Reporter) -> Declaration:
         return Declaration(None, None, None, None, pos)
     task_expr = args.expr("task")
     info = task_class(task_expr) if task_expr is not None else None
+    if task_expr is not None:
+        _check_subscripted(task_expr, report)
     given, literal = parse_name(args.expr("name"))
     # Without name=, the class's default name (None when the class is unknown).
     name = literal if given or info is None else default_task_name(info)
@@ -245,6 +252,50 @@ def _declaration(ctx: MethodContext, report: Reporter) -> Declaration:
         )
         config = None
     return Declaration(name, info, config, parse_dependency(args.expr("depends_on")), pos)
+
+
+def _bare_generic_call(expr: Expression) -> TypeInfo | None:
+    """The generic model a config is made of without type arguments (``Batch(items=...)``).
+
+    mypy infers ``Batch[Order]`` from the arguments, but at run time the object
+    is an instance of plain ``Batch``, which is not ``Batch[Order]`` for Pydantic.
+    """
+    if not isinstance(expr, CallExpr) or not isinstance(expr.callee, RefExpr):
+        return None
+    node = expr.callee.node
+    if isinstance(node, TypeInfo) and node.type_vars and node.has_base(names.BASE_MODEL):
+        return node
+    return None
+
+
+def _check_subscripted(expr: Expression, report: Reporter) -> None:
+    """A subscripted generic task (``Passthrough[Order]``) is refused, as the runtime does.
+
+    At run time ``Passthrough[Order]`` is a typing alias, not a class: the
+    builder says so with the alias's ``repr``, which this spells the same way.
+    """
+    if not isinstance(expr, IndexExpr) or not isinstance(expr.analyzed, TypeApplication):
+        return
+    info = task_class(expr.base)
+    if info is None:
+        return
+    arguments = ", ".join(_runtime_repr(arg) for arg in expr.analyzed.types)
+    report.fail(
+        codes.TASK_MODEL, f"{info.fullname}[{arguments}] is not a Task subclass", Pos.of(expr)
+    )
+
+
+def _runtime_repr(typ: Type) -> str:
+    """How ``repr`` spells a typing alias over classes (``module.Name[builtins_name]``)."""
+    proper = get_proper_type(typ)
+    if isinstance(proper, Instance):
+        name = proper.type.fullname.removeprefix("builtins.")
+        if not proper.args:
+            return name
+        return f"{name}[{', '.join(_runtime_repr(arg) for arg in proper.args)}]"
+    if isinstance(proper, AnyType):
+        return "typing.Any"
+    return str(proper)
 
 
 def _workflow_type(

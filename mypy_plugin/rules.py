@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from mypy.errorcodes import ErrorCode
 from mypy.messages import format_type
-from mypy.nodes import Context
+from mypy.nodes import Context, TypeInfo
 from mypy.options import Options
 from mypy.subtypes import is_subtype
 from mypy.types import Instance, Type, get_proper_type
@@ -261,10 +261,27 @@ def check_result(workflow: str | None, sinks: Sequence[str], report: Reporter, p
 
 
 def check_job_config(
-    workflow: str | None, roots: Sequence[RootInput], config: Type, report: Reporter, pos: Pos
+    workflow: str | None,
+    roots: Sequence[RootInput],
+    config: Type,
+    report: Reporter,
+    pos: Pos,
+    bare_generic: TypeInfo | None = None,
 ) -> None:
-    """W13: the job config fits the input of every unconfigured root (the first misfit)."""
+    """W13: the job config fits the input of every unconfigured root (the first misfit).
+
+    ``bare_generic``: the config is made by calling a generic model without type
+    arguments; at run time it is then no instance of a parametrized root model.
+    """
     for root in roots:
+        if bare_generic is not None and root.model.type is bare_generic and root.model.args:
+            report.fail(
+                codes.JOB_CONFIG,
+                f'Job config for {describe_workflow(workflow)} is "{bare_generic.name}", but '
+                f"root task '{root.name}' takes {report.type(root.model)}",
+                pos,
+            )
+            return
         if not report.assignable(config, root.model):
             report.fail(
                 codes.JOB_CONFIG,

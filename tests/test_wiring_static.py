@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import sys
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import yaml
 from mypy import api
 from pydantic import BaseModel
 
+from taskmaestro.errors import WorkflowDefinitionError
 from tests.wiring_scenarios import PRELUDE, SCENARIOS, Scenario
 
 _TYPETESTS = Path(__file__).parent.parent / "typetests"
@@ -131,3 +133,32 @@ def test_required_fields_agree_with_pydantic(tmp_path: Path) -> None:
     every: type[BaseModel] = module.Every
     required = [name for name, field in every.model_fields.items() if field.is_required()]
     assert sorted(required) == sorted(["v", *expected[1].split(", ")])
+
+
+def test_generic_cases_agree_with_the_runtime(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each line of typetests/test-generics.yml the plugin flags raises that text at run time.
+
+    The other lines run without error. (The plugin quotes types the mypy way.)
+    """
+    cases = yaml.safe_load((_TYPETESTS / "test-generics.yml").read_text())
+    path = tmp_path / "models.py"
+    path.write_text(cases[0]["files"][0]["content"])
+    spec = importlib.util.spec_from_file_location("models", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "models", module)
+    spec.loader.exec_module(module)
+    for case in cases:
+        namespace: dict[str, object] = {"reveal_type": lambda value: value}
+        for line in case["main"].splitlines():
+            code, _, expected = line.partition("  # E: ")
+            if not expected:
+                exec(code, namespace)
+                continue
+            message = re.sub(r"\s+\[[a-z-]+\]$", "", expected).replace('"', "")
+            with pytest.raises(WorkflowDefinitionError) as raised:
+                exec(code, namespace)
+            assert str(raised.value) == message
