@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from mypy.maptype import map_instance_to_supertype
 from mypy.nodes import (
@@ -78,6 +78,9 @@ _NO_SPAN: Final[Span] = (-1, -1, -1, -1)
 
 type _CallContext = FunctionContext | MethodContext
 
+if TYPE_CHECKING:
+    from .plugin import Consulted
+
 type Lookup = Callable[[str], SymbolTableNode | None]
 """Finds a symbol by its full name (the plugin's ``lookup_fully_qualified``)."""
 
@@ -120,7 +123,7 @@ def builder_hook(ctx: _CallContext) -> Type:
     return state.attach(default, _str_type(ctx.api))
 
 
-def add_task_hook(ctx: MethodContext) -> Type:
+def add_task_hook(ctx: MethodContext, consulted: Consulted) -> Type:
     """Check the task being added against the registry and return the grown registry."""
     default = get_proper_type(ctx.default_return_type)
     if not isinstance(default, Instance):
@@ -131,6 +134,8 @@ def add_task_hook(ctx: MethodContext) -> Type:
     complete = _chained(ctx.context, state)
     report = _reporter(ctx.api)
     declaration = declare(state, _declaration(ctx, report), report)
+    if declaration.task is not None:
+        consulted.record(ctx.api.path, declaration.task)
     str_type = _str_type(ctx.api)
     grown = state.added(declaration, complete, _span(ctx.context), str_type)
     return grown.attach(default, str_type)
@@ -149,7 +154,7 @@ def build_hook(ctx: MethodContext, lookup: Lookup) -> Type:
     return _workflow_type(ctx.api, lookup, default, state.header.workflow, outcome)
 
 
-def workflow_hook(ctx: FunctionContext, lookup: Lookup) -> Type:
+def workflow_hook(ctx: FunctionContext, lookup: Lookup, consulted: Consulted) -> Type:
     """``Workflow(name, tasks=[A, B, ...])``: each task depends on the one before it."""
     default = get_proper_type(ctx.default_return_type)
     args = _Args(ctx)
@@ -172,6 +177,8 @@ def workflow_hook(ctx: FunctionContext, lookup: Lookup) -> Type:
     for position, item in enumerate(tasks.items):
         _check_subscripted(item, report)
         info = task_class(item)
+        if info is not None:
+            consulted.record(ctx.api.path, info)
         base = default_task_name(info) if info is not None else None
         names_known = names_known and base is not None
         instance = _unique(base, taken) if names_known and base is not None else None

@@ -4,6 +4,8 @@ Runs once per class (``get_base_class_hook``), while its body is still there:
 
 * records the literal value of a ``name = "..."`` class attribute in the
   class's metadata (mypy caches it), for the default instance name;
+* registers the dependencies that re-check its wirings when a class of its
+  models changes (``deps.py``);
 * checks that ``run`` agrees with nested ``Inputs``/``Outputs`` models. With
   generic arguments (``Task[I, O]``) mypy's own override check does that; a
   bare ``Task`` has ``Any`` there, so nothing else would.
@@ -43,6 +45,7 @@ from mypy.types import (
 from mypy.typevars import fill_typevars
 
 from . import codes, names
+from .deps import register_task_dependencies
 from .models import task_models
 
 __all__ = ["analyze_task_class"]
@@ -51,6 +54,9 @@ __all__ = ["analyze_task_class"]
 def analyze_task_class(ctx: ClassDefContext) -> None:
     info = ctx.cls.info
     info.metadata[names.METADATA_KEY] = _recorded_name(ctx)
+    task = next((base for base in info.mro if base.fullname == names.TASK), None)
+    if task is not None and info is not task:
+        register_task_dependencies(ctx, task)
     _check_run(ctx, info)
 
 
