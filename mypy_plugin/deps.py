@@ -38,23 +38,35 @@ _MAX_NODES: Final = 2000
 _SKIPPED_MODULES: Final = frozenset({"builtins", "abc", "typing", "pydantic.main"})
 
 
-def register_task_dependencies(ctx: ClassDefContext, task: TypeInfo) -> None:
-    """Make the task's ``__init__`` trigger fire when a class of its models changes."""
+def register_task_dependencies(ctx: ClassDefContext, task: TypeInfo) -> list[str]:
+    """Make the task's ``__init__`` trigger fire when a class of its models changes.
+
+    Returns the modules of those classes, sorted, for the coarse dependencies.
+    """
     info = ctx.cls.info
     target = make_trigger(f"{info.fullname}.__init__")
-    for fullname in sorted(model_classes(info, task)):
+    classes = model_classes(info, task)
+    for fullname in sorted(classes):
         if fullname == info.fullname:
             continue
         ctx.api.add_plugin_dependency(make_trigger(fullname), target)
         ctx.api.add_plugin_dependency(make_wildcard_trigger(fullname), target)
+    return sorted({found.module_name for found in classes.values()})
 
 
-def task_modules(task: TypeInfo) -> set[str]:
-    """The modules of every class a wiring reads through ``task`` (coarse dependencies)."""
+def task_modules(task: TypeInfo) -> list[str]:
+    """The modules of every class a wiring reads through ``task`` (coarse dependencies).
+
+    Recorded on the class at semantic analysis; computed again for a class
+    analysed without this plugin version.
+    """
+    recorded = task.metadata.get(names.METADATA_KEY, {}).get("modules")
+    if isinstance(recorded, list):
+        return [str(module) for module in recorded]
     base = next((b for b in task.mro if b.fullname == names.TASK), None)
     if base is None:
-        return set()
-    return {info.module_name for info in model_classes(task, base).values()}
+        return []
+    return sorted({info.module_name for info in model_classes(task, base).values()})
 
 
 def model_classes(task: TypeInfo, base: TypeInfo) -> dict[str, TypeInfo]:

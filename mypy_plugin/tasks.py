@@ -53,10 +53,11 @@ __all__ = ["analyze_task_class"]
 
 def analyze_task_class(ctx: ClassDefContext) -> None:
     info = ctx.cls.info
-    info.metadata[names.METADATA_KEY] = _recorded_name(ctx)
+    metadata: dict[str, object] = dict(_recorded_name(ctx))
     task = next((base for base in info.mro if base.fullname == names.TASK), None)
     if task is not None and info is not task:
-        register_task_dependencies(ctx, task)
+        metadata["modules"] = register_task_dependencies(ctx, task)
+    info.metadata[names.METADATA_KEY] = metadata
     _check_run(ctx, info)
 
 

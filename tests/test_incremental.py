@@ -427,9 +427,8 @@ from taskmaestro import Workflow
 
 def outer() -> Callable[[], Workflow[Any, Any]]:
     def inner() -> Workflow[Any, Any]:
-        return (
-            Workflow.builder(name="w").add_task(Load).add_task(Combine, depends_on={_FAN_IN}).build()
-        )
+        builder = Workflow.builder(name="w").add_task(Load)
+        return builder.add_task(Combine, depends_on={_FAN_IN}).build()
 
     return inner
 """,
