@@ -258,7 +258,11 @@ def _declaration(ctx: MethodContext, report: Reporter) -> Declaration:
             pos,
         )
         config = None
-    return Declaration(name, info, config, parse_dependency(args.expr("depends_on")), pos)
+    name_expr = args.expr("name")
+    name_pos = Pos.of(name_expr) if given and name_expr is not None else None
+    return Declaration(
+        name, info, config, parse_dependency(args.expr("depends_on")), pos, name_pos
+    )
 
 
 def _bare_generic_call(expr: Expression) -> TypeInfo | None:
@@ -347,11 +351,13 @@ def _span(context: Context) -> Span:
 
 def _call_pos(context: Context) -> Pos:
     """Where a method call reads in the source: the method name, not the chain's start."""
+    whole = Pos.of(context)
     if isinstance(context, CallExpr) and isinstance(context.callee, MemberExpr):
         callee = context.callee
         if callee.end_line is not None and callee.end_column is not None:
-            return Pos(callee.end_line, max(callee.end_column - len(callee.name), 0))
-    return Pos.of(context)
+            start = max(callee.end_column - len(callee.name), 0)
+            return Pos(callee.end_line, start, whole.end_line, whole.end_column)
+    return whole
 
 
 def _literal(expr: Expression | None) -> str | None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from mypy.errorcodes import ErrorCode
 from mypy.messages import format_type
-from mypy.nodes import Context, TypeInfo
+from mypy.nodes import TypeInfo
 from mypy.options import Options
 from mypy.subtypes import is_subtype
 from mypy.types import Instance, Type, get_proper_type
@@ -54,7 +54,7 @@ class Reporter:
         self.options = options
 
     def fail(self, code: ErrorCode, message: str, pos: Pos) -> None:
-        self._fail(message, Context(pos.line, pos.column), code=code)
+        self._fail(message, pos.context(), code=code)
 
     def type(self, typ: Type) -> str:
         return format_type(typ, self.options)
@@ -175,7 +175,7 @@ def check_fan_in(node: Node, source_of: SourceOf, report: Reporter, first_pass: 
                     codes.FAN_IN_KEY,
                     f"Fan-in of task '{node.name}': '{key}' is not a field of "
                     f"{report.type(node.input)}",
-                    edge.pos,
+                    edge.key_pos or edge.pos,
                 )
             continue
         source = source_of(edge)
@@ -235,7 +235,7 @@ def _edge_value(node: Node, edge: Wire, source: Source, report: Reporter) -> Typ
             codes.ROUTE,
             f"{prefix} routes field '{edge.source_field}' of '{source.name}', but "
             f"{report.type(output)} has no field '{edge.source_field}'",
-            edge.pos,
+            edge.field_pos or edge.pos,
         )
         return None
     return field.type

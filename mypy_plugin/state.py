@@ -127,7 +127,7 @@ class BuilderState:
             "span": list(header.span),
             "result": None
             if result is None
-            else {"ref": _ref_json(result.ref), "pos": [result.pos.line, result.pos.column]},
+            else {"ref": _ref_json(result.ref), "pos": _pos_json(result.pos)},
             "unknown_names": header.unknown_names,
             "unknown_tasks": header.unknown_tasks,
         }
@@ -156,7 +156,7 @@ class BuilderState:
             task=info,
             config_fields=None
             if config is None
-            else tuple(ConfigField(name, Pos(line, column)) for name, line, column in config),
+            else tuple(ConfigField(name, Pos(*where)) for name, *where in config),
             wires=None if wires is None else tuple(_wire(wire) for wire in wires),
             pos=Pos(*data["pos"]),
         )
@@ -344,7 +344,7 @@ def _declaration_json(declaration: Declaration) -> _Json:
         "name": declaration.name,
         "config": None
         if config is None
-        else [[field.name, field.pos.line, field.pos.column] for field in config],
+        else [[field.name, *field.pos.as_list()] for field in config],
         "wires": None
         if wires is None
         else [
@@ -352,21 +352,44 @@ def _declaration_json(declaration: Declaration) -> _Json:
                 _ref_json(wire.ref),
                 wire.source_field,
                 wire.target_field,
-                wire.pos.line,
-                wire.pos.column,
                 wire.pending,
+                _pos_json(wire.pos),
+                _pos_json(wire.key_pos),
+                _pos_json(wire.ref_pos),
+                _pos_json(wire.field_pos),
             ]
             for wire in wires
         ],
-        "pos": [declaration.pos.line, declaration.pos.column],
+        "pos": _pos_json(declaration.pos),
     }
 
 
+def _pos_json(pos: Pos | None) -> _Json:
+    return None if pos is None else list[_Json](pos.as_list())
+
+
+def _pos(data: _Json) -> Pos | None:
+    if not isinstance(data, list):
+        return None
+    numbers = [value for value in data if isinstance(value, int)]
+    assert len(numbers) == 4, data
+    return Pos(*numbers)
+
+
 def _wire(data: list[_Json]) -> Wire:
-    ref, source_field, target_field, line, column, pending = data
+    ref, source_field, target_field, pending, pos, key_pos, ref_pos, field_pos = data
     assert source_field is None or isinstance(source_field, str)
     assert target_field is None or isinstance(target_field, str)
-    assert isinstance(line, int)
-    assert isinstance(column, int)
     assert isinstance(pending, bool)
-    return Wire(_ref(ref), source_field, target_field, Pos(line, column), pending)
+    whole = _pos(pos)
+    assert whole is not None
+    return Wire(
+        _ref(ref),
+        source_field,
+        target_field,
+        whole,
+        pending,
+        _pos(key_pos),
+        _pos(ref_pos),
+        _pos(field_pos),
+    )
