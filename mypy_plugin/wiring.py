@@ -207,8 +207,8 @@ def _wire(value: Expression, key: str | None, pos: Pos, key_pos: Pos | None) -> 
     if isinstance(value, TupleExpr) and len(value.items) == 2:
         first, second = value.items
         if isinstance(second, StrExpr):
-            ref_pos, field_pos = Pos.of(first), Pos.of(second)
-            return Wire(parse_ref(first), second.value, key, pos, False, key_pos, ref_pos, field_pos)
+            ref = parse_ref(first)
+            return Wire(ref, second.value, key, pos, False, key_pos, Pos.of(first), Pos.of(second))
     return Wire(parse_ref(value), None, key, pos, False, key_pos, Pos.of(value))
 
 
