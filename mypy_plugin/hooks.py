@@ -260,9 +260,7 @@ def _declaration(ctx: MethodContext, report: Reporter) -> Declaration:
         config = None
     name_expr = args.expr("name")
     name_pos = Pos.of(name_expr) if given and name_expr is not None else None
-    return Declaration(
-        name, info, config, parse_dependency(args.expr("depends_on")), pos, name_pos
-    )
+    return Declaration(name, info, config, parse_dependency(args.expr("depends_on")), pos, name_pos)
 
 
 def _bare_generic_call(expr: Expression) -> TypeInfo | None:
