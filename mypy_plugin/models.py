@@ -15,7 +15,17 @@ from typing import Final
 
 from mypy.expandtype import expand_type_by_instance
 from mypy.maptype import map_instance_to_supertype
-from mypy.nodes import TypeAlias, TypeInfo, Var
+from mypy.messages import format_type
+from mypy.nodes import (
+    CallExpr,
+    Decorator,
+    OverloadedFuncDef,
+    RefExpr,
+    TypeAlias,
+    TypeInfo,
+    Var,
+)
+from mypy.options import Options
 from mypy.types import (
     AnyType,
     CallableType,
@@ -37,6 +47,8 @@ __all__ = [
     "ModelField",
     "Slot",
     "default_task_name",
+    "format_model",
+    "is_computed_field",
     "is_model",
     "is_task_class",
     "model_fields",
@@ -60,6 +72,8 @@ type Slot = Instance | Missing | None
 _NOT_GIVEN: Final = frozenset(
     {TypeOfAny.explicit, TypeOfAny.from_omitted_generics, TypeOfAny.special_form}
 )
+
+_COMPUTED_FIELD: Final = "pydantic.fields.computed_field"
 
 _SNAKE: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
@@ -175,6 +189,36 @@ def model_fields(model: Instance) -> dict[str, ModelField] | None:
             field_type = expand_type_by_instance(node.type, mapped)
             fields[name] = ModelField(name, field_type, required.get(name, False))
     return fields
+
+
+def format_model(typ: Type, options: Options) -> str:
+    """A type the mypy way, but a nested model by its owner (``"Publish.Inputs"``)."""
+    proper = get_proper_type(typ)
+    if isinstance(proper, Instance) and not proper.args:
+        info = proper.type
+        qualified = info.fullname.removeprefix(f"{info.module_name}.")
+        if "." in qualified:
+            return f'"{qualified}"'
+    return format_type(typ, options)
+
+
+def is_computed_field(model: Instance, name: str) -> bool:
+    """True when ``name`` is a ``@computed_field`` of the model (serialized, not a field)."""
+    symbol = model.type.get(name)
+    node = symbol.node if symbol is not None else None
+    if isinstance(node, OverloadedFuncDef) and node.items:
+        node = node.items[0]
+    if not isinstance(node, Decorator):
+        return False
+    return any(
+        (isinstance(decorator, RefExpr) and decorator.fullname == _COMPUTED_FIELD)
+        or (
+            isinstance(decorator, CallExpr)
+            and isinstance(decorator.callee, RefExpr)
+            and decorator.callee.fullname == _COMPUTED_FIELD
+        )
+        for decorator in node.original_decorators
+    )
 
 
 def default_task_name(info: TypeInfo) -> str | None:

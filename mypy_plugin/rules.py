@@ -22,14 +22,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from mypy.errorcodes import ErrorCode
-from mypy.messages import format_type
 from mypy.nodes import TypeInfo
 from mypy.options import Options
 from mypy.subtypes import is_subtype
 from mypy.types import Instance, Type, get_proper_type
 
 from . import codes
-from .models import ModelField, is_model, model_fields
+from .models import ModelField, format_model, is_computed_field, is_model, model_fields
 from .state import RootInput
 from .wiring import ConfigField, Pos, Wire
 
@@ -57,7 +56,7 @@ class Reporter:
         self._fail(message, pos.context(), code=code)
 
     def type(self, typ: Type) -> str:
-        return format_type(typ, self.options)
+        return format_model(typ, self.options)
 
     def assignable(self, value: Type, wanted: Type) -> bool:
         return is_subtype(value, wanted, options=self.options)
@@ -231,6 +230,15 @@ def _edge_value(node: Node, edge: Wire, source: Source, report: Reporter) -> Typ
     field = fields.get(edge.source_field)
     if field is None:
         prefix = f"Fan-in of task '{node.name}'" if node.fans_in else f"Task '{node.name}'"
+        if is_computed_field(output, edge.source_field):
+            report.fail(
+                codes.ROUTE,
+                f"{prefix} routes field '{edge.source_field}' of '{source.name}', but "
+                f"'{edge.source_field}' is a computed field of {report.type(output)}: it "
+                "cannot be routed (route a model field, or compute it in the task)",
+                edge.field_pos or edge.pos,
+            )
+            return None
         report.fail(
             codes.ROUTE,
             f"{prefix} routes field '{edge.source_field}' of '{source.name}', but "

@@ -14,7 +14,6 @@ Runs once per class (``get_base_class_hook``), while its body is still there:
 from __future__ import annotations
 
 from mypy.maptype import map_instance_to_supertype
-from mypy.messages import format_type
 from mypy.nodes import (
     AssignmentStmt,
     ClassDef,
@@ -46,7 +45,7 @@ from mypy.typevars import fill_typevars
 
 from . import codes, names
 from .deps import register_task_dependencies
-from .models import task_models
+from .models import format_model, task_models
 
 __all__ = ["analyze_task_class"]
 
@@ -101,8 +100,8 @@ def _check_run(ctx: ClassDefContext, info: TypeInfo) -> None:
         and not is_subtype(inputs, taken, options=options)
     ):
         ctx.api.fail(
-            f"Task {info.name}: run() takes {format_type(taken, options)}, but its Inputs "
-            f"model is {format_type(inputs, options)}",
+            f"Task {info.name}: run() takes {format_model(taken, options)}, but its Inputs "
+            f"model is {format_model(inputs, options)}",
             context,
             code=codes.RUN_SIGNATURE,
         )
@@ -113,8 +112,8 @@ def _check_run(ctx: ClassDefContext, info: TypeInfo) -> None:
         and not is_subtype(returned, outputs, options=options)
     ):
         ctx.api.fail(
-            f"Task {info.name}: run() returns {format_type(returned, options)}, but its "
-            f"Outputs model is {format_type(outputs, options)}",
+            f"Task {info.name}: run() returns {format_model(returned, options)}, but its "
+            f"Outputs model is {format_model(outputs, options)}",
             context,
             code=codes.RUN_SIGNATURE,
         )
