@@ -1,0 +1,174 @@
+"""The wiring contract shared by the runtime and the mypy plugin: names and messages.
+
+Standard library only, and no taskmaestro imports, so that the mypy plugin can
+use it without importing the runtime. Every message is a plain ``str.format``
+template with named fields; each one contains the key phrase that
+taskmaestro 0.1.0 used for the same check (see docs/compatibility.md), followed
+by what this project adds: the task, the field, both types and the fix.
+
+Field conventions: ``workflow`` is a described workflow (``describe_workflow``:
+"workflow 'etl'" or "the workflow"), ``task``/``source`` instance names,
+``model``/``expected``/``provided`` type names as the reader wrote them.
+"""
+
+from __future__ import annotations
+
+import graphlib
+import re
+from collections.abc import Iterable, Mapping, MutableMapping
+
+__all__ = [
+    "AMBIGUOUS_CLASS",
+    "CLASS_NOT_FOUND",
+    "CONFIG_FIELD_NOT_FOUND",
+    "CYCLE",
+    "DUPLICATE_NAME",
+    "FAN_IN_KEY_NOT_FOUND",
+    "FAN_IN_TYPE_MISMATCH",
+    "FIELD_NOT_FOUND",
+    "INSTANCE_NAME",
+    "INVALID_NAME",
+    "JOB_STATE",
+    "NESTED_FAILED",
+    "NESTED_NO_ROOT",
+    "NOT_REGISTERED",
+    "NO_TASKS",
+    "REQUIRED_FIELD",
+    "RESULT_NOT_FOUND",
+    "ROOT_INPUT",
+    "SHARED_FIELD_MISMATCH",
+    "SINKS",
+    "TYPE_MISMATCH",
+    "WRONG_OUTPUT",
+    "describe_workflow",
+    "find_cycle",
+    "format_cycle",
+    "snake_case",
+    "unique_name",
+]
+
+# -- names ---------------------------------------------------------------------------------
+
+INSTANCE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
+"""W10: what an instance name may be (letters, digits, ``_`` and ``-``; no ``.``, ``/``)."""
+
+_WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def snake_case(name: str) -> str:
+    """A task class's default instance name: ``LoadModel`` -> ``load_model``."""
+    return _WORD_BOUNDARY.sub("_", name).lower()
+
+
+def unique_name(name: str, taken: MutableMapping[str, int]) -> str:
+    """Linear chains may repeat a task class: later instances get ``_2``, ``_3``, ...
+
+    ``taken`` maps each name in use to the last suffix tried with it as a base
+    (start with an empty dict), so n copies of one class cost O(n), not O(n^2).
+    """
+    if name not in taken:
+        taken[name] = 1
+        return name
+    counter = taken[name]
+    candidate = name
+    while candidate in taken:
+        counter += 1
+        candidate = f"{name}_{counter}"
+    taken[name] = counter
+    taken[candidate] = 1
+    return candidate
+
+
+def describe_workflow(name: str | None) -> str:
+    """How a workflow reads inside a message: ``workflow 'etl'``, or ``the workflow``."""
+    return f"workflow '{name}'" if name is not None else "the workflow"
+
+
+# -- cycles --------------------------------------------------------------------------------
+
+
+def find_cycle[N](predecessors: Mapping[N, Iterable[N]]) -> list[N] | None:
+    """One cycle of the graph given as ``{node: its upstream nodes}``, closed (first == last).
+
+    ``None`` when there is none. Iterative (``graphlib``): no recursion limit.
+    """
+    try:
+        graphlib.TopologicalSorter(predecessors).prepare()
+    except graphlib.CycleError as error:
+        found: list[N] = list(error.args[1])  # each node is upstream of the next one
+        return found
+    return None
+
+
+def format_cycle(names: Iterable[str]) -> str:
+    """``a -> b -> a``."""
+    return " -> ".join(names)
+
+
+# -- build time (section 8 of compat-0.1.md; wiring rules W1-W12) ---------------------------
+
+NO_TASKS = "Cannot build {workflow}: it has no tasks; add at least one task"
+
+INVALID_NAME = (
+    "Invalid task name {name!r} in {workflow}: use letters, digits, '_' and '-' "
+    "(no spaces, dots or path separators)"
+)
+DUPLICATE_NAME = "Duplicate task name '{name}' in {workflow}; give each instance its own name="
+CLASS_NOT_FOUND = (
+    "Task class '{cls}' not found in {workflow}: {referrer} refers to it by class, "
+    "so add it before that task (or refer to it by instance name)"
+)
+AMBIGUOUS_CLASS = (
+    "Ambiguous reference to task class '{cls}' in {workflow}: {referrer} refers to it by "
+    "class, but it is registered as {names}; refer to it by instance name"
+)
+NOT_REGISTERED = "Task '{task}' depends on '{ref}', which is not registered in {workflow}"
+RESULT_NOT_FOUND = "result_task '{ref}' not found: it is not a task of {workflow}"
+CYCLE = "Cycle detected involving task '{task}' in {workflow}: {cycle}"
+CONFIG_FIELD_NOT_FOUND = (
+    "Config field '{field}' not found on {model}: task '{task}' lists it in config_fields, "
+    "but it is not a field of its input"
+)
+TYPE_MISMATCH = "Type mismatch: task '{task}' takes {expected}, but {source} is {provided}"
+SHARED_FIELD_MISMATCH = (
+    "Type mismatch: {source_task}.{field} is {provided}, but field '{field}' of "
+    "task '{task}' input is {expected}"
+)
+FIELD_NOT_FOUND = (
+    "Field '{field}' not found on {model}: task '{task}' routes field '{field}' of "
+    "'{source_task}', but {model} has no such field"
+)
+FAN_IN_KEY_NOT_FOUND = (
+    "Fan-in field '{key}' not found on {model}: task '{task}' fans in '{key}', "
+    "which is not a field of its input"
+)
+FAN_IN_TYPE_MISMATCH = (
+    "Fan-in type mismatch: field '{key}' of task '{task}' is {expected}, but {source} is {provided}"
+)
+REQUIRED_FIELD = (
+    "Required field '{field}' on {model} of task '{task}' is not mapped to any upstream task "
+    "nor listed in config_fields (missing: {missing}); wire it with depends_on or list it "
+    "in config_fields"
+)
+SINKS = (
+    "Cannot choose the result of {workflow}: it has {count} sink tasks ({sinks}); "
+    "specify result_task explicitly"
+)
+
+# -- job and run time (sections 7, 9 and 11) ------------------------------------------------
+
+ROOT_INPUT = (
+    "Root task '{task}' expects input type {expected}, but the job config for {workflow} "
+    "is {provided}"
+)
+JOB_STATE = (
+    "Cannot run job with status '{status}'; expected 'pending' (a job runs only once: "
+    "create a new Job to run {workflow} again)"
+)
+WRONG_OUTPUT = "Task '{task}' returned {provided}, expected {expected}"
+NESTED_NO_ROOT = (
+    "Cannot wrap {workflow} as a task: it has no root tasks without config_fields, so "
+    "give workflow_task a job_configuration for its configured roots"
+)
+NESTED_FAILED = "Inner workflow '{workflow}' failed at task '{task}': {error}"
+"""Here ``workflow`` is the bare inner workflow name (0.1.0's text)."""
