@@ -89,14 +89,14 @@ def declare(state: BuilderState, declaration: Declaration, report: Reporter) -> 
             codes.INVALID_NAME,
             f"Invalid task name {name!r} in {describe_workflow(workflow)}: use letters, "
             "digits, '_' and '-' (no spaces, dots or path separators)",
-            declaration.pos,
+            declaration.name_pos or declaration.pos,
         )
     elif name is not None and state.by_name(name):
         report.fail(
             codes.DUPLICATE_NAME,
             f"Duplicate task name '{name}' in {describe_workflow(workflow)}; "
             "give each instance its own name=",
-            declaration.pos,
+            declaration.name_pos or declaration.pos,
         )
     wires: list[Wire] = []
     sources: dict[Wire, Source] = {}
@@ -161,7 +161,7 @@ def _resolve_edges(
                     codes.REFERENCE,
                     f"Task '{instance_name(declaration)}' refers to '{describe(wire.ref)}', "
                     f"which is not a task of {describe_workflow(state.header.workflow)}",
-                    wire.pos,
+                    wire.ref_pos or wire.pos,
                 )
         edges.append(known)
         if sources:
@@ -209,7 +209,7 @@ def _check_cycles(
     # Every cycle has a forward reference (a wire pending when it was added): report there.
     on_cycle = set(cycle)
     forward = (
-        wire.pos
+        wire.ref_pos or wire.pos
         for index in sorted(on_cycle)
         for wire in declarations[index].wires or ()
         if wire.pending and _resolve(state, wire.ref, index) in on_cycle
@@ -317,7 +317,7 @@ def _report_ambiguous(wire: Wire, ambiguous: _Ambiguous, referrer: str, report: 
         codes.AMBIGUOUS,
         f"Task '{referrer}' refers to {wire.ref.name} by class, but it is registered as "
         f"{listed}; refer to it by instance name",
-        wire.pos,
+        wire.ref_pos or wire.pos,
     )
 
 

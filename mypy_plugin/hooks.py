@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from mypy.maptype import map_instance_to_supertype
 from mypy.nodes import (
@@ -20,12 +20,15 @@ from mypy.nodes import (
     CallExpr,
     Context,
     Expression,
+    IndexExpr,
     ListExpr,
     MemberExpr,
+    RefExpr,
     StarExpr,
     StrExpr,
     SymbolTableNode,
     TupleExpr,
+    TypeApplication,
     TypeInfo,
 )
 from mypy.plugin import (
@@ -75,6 +78,9 @@ _NO_SPAN: Final[Span] = (-1, -1, -1, -1)
 
 type _CallContext = FunctionContext | MethodContext
 
+if TYPE_CHECKING:
+    from .plugin import Consulted
+
 type Lookup = Callable[[str], SymbolTableNode | None]
 """Finds a symbol by its full name (the plugin's ``lookup_fully_qualified``)."""
 
@@ -117,7 +123,7 @@ def builder_hook(ctx: _CallContext) -> Type:
     return state.attach(default, _str_type(ctx.api))
 
 
-def add_task_hook(ctx: MethodContext) -> Type:
+def add_task_hook(ctx: MethodContext, consulted: Consulted) -> Type:
     """Check the task being added against the registry and return the grown registry."""
     default = get_proper_type(ctx.default_return_type)
     if not isinstance(default, Instance):
@@ -128,6 +134,8 @@ def add_task_hook(ctx: MethodContext) -> Type:
     complete = _chained(ctx.context, state)
     report = _reporter(ctx.api)
     declaration = declare(state, _declaration(ctx, report), report)
+    if declaration.task is not None:
+        consulted.record(ctx.api.path, declaration.task)
     str_type = _str_type(ctx.api)
     grown = state.added(declaration, complete, _span(ctx.context), str_type)
     return grown.attach(default, str_type)
@@ -146,7 +154,7 @@ def build_hook(ctx: MethodContext, lookup: Lookup) -> Type:
     return _workflow_type(ctx.api, lookup, default, state.header.workflow, outcome)
 
 
-def workflow_hook(ctx: FunctionContext, lookup: Lookup) -> Type:
+def workflow_hook(ctx: FunctionContext, lookup: Lookup, consulted: Consulted) -> Type:
     """``Workflow(name, tasks=[A, B, ...])``: each task depends on the one before it."""
     default = get_proper_type(ctx.default_return_type)
     args = _Args(ctx)
@@ -167,7 +175,10 @@ def workflow_hook(ctx: FunctionContext, lookup: Lookup) -> Type:
     names_known = True
     previous: str | None = None
     for position, item in enumerate(tasks.items):
+        _check_subscripted(item, report)
         info = task_class(item)
+        if info is not None:
+            consulted.record(ctx.api.path, info)
         base = default_task_name(info) if info is not None else None
         names_known = names_known and base is not None
         instance = _unique(base, taken) if names_known and base is not None else None
@@ -216,7 +227,8 @@ def job_hook(ctx: FunctionContext) -> Type:
     pos = Pos.of(config_expr)
     recorded = read_roots(workflow)
     if recorded is not None:
-        check_job_config(recorded[0], recorded[1], config, report, pos)
+        bare = _bare_generic_call(config_expr)
+        check_job_config(recorded[0], recorded[1], config, report, pos, bare)
         return ctx.default_return_type
     wanted = get_proper_type(map_instance_to_supertype(workflow, base).args[0])
     if not isinstance(wanted, AnyType | TypeVarType):  # generic code: mypy infers from context
@@ -232,6 +244,8 @@ def _declaration(ctx: MethodContext, report: Reporter) -> Declaration:
         return Declaration(None, None, None, None, pos)
     task_expr = args.expr("task")
     info = task_class(task_expr) if task_expr is not None else None
+    if task_expr is not None:
+        _check_subscripted(task_expr, report)
     given, literal = parse_name(args.expr("name"))
     # Without name=, the class's default name (None when the class is unknown).
     name = literal if given or info is None else default_task_name(info)
@@ -244,7 +258,53 @@ def _declaration(ctx: MethodContext, report: Reporter) -> Declaration:
             pos,
         )
         config = None
-    return Declaration(name, info, config, parse_dependency(args.expr("depends_on")), pos)
+    name_expr = args.expr("name")
+    name_pos = Pos.of(name_expr) if given and name_expr is not None else None
+    return Declaration(name, info, config, parse_dependency(args.expr("depends_on")), pos, name_pos)
+
+
+def _bare_generic_call(expr: Expression) -> TypeInfo | None:
+    """The generic model a config is made of without type arguments (``Batch(items=...)``).
+
+    mypy infers ``Batch[Order]`` from the arguments, but at run time the object
+    is an instance of plain ``Batch``, which is not ``Batch[Order]`` for Pydantic.
+    """
+    if not isinstance(expr, CallExpr) or not isinstance(expr.callee, RefExpr):
+        return None
+    node = expr.callee.node
+    if isinstance(node, TypeInfo) and node.type_vars and node.has_base(names.BASE_MODEL):
+        return node
+    return None
+
+
+def _check_subscripted(expr: Expression, report: Reporter) -> None:
+    """A subscripted generic task (``Passthrough[Order]``) is refused, as the runtime does.
+
+    At run time ``Passthrough[Order]`` is a typing alias, not a class: the
+    builder says so with the alias's ``repr``, which this spells the same way.
+    """
+    if not isinstance(expr, IndexExpr) or not isinstance(expr.analyzed, TypeApplication):
+        return
+    info = task_class(expr.base)
+    if info is None:
+        return
+    arguments = ", ".join(_runtime_repr(arg) for arg in expr.analyzed.types)
+    report.fail(
+        codes.TASK_MODEL, f"{info.fullname}[{arguments}] is not a Task subclass", Pos.of(expr)
+    )
+
+
+def _runtime_repr(typ: Type) -> str:
+    """How ``repr`` spells a typing alias over classes (``module.Name[builtins_name]``)."""
+    proper = get_proper_type(typ)
+    if isinstance(proper, Instance):
+        name = proper.type.fullname.removeprefix("builtins.")
+        if not proper.args:
+            return name
+        return f"{name}[{', '.join(_runtime_repr(arg) for arg in proper.args)}]"
+    if isinstance(proper, AnyType):
+        return "typing.Any"
+    return str(proper)
 
 
 def _workflow_type(
@@ -289,11 +349,13 @@ def _span(context: Context) -> Span:
 
 def _call_pos(context: Context) -> Pos:
     """Where a method call reads in the source: the method name, not the chain's start."""
+    whole = Pos.of(context)
     if isinstance(context, CallExpr) and isinstance(context.callee, MemberExpr):
         callee = context.callee
         if callee.end_line is not None and callee.end_column is not None:
-            return Pos(callee.end_line, max(callee.end_column - len(callee.name), 0))
-    return Pos.of(context)
+            start = max(callee.end_column - len(callee.name), 0)
+            return Pos(callee.end_line, start, whole.end_line, whole.end_column)
+    return whole
 
 
 def _literal(expr: Expression | None) -> str | None:

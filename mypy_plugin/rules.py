@@ -22,14 +22,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from mypy.errorcodes import ErrorCode
-from mypy.messages import format_type
-from mypy.nodes import Context
+from mypy.nodes import TypeInfo
 from mypy.options import Options
 from mypy.subtypes import is_subtype
 from mypy.types import Instance, Type, get_proper_type
 
 from . import codes
-from .models import ModelField, is_model, model_fields
+from .models import ModelField, format_model, is_computed_field, is_model, model_fields
 from .state import RootInput
 from .wiring import ConfigField, Pos, Wire
 
@@ -54,10 +53,10 @@ class Reporter:
         self.options = options
 
     def fail(self, code: ErrorCode, message: str, pos: Pos) -> None:
-        self._fail(message, Context(pos.line, pos.column), code=code)
+        self._fail(message, pos.context(), code=code)
 
     def type(self, typ: Type) -> str:
-        return format_type(typ, self.options)
+        return format_model(typ, self.options)
 
     def assignable(self, value: Type, wanted: Type) -> bool:
         return is_subtype(value, wanted, options=self.options)
@@ -175,7 +174,7 @@ def check_fan_in(node: Node, source_of: SourceOf, report: Reporter, first_pass: 
                     codes.FAN_IN_KEY,
                     f"Fan-in of task '{node.name}': '{key}' is not a field of "
                     f"{report.type(node.input)}",
-                    edge.pos,
+                    edge.key_pos or edge.pos,
                 )
             continue
         source = source_of(edge)
@@ -231,11 +230,20 @@ def _edge_value(node: Node, edge: Wire, source: Source, report: Reporter) -> Typ
     field = fields.get(edge.source_field)
     if field is None:
         prefix = f"Fan-in of task '{node.name}'" if node.fans_in else f"Task '{node.name}'"
+        if is_computed_field(output, edge.source_field):
+            report.fail(
+                codes.ROUTE,
+                f"{prefix} routes field '{edge.source_field}' of '{source.name}', but "
+                f"'{edge.source_field}' is a computed field of {report.type(output)}: it "
+                "cannot be routed (route a model field, or compute it in the task)",
+                edge.field_pos or edge.pos,
+            )
+            return None
         report.fail(
             codes.ROUTE,
             f"{prefix} routes field '{edge.source_field}' of '{source.name}', but "
             f"{report.type(output)} has no field '{edge.source_field}'",
-            edge.pos,
+            edge.field_pos or edge.pos,
         )
         return None
     return field.type
@@ -261,10 +269,27 @@ def check_result(workflow: str | None, sinks: Sequence[str], report: Reporter, p
 
 
 def check_job_config(
-    workflow: str | None, roots: Sequence[RootInput], config: Type, report: Reporter, pos: Pos
+    workflow: str | None,
+    roots: Sequence[RootInput],
+    config: Type,
+    report: Reporter,
+    pos: Pos,
+    bare_generic: TypeInfo | None = None,
 ) -> None:
-    """W13: the job config fits the input of every unconfigured root (the first misfit)."""
+    """W13: the job config fits the input of every unconfigured root (the first misfit).
+
+    ``bare_generic``: the config is made by calling a generic model without type
+    arguments; at run time it is then no instance of a parametrized root model.
+    """
     for root in roots:
+        if bare_generic is not None and root.model.type is bare_generic and root.model.args:
+            report.fail(
+                codes.JOB_CONFIG,
+                f'Job config for {describe_workflow(workflow)} is "{bare_generic.name}", but '
+                f"root task '{root.name}' takes {report.type(root.model)}",
+                pos,
+            )
+            return
         if not report.assignable(config, root.model):
             report.fail(
                 codes.JOB_CONFIG,

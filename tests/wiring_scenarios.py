@@ -560,7 +560,7 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
             .add_task(Loose, depends_on={"value": (Start, "value")}).build())
         """,
         _INCOMPLETE,
-        visible=False,
+        "taskmaestro-missing-input",
     ),
     _s(
         "config_fields_in_a_variable",
