@@ -837,7 +837,7 @@ def test_no_warning_on_import() -> None:
         importlib.reload(importlib.import_module("taskmaestro.visualization"))
 
 
-# -- the shared contract module ---------------------------------------------------------------------
+# -- the shared contract module --------------------------------------------------------------------
 
 
 def test_contract_templates_use_named_fields_and_the_module_imports_no_taskmaestro() -> None:
@@ -859,7 +859,7 @@ def test_contract_templates_use_named_fields_and_the_module_imports_no_taskmaest
         assert all(field and not field[0].isdigit() for field in fields), name
     tree = ast.parse(Path(contract.__file__ or "").read_text(encoding="utf-8"))
     imported = [
-        node.module or "" if isinstance(node, ast.ImportFrom) else alias.name
+        (node.module or "") if isinstance(node, ast.ImportFrom) else alias.name
         for node in ast.walk(tree)
         if isinstance(node, ast.Import | ast.ImportFrom)
         for alias in node.names
