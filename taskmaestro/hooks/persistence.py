@@ -7,12 +7,12 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-
 from .._contract import INSTANCE_NAME
 from .base import BaseHook
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from ..job import Job
     from ..task import Task
 
