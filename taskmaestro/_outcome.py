@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 __all__ = [
     "TaskFailed",
     "assemble",
-    "describe_error",
     "escaped_error",
     "instantiate",
     "now",
@@ -165,16 +164,6 @@ def record_failure(
     )
     job._fail(error, task.name, now())
     events.emit("on_task_fail", job, task, error)
-
-
-def describe_error(error: BaseException) -> str:
-    """A failure on one line for people: ``ValueError: boom``; the library's errors as is."""
-    from .exceptions import WorkflowRunnerError
-
-    text = str(error)
-    if not isinstance(error, WorkflowRunnerError):
-        text = f"{type(error).__name__}: {text}" if text else type(error).__name__
-    return " ".join(text.split())
 
 
 def now() -> datetime:

@@ -62,7 +62,7 @@ def parse_dependency(task: str, depends_on: object) -> tuple[Wire, ...]:
         for key, value in depends_on.items():
             if not isinstance(key, str):
                 raise WorkflowDefinitionError(
-                    f"Fan-in of task '{task}': keys must be input field names, got {key!r}"
+                    contract.FAN_IN_KEY_NOT_A_STRING.format(task=task, key=key)
                 )
             ref, field = _parse_value(task, value)
             wires.append(Wire(ref, field, key))
@@ -80,10 +80,7 @@ def _parse_value(task: str, value: object) -> tuple[TaskRef, str | None]:
 def _parse_ref(task: str, value: object) -> TaskRef:
     if isinstance(value, str) or (isinstance(value, type) and issubclass(value, Task)):
         return value
-    raise WorkflowDefinitionError(
-        f"Task '{task}': depends_on takes a Task class, a task name, a (task, 'field') "
-        f"tuple or a dict of those, got {value!r}"
-    )
+    raise WorkflowDefinitionError(contract.DEPENDS_ON_KIND.format(task=task, value=value))
 
 
 class Resolver:

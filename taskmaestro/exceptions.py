@@ -23,6 +23,15 @@ __all__ = [
 ]
 
 
+def describe_error(error: BaseException) -> str:
+    """A failure on one line for people: ``ValueError: boom``; the library's own errors,
+    whose messages say what failed, as they are."""
+    text = str(error)
+    if not isinstance(error, WorkflowRunnerError):
+        text = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return " ".join(text.split())
+
+
 class WorkflowRunnerError(Exception):
     """Base class of every error raised by taskmaestro."""
 

@@ -205,8 +205,11 @@ def config_values(
     for task in configuration:
         if task not in nodes:
             raise WorkflowDefinitionError(
-                f"JobConfiguration names task '{task}', which is not a task of workflow "
-                f"'{workflow.name}' (tasks: {', '.join(nodes)})"
+                contract.CONFIG_UNKNOWN_TASK.format(
+                    task=task,
+                    workflow=contract.describe_workflow(workflow.name),
+                    tasks=", ".join(nodes),
+                )
             ).at(task)
     values: dict[str, Mapping[str, object]] = {}
     # Only tasks that are configured or need a value can fail a check: visit those
@@ -220,14 +223,16 @@ def config_values(
         unexpected = [f for f in given if f not in node.config_fields]
         if unexpected:
             raise WorkflowDefinitionError(
-                f"JobConfiguration gives task '{name}' field(s) {', '.join(unexpected)}, "
-                f"but its config_fields are: {', '.join(node.config_fields) or 'none'}"
+                contract.CONFIG_UNDECLARED_FIELDS.format(
+                    task=name,
+                    fields=", ".join(unexpected),
+                    declared=", ".join(node.config_fields) or "none",
+                )
             ).at(name)
         missing = [f for f in required.get(name, ()) if f not in given]
         if missing:
             raise IncompleteInputError(
-                f"Task '{name}' needs config value(s) for {', '.join(missing)}; "
-                "give them in the JobConfiguration"
+                contract.CONFIG_MISSING_VALUES.format(task=name, fields=", ".join(missing))
             ).at(name)
         if given:
             values[name] = given

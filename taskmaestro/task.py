@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, get_args, get_origin
 from pydantic import BaseModel
 from typing_extensions import TypeVar
 
+from . import _contract as contract
 from ._contract import snake_case
 from ._timeouts import timeout_problem
 from .exceptions import WorkflowDefinitionError
@@ -107,8 +108,7 @@ def _model(task_cls: type, role: str, model: object) -> type[BaseModel]:
         return model
     nested = "Inputs" if role == "input" else "Outputs"
     raise WorkflowDefinitionError(
-        f"Task {task_cls.__qualname__} has no {role} model: subclass "
-        f"Task[InputModel, OutputModel] or define a nested {nested} model"
+        contract.NO_MODEL.format(cls=task_cls.__qualname__, role=role, nested=nested)
     )
 
 

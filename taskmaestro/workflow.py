@@ -98,14 +98,13 @@ class WorkflowBuilder(Generic[InT, OutT]):
             raise error.at(instance) from None
         if isinstance(config_fields, str):
             raise WorkflowDefinitionError(
-                f"Task '{instance}': config_fields must be a list of field names, "
-                f"not the string {config_fields!r}"
+                contract.CONFIG_FIELDS_NOT_A_LIST.format(task=instance, value=config_fields)
             )
         fields = tuple(config_fields or ())
         for field in fields:
             if not isinstance(field, str):
                 raise WorkflowDefinitionError(
-                    f"Task '{instance}': config_fields entries must be strings, got {field!r}"
+                    contract.CONFIG_FIELD_NOT_A_STRING.format(task=instance, value=field)
                 )
         parsed = parse_dependency(instance, depends_on)
         wires = tuple(self._by_name(wire, instance) for wire in parsed)

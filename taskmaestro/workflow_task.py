@@ -108,9 +108,7 @@ def _input_model(
     if len(models) > 1:
         listed = ", ".join(f"'{root.name}' ({root.input_model.__name__})" for root in roots)
         raise WorkflowDefinitionError(
-            f"Cannot wrap {described} as a task: it has multiple root tasks without "
-            f"config_fields that take different input models ({listed}); give them one "
-            "input model, or list their fields in config_fields"
+            contract.NESTED_DIFFERENT_ROOTS.format(workflow=described, roots=listed)
         )
     return roots[0].input_model
 

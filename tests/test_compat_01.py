@@ -835,3 +835,36 @@ def test_no_warning_on_import() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         importlib.reload(importlib.import_module("taskmaestro.visualization"))
+
+
+# -- the shared contract module --------------------------------------------------------------------
+
+
+def test_contract_templates_use_named_fields_and_the_module_imports_no_taskmaestro() -> None:
+    import ast
+    import string
+
+    contract = importlib.import_module("taskmaestro._contract")
+    templates = {
+        name: value
+        for name, value in vars(contract).items()
+        if name.isupper() and isinstance(value, str)
+    }
+    assert len(templates) >= 20
+    for name, template in templates.items():
+        fields = [
+            field for _, field, _, _ in string.Formatter().parse(template) if field is not None
+        ]
+        assert fields, name
+        assert all(field and not field[0].isdigit() for field in fields), name
+    tree = ast.parse(Path(contract.__file__ or "").read_text(encoding="utf-8"))
+    imported = [
+        (node.module or "") if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    ]
+    assert not [module for module in imported if module.startswith(("taskmaestro", "."))]
+    assert all(
+        module.split(".")[0] in sys.stdlib_module_names | {"__future__"} for module in imported
+    )

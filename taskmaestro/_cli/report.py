@@ -21,8 +21,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
-from .._outcome import describe_error
 from ..context import ExecutionContext
+from ..exceptions import describe_error
 from ..job import Job
 
 __all__ = ["NOT_RUN", "job_record", "text_report"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-
 from .base import BaseHook
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from ..job import Job
     from ..task import Task
 

@@ -7,13 +7,13 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-
 from .._contract import INSTANCE_NAME
 from ._filenames import result_file_name
 from .base import BaseHook
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from ..job import Job
     from ..task import Task
 

@@ -8,7 +8,7 @@ import threading
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .._outcome import describe_error as _describe
+from ..exceptions import describe_error as _describe
 from .base import BaseHook
 
 if TYPE_CHECKING:
