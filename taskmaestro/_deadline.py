@@ -17,6 +17,16 @@ by an exception raised at its next Python bytecode. That cannot interrupt a
 blocking call in C code: such a call keeps its thread busy until it returns,
 but the job no longer waits for it.
 
+A task cannot talk its way past a deadline: when ``call`` returns (or raises an
+``Exception``) after a deadline passed, it raises ``DeadlineExpired`` anyway,
+whether the task swallowed the interruption, replaced the SIGALRM handler,
+zeroed the timer or turned the interruption into another error. While a task
+that swallowed it runs on, it is interrupted again every ``REPEAT_SECONDS``.
+
+A deadline of the parallel driver for a task queued in a thread pool is made
+``unstarted`` (infinitely far) and ``start``-ed by the worker thread that picks
+the task up: its clock runs from then.
+
 The parallel driver (``_driver``) keeps the deadlines of the tasks it has in
 flight itself (``after``) and waits on them; ``pending`` hands it the ones
 already on this thread's stack. A forked child process starts with an empty

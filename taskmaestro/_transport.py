@@ -11,6 +11,12 @@ In the worker, the task runs under the earliest of the deadlines that bound it,
 with the same mechanism as the sequential runner (``_deadline``), so that
 overrunning work is interrupted where the worker can interrupt it; the driver
 enforces the deadline on its side regardless.
+
+What a worker process sends back must unpickle in the parent (a
+``ProcessPoolExecutor`` breaks for good otherwise), and must not stop the
+worker: an exception that does not survive the round trip is replaced by a
+``TaskExecutionError`` with its class and text, and a task's ``SystemExit`` or
+``KeyboardInterrupt`` travels as ``Escaped``, raised again in the driver.
 """
 
 from __future__ import annotations

@@ -115,3 +115,8 @@ class WrapsInterruption(Task[Sleep, Sleep]):
         except BaseException as interruption:
             raise RuntimeError("could not finish") from interruption
         return input
+
+
+class Quick(Task[Sleep, Sleep]):
+    def run(self, input: Sleep, ctx: ExecutionContext) -> Sleep:
+        return Sleep(seconds=0)

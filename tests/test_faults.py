@@ -42,6 +42,7 @@ from .fault_tasks import (
     AlarmThief,
     Exits,
     Interrupts,
+    Quick,
     RaisesTwoArguments,
     SwallowingTask,
     SwallowingUntimed,
@@ -219,6 +220,33 @@ def test_keyboard_interrupt_in_a_task_fails_the_job_then_goes_on_up(
     assert events.count("on_job_fail") == 1
 
 
+class InterruptsOnFirstCompletion(Events):
+    """Ctrl-C arriving in the runner while another task is still running."""
+
+    def on_task_complete(self, *args: object) -> None:
+        super().on_task_complete()
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_in_the_driver_records_the_tasks_in_flight(thread_pool: ThreadPoolExecutor) -> None:
+    workflow = (
+        Workflow.builder(name="w", result_task="slow")
+        .add_task(Sleeper, name="slow")
+        .add_task(Quick, name="quick")
+        .build()
+    )
+    job = Job(workflow, Sleep(seconds=1))
+    events = InterruptsOnFirstCompletion()
+    with pytest.raises(KeyboardInterrupt):
+        Runner(hooks=[events], executor=thread_pool).run(job)
+    assert job.status is JobStatus.FAILED
+    assert results(job)["quick"].status == "completed"
+    assert results(job)["slow"].status == "failed"
+    assert results(job)["slow"].error == "Task 'slow' was interrupted (KeyboardInterrupt)"
+    assert events.count("on_task_fail") == 1
+    assert events.count("on_job_fail") == 1
+
+
 # -- 3. An exception that cannot be unpickled in the parent --------------------------------
 
 
@@ -238,6 +266,15 @@ def test_an_exception_that_cannot_be_unpickled_fails_its_task_only(
     assert job.failed_task == "raises_two_arguments"
     assert job.error == ("Task 'raises_two_arguments' failed: TwoArguments: data.csv: no such file")
     follow_up, _ = run(Workflow(name="again", tasks=[Sleeper]), own_process_pool)
+    assert follow_up.status is JobStatus.COMPLETED, follow_up.error
+
+
+def test_an_exception_that_cannot_be_unpickled_fails_its_task_on_dask(
+    dask_executor: Executor,
+) -> None:
+    job, _ = run(chain(RaisesTwoArguments), dask_executor)
+    assert job.error == ("Task 'raises_two_arguments' failed: TwoArguments: data.csv: no such file")
+    follow_up, _ = run(Workflow(name="again", tasks=[Sleeper]), dask_executor)
     assert follow_up.status is JobStatus.COMPLETED, follow_up.error
 
 
