@@ -89,3 +89,20 @@ def test_every_bad_task_value_of_a_per_task_input_file(tmp_path: Path) -> None:
         (3, "taskmaestro-input"),
         (5, "taskmaestro-input"),
     ]
+
+
+def test_input_problems_have_the_input_and_job_codes(tmp_path: Path) -> None:
+    chain = write(
+        tmp_path,
+        "w.yaml",
+        f"""
+        workflow:
+          name: w
+          tasks:
+            - task: {M}.AddOne
+        """,
+    )
+    flat = load_error(chain, write(tmp_path, "bad.yaml", "value: many\n"))
+    assert [p.code for p in problems_of(flat)] == ["taskmaestro-input"]
+    missing = load_error(chain, None, match="give an input file")
+    assert [p.code for p in problems_of(missing)] == ["taskmaestro-input"]

@@ -54,7 +54,17 @@ from .locate import (
     blame,
     blame_job,
 )
-from .problems import HOOK, IMPORT, INPUT, TASK_MODEL, collecting, note
+from .problems import (
+    HOOK,
+    IMPORT,
+    INPUT,
+    TASK_MODEL,
+    ConfigProblems,
+    coded,
+    collecting,
+    job_code,
+    note,
+)
 from .shapes import Marked
 from .source import Source, read_source
 
@@ -363,12 +373,17 @@ class _Loading:
         source: Source,
         section: WorkflowSection,
     ) -> Job[Any, Any]:
-        if inputs is not None and inputs.per_task is not None:
-            config = _empty_config(workflow, inputs)
-        elif inputs is not None:
-            config = flat_config(workflow, inputs)
-        else:
-            config = _no_input_config(workflow, source, section)
+        try:
+            if inputs is not None and inputs.per_task is not None:
+                config = _empty_config(workflow, inputs)
+            elif inputs is not None:
+                config = flat_config(workflow, inputs)
+            else:
+                config = _no_input_config(workflow, source, section)
+        except ConfigProblems:
+            raise
+        except ConfigLoadError as error:
+            raise coded(error, INPUT) from error.__cause__
         configuration = _configuration(workflow, inputs)
         try:
             return Job(workflow, config, job_configuration=configuration)
@@ -380,7 +395,9 @@ class _Loading:
                     " (the input file is flat: its keys are the root task's input fields; to "
                     "configure tasks, key it by task names)"
                 )
-            raise where_source.error(node, f"{error}{hint}") from error
+            problem = where_source.error(node, f"{error}{hint}")
+            problem.__cause__ = error
+            raise coded(problem, job_code(error)) from error
 
     def _runner(
         self, section: RunnerSection | None, source: Source, extra_hooks: Sequence[Hook] = ()

@@ -30,7 +30,9 @@ __all__ = [
     "ConfigProblems",
     "Problem",
     "Skipped",
+    "coded",
     "collecting",
+    "job_code",
     "note",
     "problems_of",
     "skip",
@@ -142,6 +144,18 @@ def note_into(collector: _Collector, error: ConfigLoadError, code: str) -> None:
 def skip() -> Skipped:
     """The exception that unwinds past a part whose problems were noted."""
     return Skipped("skipped: its problems were noted")
+
+
+def coded(error: ConfigLoadError, code: str) -> ConfigProblems:
+    """One problem with the code its raiser knows (rather than one guessed later)."""
+    return ConfigProblems([Problem(error, code)])
+
+
+def job_code(error: WorkflowDefinitionError) -> str:
+    """The code of a problem binding the input to the workflow (a Job that cannot be made)."""
+    if isinstance(error, CycleDetectedError | IncompleteInputError) or error.part is not None:
+        return wiring_code(error)
+    return JOB_CONFIG
 
 
 def problems_of(error: ConfigLoadError) -> tuple[Problem, ...]:
