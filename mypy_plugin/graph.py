@@ -16,7 +16,6 @@ nothing else can have added a task in between.
 
 from __future__ import annotations
 
-import graphlib
 import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -24,6 +23,8 @@ from typing import Final
 
 from mypy.nodes import TypeInfo
 from mypy.types import Instance
+
+from taskmaestro import _contract as contract
 
 from . import codes, names
 from .models import MISSING, Slot, model_fields, task_models
@@ -87,15 +88,13 @@ def declare(state: BuilderState, declaration: Declaration, report: Reporter) -> 
     if name is not None and not is_valid_name(name):
         report.fail(
             codes.INVALID_NAME,
-            f"Invalid task name {name!r} in {describe_workflow(workflow)}: use letters, "
-            "digits, '_' and '-' (no spaces, dots or path separators)",
+            contract.INVALID_NAME.format(name=name, workflow=describe_workflow(workflow)),
             declaration.name_pos or declaration.pos,
         )
     elif name is not None and state.by_name(name):
         report.fail(
             codes.DUPLICATE_NAME,
-            f"Duplicate task name '{name}' in {describe_workflow(workflow)}; "
-            "give each instance its own name=",
+            contract.DUPLICATE_NAME.format(name=name, workflow=describe_workflow(workflow)),
             declaration.name_pos or declaration.pos,
         )
     wires: list[Wire] = []
@@ -200,11 +199,8 @@ def _check_cycles(
         index: {source for source in edges[index] or () if source in remaining}
         for index in sorted(remaining)
     }
-    try:
-        graphlib.TopologicalSorter(predecessors).prepare()
-    except graphlib.CycleError as error:
-        cycle: list[int] = list(error.args[1])
-    else:  # pragma: no cover - Kahn left these nodes, so they hold a cycle
+    cycle = contract.find_cycle(predecessors)
+    if cycle is None:  # pragma: no cover - Kahn left these nodes, so they hold a cycle
         return True
     # Every cycle has a forward reference (a wire pending when it was added): report there.
     on_cycle = set(cycle)
@@ -214,7 +210,7 @@ def _check_cycles(
         for wire in declarations[index].wires or ()
         if wire.pending and _resolve(state, wire.ref, index) in on_cycle
     )
-    names_on_cycle = " -> ".join(instance_name(declarations[index]) for index in cycle)
+    names_on_cycle = contract.format_cycle(instance_name(declarations[index]) for index in cycle)
     report.fail(
         codes.CYCLE,
         f"Dependency cycle in {describe_workflow(state.header.workflow)}: {names_on_cycle}",

@@ -47,6 +47,8 @@ from mypy.types import (
     get_proper_type,
 )
 
+from taskmaestro import _contract as contract
+
 from . import codes, names
 from .graph import Outcome, declare, finish
 from .models import default_task_name
@@ -171,7 +173,7 @@ def workflow_hook(ctx: FunctionContext, lookup: Lookup, consulted: Consulted) ->
     span = _span(ctx.context)
     workflow = _literal(args.expr("name"))
     state = BuilderState.new(workflow, _result(args), span)
-    taken: set[str] = set()
+    taken: dict[str, int] = {}
     names_known = True
     previous: str | None = None
     for position, item in enumerate(tasks.items):
@@ -181,7 +183,7 @@ def workflow_hook(ctx: FunctionContext, lookup: Lookup, consulted: Consulted) ->
             consulted.record(ctx.api.path, info)
         base = default_task_name(info) if info is not None else None
         names_known = names_known and base is not None
-        instance = _unique(base, taken) if names_known and base is not None else None
+        instance = contract.unique_name(base, taken) if names_known and base is not None else None
         wires = () if position == 0 else (Wire(previous, None, None, Pos.of(item)),)
         declaration = declare(state, Declaration(instance, info, (), wires, Pos.of(item)), report)
         state = state.added(declaration, True, span, str_type)
@@ -360,16 +362,6 @@ def _call_pos(context: Context) -> Pos:
 
 def _literal(expr: Expression | None) -> str | None:
     return expr.value if isinstance(expr, StrExpr) else None
-
-
-def _unique(name: str, taken: set[str]) -> str:
-    """Linear chains may repeat a task class: later instances get _2, _3, ..."""
-    candidate, counter = name, 1
-    while candidate in taken:
-        counter += 1
-        candidate = f"{name}_{counter}"
-    taken.add(candidate)
-    return candidate
 
 
 def _reporter(api: CheckerPluginInterface) -> Reporter:

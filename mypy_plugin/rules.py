@@ -27,6 +27,8 @@ from mypy.options import Options
 from mypy.subtypes import is_subtype
 from mypy.types import Instance, Type, get_proper_type
 
+from taskmaestro._contract import describe_workflow
+
 from . import codes
 from .models import ModelField, format_model, is_computed_field, is_model, model_fields
 from .state import RootInput
@@ -308,10 +310,6 @@ def check_job_config_type(config: Type, wanted: Type, report: Reporter, pos: Pos
             f"Job config is {report.type(config)}, but the workflow takes {report.type(wanted)}",
             pos,
         )
-
-
-def describe_workflow(name: str | None) -> str:
-    return f"workflow '{name}'" if name is not None else "the workflow"
 
 
 def _capitalized(text: str) -> str:
