@@ -37,7 +37,7 @@ from .rules import (
     check_result,
     describe_workflow,
 )
-from .state import BuilderState, RootInput
+from .state import BuilderState, Configured, RootInput
 from .wiring import ClassRef, Declaration, Pos, TaskRef, Wire, describe, is_valid_name
 
 __all__ = ["Outcome", "declare", "finish", "instance_name"]
@@ -70,6 +70,10 @@ class Outcome:
     all_configured: bool
     output: Instance | None
     roots: tuple[RootInput, ...]
+    tasks: tuple[str, ...] | None = None
+    """Every instance name; None when some name is not literal."""
+    configured: tuple[Configured, ...] | None = None
+    """The tasks with config_fields; None when some config_fields are not literal."""
 
 
 def instance_name(declaration: Declaration) -> str:
@@ -281,7 +285,27 @@ def _outcome(declarations: Sequence[Declaration], output: Instance | None) -> Ou
         found = True
         if isinstance(model, Instance) and declaration.name is not None:
             roots.append(RootInput(declaration.name, model))
-    return Outcome(config, known and not found, output, tuple(roots))
+    names = [declaration.name for declaration in declarations]
+    tasks = None if None in names else tuple(name for name in names if name is not None)
+    configured: list[Configured] = []
+    all_literal = True
+    for declaration in declarations:
+        if declaration.config_fields is None or declaration.name is None:
+            all_literal = False
+            break
+        if declaration.config_fields:
+            model = _models(declaration)[0]
+            fields = tuple(field.name for field in declaration.config_fields)
+            input_model = model if isinstance(model, Instance) else None
+            configured.append(Configured(declaration.name, fields, input_model))
+    return Outcome(
+        config,
+        known and not found,
+        output,
+        tuple(roots),
+        tasks,
+        tuple(configured) if all_literal else None,
+    )
 
 
 def _resolve(state: BuilderState, ref: TaskRef | None, index: int) -> _Resolution:

@@ -19,10 +19,14 @@ from mypy.nodes import (
     ARG_POS,
     CallExpr,
     Context,
+    DictExpr,
     Expression,
+    FloatExpr,
     IndexExpr,
+    IntExpr,
     ListExpr,
     MemberExpr,
+    NameExpr,
     RefExpr,
     StarExpr,
     StrExpr,
@@ -41,6 +45,7 @@ from mypy.types import (
     AnyType,
     FunctionLike,
     Instance,
+    NoneType,
     Type,
     TypeOfAny,
     TypeVarType,
@@ -52,7 +57,14 @@ from taskmaestro import _contract as contract
 from . import codes, names
 from .graph import Outcome, declare, finish
 from .models import default_task_name
-from .rules import Reporter, check_job_config, check_job_config_type
+from .rules import (
+    ConfiguredTask,
+    ConfiguredValue,
+    Reporter,
+    check_job_config,
+    check_job_config_type,
+    check_job_configuration,
+)
 from .state import BuilderState, Result, Span, read_roots, with_roots
 from .wiring import (
     Declaration,
@@ -230,7 +242,10 @@ def job_hook(ctx: FunctionContext) -> Type:
     recorded = read_roots(workflow)
     if recorded is not None:
         bare = _bare_generic_call(config_expr)
-        check_job_config(recorded[0], recorded[1], config, report, pos, bare)
+        check_job_config(recorded.name, recorded.roots, config, report, pos, bare)
+        values = _job_configuration(args.expr("job_configuration"), ctx.api)
+        if values is not None:
+            check_job_configuration(recorded, values, report)
         return ctx.default_return_type
     wanted = get_proper_type(map_instance_to_supertype(workflow, base).args[0])
     if not isinstance(wanted, AnyType | TypeVarType):  # generic code: mypy infers from context
@@ -263,6 +278,49 @@ def _declaration(ctx: MethodContext, report: Reporter) -> Declaration:
     name_expr = args.expr("name")
     name_pos = Pos.of(name_expr) if given and name_expr is not None else None
     return Declaration(name, info, config, parse_dependency(args.expr("depends_on")), pos, name_pos)
+
+
+def _job_configuration(
+    expr: Expression | None, api: CheckerPluginInterface
+) -> list[ConfiguredTask] | None:
+    """A literal ``JobConfiguration({...})`` (or dict): its tasks, fields and literal values."""
+    if isinstance(expr, CallExpr) and isinstance(expr.callee, RefExpr):
+        if expr.callee.fullname != names.JOB_CONFIGURATION or len(expr.args) != 1:
+            return None
+        if expr.arg_kinds != [ARG_POS]:
+            return None
+        expr = expr.args[0]
+    if not isinstance(expr, DictExpr):
+        return None
+    tasks: list[ConfiguredTask] = []
+    for key, value in expr.items:
+        if not isinstance(key, StrExpr):
+            return None
+        fields: list[ConfiguredValue] | None = None
+        if isinstance(value, DictExpr):
+            fields = []
+            for field, given in value.items:
+                if not isinstance(field, StrExpr):
+                    fields = None
+                    break
+                fields.append(
+                    ConfiguredValue(field.value, _literal_type(given, api), Pos.of(field))
+                )
+        tasks.append(ConfiguredTask(key.value, fields, Pos.of(key)))
+    return tasks
+
+
+def _literal_type(expr: Expression, api: CheckerPluginInterface) -> Type | None:
+    """The type of a scalar literal, None for anything else (left to the runtime)."""
+    builtin = {IntExpr: "builtins.int", FloatExpr: "builtins.float", StrExpr: "builtins.str"}
+    for kind, fullname in builtin.items():
+        if isinstance(expr, kind):
+            return api.named_generic_type(fullname, [])
+    if isinstance(expr, NameExpr) and expr.fullname in ("builtins.True", "builtins.False"):
+        return api.named_generic_type("builtins.bool", [])
+    if isinstance(expr, NameExpr) and expr.fullname == "builtins.None":
+        return NoneType()
+    return None
 
 
 def _bare_generic_call(expr: Expression) -> TypeInfo | None:
@@ -325,7 +383,9 @@ def _workflow_type(
         config = Instance(empty.node, [])
     output: Type = outcome.output if outcome.output is not None else any_type
     typed = default.copy_modified(args=[config, output])
-    return with_roots(typed, workflow, outcome.roots, _str_type(api))
+    return with_roots(
+        typed, workflow, outcome.roots, _str_type(api), outcome.tasks, outcome.configured
+    )
 
 
 def _result(args: _Args) -> Result | None:
