@@ -174,7 +174,8 @@ def test_job_configuration_keys_agree_with_the_runtime() -> None:
     namespace: dict[str, object] = {}
     exec(prelude, namespace)
     checked = 0
-    for line in ("Job(" + jobs).splitlines():
+    visible = ("Job(" + jobs).split("\nvalues = ")[0]  # then a dict the plugin cannot see
+    for line in visible.splitlines():
         code, _, expected = line.partition("  # E: ")
         if "a value of type" in expected:
             continue
