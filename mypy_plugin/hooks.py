@@ -19,10 +19,14 @@ from mypy.nodes import (
     ARG_POS,
     CallExpr,
     Context,
+    DictExpr,
     Expression,
+    FloatExpr,
     IndexExpr,
+    IntExpr,
     ListExpr,
     MemberExpr,
+    NameExpr,
     RefExpr,
     StarExpr,
     StrExpr,
@@ -41,16 +45,26 @@ from mypy.types import (
     AnyType,
     FunctionLike,
     Instance,
+    NoneType,
     Type,
     TypeOfAny,
     TypeVarType,
     get_proper_type,
 )
 
+from taskmaestro import _contract as contract
+
 from . import codes, names
 from .graph import Outcome, declare, finish
 from .models import default_task_name
-from .rules import Reporter, check_job_config, check_job_config_type
+from .rules import (
+    ConfiguredTask,
+    ConfiguredValue,
+    Reporter,
+    check_job_config,
+    check_job_config_type,
+    check_job_configuration,
+)
 from .state import BuilderState, Result, Span, read_roots, with_roots
 from .wiring import (
     Declaration,
@@ -171,7 +185,7 @@ def workflow_hook(ctx: FunctionContext, lookup: Lookup, consulted: Consulted) ->
     span = _span(ctx.context)
     workflow = _literal(args.expr("name"))
     state = BuilderState.new(workflow, _result(args), span)
-    taken: set[str] = set()
+    taken: dict[str, int] = {}
     names_known = True
     previous: str | None = None
     for position, item in enumerate(tasks.items):
@@ -181,7 +195,7 @@ def workflow_hook(ctx: FunctionContext, lookup: Lookup, consulted: Consulted) ->
             consulted.record(ctx.api.path, info)
         base = default_task_name(info) if info is not None else None
         names_known = names_known and base is not None
-        instance = _unique(base, taken) if names_known and base is not None else None
+        instance = contract.unique_name(base, taken) if names_known and base is not None else None
         wires = () if position == 0 else (Wire(previous, None, None, Pos.of(item)),)
         declaration = declare(state, Declaration(instance, info, (), wires, Pos.of(item)), report)
         state = state.added(declaration, True, span, str_type)
@@ -228,7 +242,10 @@ def job_hook(ctx: FunctionContext) -> Type:
     recorded = read_roots(workflow)
     if recorded is not None:
         bare = _bare_generic_call(config_expr)
-        check_job_config(recorded[0], recorded[1], config, report, pos, bare)
+        check_job_config(recorded.name, recorded.roots, config, report, pos, bare)
+        values = _job_configuration(args.expr("job_configuration"), ctx.api)
+        if values is not None:
+            check_job_configuration(recorded, values, report)
         return ctx.default_return_type
     wanted = get_proper_type(map_instance_to_supertype(workflow, base).args[0])
     if not isinstance(wanted, AnyType | TypeVarType):  # generic code: mypy infers from context
@@ -261,6 +278,49 @@ def _declaration(ctx: MethodContext, report: Reporter) -> Declaration:
     name_expr = args.expr("name")
     name_pos = Pos.of(name_expr) if given and name_expr is not None else None
     return Declaration(name, info, config, parse_dependency(args.expr("depends_on")), pos, name_pos)
+
+
+def _job_configuration(
+    expr: Expression | None, api: CheckerPluginInterface
+) -> list[ConfiguredTask] | None:
+    """A literal ``JobConfiguration({...})`` (or dict): its tasks, fields and literal values."""
+    if isinstance(expr, CallExpr) and isinstance(expr.callee, RefExpr):
+        if expr.callee.fullname != names.JOB_CONFIGURATION or len(expr.args) != 1:
+            return None
+        if expr.arg_kinds != [ARG_POS]:
+            return None
+        expr = expr.args[0]
+    if not isinstance(expr, DictExpr):
+        return None
+    tasks: list[ConfiguredTask] = []
+    for key, value in expr.items:
+        if not isinstance(key, StrExpr):
+            return None
+        fields: list[ConfiguredValue] | None = None
+        if isinstance(value, DictExpr):
+            fields = []
+            for field, given in value.items:
+                if not isinstance(field, StrExpr):
+                    fields = None
+                    break
+                fields.append(
+                    ConfiguredValue(field.value, _literal_type(given, api), Pos.of(field))
+                )
+        tasks.append(ConfiguredTask(key.value, fields, Pos.of(key)))
+    return tasks
+
+
+def _literal_type(expr: Expression, api: CheckerPluginInterface) -> Type | None:
+    """The type of a scalar literal, None for anything else (left to the runtime)."""
+    builtin = {IntExpr: "builtins.int", FloatExpr: "builtins.float", StrExpr: "builtins.str"}
+    for kind, fullname in builtin.items():
+        if isinstance(expr, kind):
+            return api.named_generic_type(fullname, [])
+    if isinstance(expr, NameExpr) and expr.fullname in ("builtins.True", "builtins.False"):
+        return api.named_generic_type("builtins.bool", [])
+    if isinstance(expr, NameExpr) and expr.fullname == "builtins.None":
+        return NoneType()
+    return None
 
 
 def _bare_generic_call(expr: Expression) -> TypeInfo | None:
@@ -323,7 +383,9 @@ def _workflow_type(
         config = Instance(empty.node, [])
     output: Type = outcome.output if outcome.output is not None else any_type
     typed = default.copy_modified(args=[config, output])
-    return with_roots(typed, workflow, outcome.roots, _str_type(api))
+    return with_roots(
+        typed, workflow, outcome.roots, _str_type(api), outcome.tasks, outcome.configured
+    )
 
 
 def _result(args: _Args) -> Result | None:
@@ -360,16 +422,6 @@ def _call_pos(context: Context) -> Pos:
 
 def _literal(expr: Expression | None) -> str | None:
     return expr.value if isinstance(expr, StrExpr) else None
-
-
-def _unique(name: str, taken: set[str]) -> str:
-    """Linear chains may repeat a task class: later instances get _2, _3, ..."""
-    candidate, counter = name, 1
-    while candidate in taken:
-        counter += 1
-        candidate = f"{name}_{counter}"
-    taken.add(candidate)
-    return candidate
 
 
 def _reporter(api: CheckerPluginInterface) -> Reporter:

@@ -9,7 +9,6 @@ means "cannot be seen statically": the callers then stay silent.
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass
 from typing import Final
 
@@ -37,6 +36,8 @@ from mypy.types import (
     get_proper_type,
 )
 from mypy.typevars import fill_typevars, fill_typevars_with_any
+
+from taskmaestro import _contract as contract
 
 from . import names
 from .fields import recorded_verdicts
@@ -74,8 +75,6 @@ _NOT_GIVEN: Final = frozenset(
 )
 
 _COMPUTED_FIELD: Final = "pydantic.fields.computed_field"
-
-_SNAKE: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,4 +234,4 @@ def default_task_name(info: TypeInfo) -> str | None:
         return recorded if isinstance(recorded, str) else None
     if metadata is None and "name" in info.names:
         return None  # set in a class the plugin did not analyse
-    return _SNAKE.sub("_", info.name).lower()
+    return contract.snake_case(info.name)

@@ -27,18 +27,23 @@ from mypy.options import Options
 from mypy.subtypes import is_subtype
 from mypy.types import Instance, Type, get_proper_type
 
+from taskmaestro._contract import describe_workflow
+
 from . import codes
 from .models import ModelField, format_model, is_computed_field, is_model, model_fields
-from .state import RootInput
+from .state import RootInput, WorkflowFacts
 from .wiring import ConfigField, Pos, Wire
 
 __all__ = [
+    "ConfiguredTask",
+    "ConfiguredValue",
     "Node",
     "Reporter",
     "Source",
     "check_has_tasks",
     "check_job_config",
     "check_job_config_type",
+    "check_job_configuration",
     "check_node",
     "check_result",
     "describe_workflow",
@@ -310,8 +315,69 @@ def check_job_config_type(config: Type, wanted: Type, report: Reporter, pos: Pos
         )
 
 
-def describe_workflow(name: str | None) -> str:
-    return f"workflow '{name}'" if name is not None else "the workflow"
+@dataclass(frozen=True, slots=True)
+class ConfiguredValue:
+    """One ``field: value`` of a literal ``JobConfiguration``; ``type`` None if not a literal."""
+
+    name: str
+    type: Type | None
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class ConfiguredTask:
+    """One task's entry of a literal ``JobConfiguration``; ``fields`` None if not literal."""
+
+    name: str
+    fields: list[ConfiguredValue] | None
+    pos: Pos
+
+
+def check_job_configuration(
+    workflow: WorkflowFacts, tasks: Sequence[ConfiguredTask], report: Reporter
+) -> None:
+    """17.5: keys are instance names, each task's keys its config_fields, values fit.
+
+    Only literal values are compared with the fields' types; the runtime checks
+    every value when the ``Job`` is built.
+    """
+    for task in tasks:
+        if workflow.tasks is not None and task.name not in workflow.tasks:
+            report.fail(
+                codes.JOB_CONFIG,
+                f"JobConfiguration names task '{task.name}', which is not a task of "
+                f"workflow '{workflow.name}' (tasks: {', '.join(workflow.tasks)})",
+                task.pos,
+            )
+            continue
+        if workflow.configured is None or task.fields is None:
+            continue
+        configured = workflow.configured.get(task.name)
+        allowed = configured.fields if configured is not None else ()
+        unexpected = [field for field in task.fields if field.name not in allowed]
+        if unexpected:
+            report.fail(
+                codes.JOB_CONFIG,
+                f"JobConfiguration gives task '{task.name}' field(s) "
+                f"{', '.join(field.name for field in unexpected)}, but its config_fields are: "
+                f"{', '.join(allowed) or 'none'}",
+                unexpected[0].pos,
+            )
+        if configured is None or configured.model is None:
+            continue
+        fields = model_fields(configured.model) or {}
+        for value in task.fields:
+            field = fields.get(value.name)
+            if field is None or value.type is None or value.name not in allowed:
+                continue
+            if not report.assignable(value.type, field.type):
+                report.fail(
+                    codes.JOB_CONFIG,
+                    f"JobConfiguration gives field '{value.name}' of task '{task.name}' a "
+                    f"value of type {report.type(value.type)}, but the field takes "
+                    f"{report.type(field.type)}",
+                    value.pos,
+                )
 
 
 def _capitalized(text: str) -> str:

@@ -35,7 +35,17 @@ from mypy.typevars import fill_typevars_with_any
 
 from .wiring import ClassRef, ConfigField, Declaration, Pos, TaskRef, Wire
 
-__all__ = ["BuilderState", "Header", "Result", "RootInput", "Span", "read_roots", "with_roots"]
+__all__ = [
+    "BuilderState",
+    "Configured",
+    "Header",
+    "Result",
+    "RootInput",
+    "Span",
+    "WorkflowFacts",
+    "read_roots",
+    "with_roots",
+]
 
 _CHUNK: Final = 64
 """Declarations per chunk."""
@@ -222,20 +232,55 @@ class RootInput:
     model: Instance
 
 
+@dataclass(frozen=True, slots=True)
+class Configured:
+    """A task with ``config_fields``: what a ``JobConfiguration`` may give it (17.5)."""
+
+    name: str
+    fields: tuple[str, ...]
+    model: Instance | None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowFacts:
+    """What a built workflow's type records for the ``Job`` hook."""
+
+    name: str | None
+    roots: list[RootInput]
+    tasks: list[str] | None
+    """Every instance name, in order; None when some name is not literal."""
+    configured: dict[str, Configured] | None
+    """The tasks with config_fields; None when some task's config_fields are not literal."""
+
+
 def with_roots(
-    instance: Instance, workflow: str | None, roots: Sequence[RootInput], str_type: Instance
+    instance: Instance,
+    workflow: str | None,
+    roots: Sequence[RootInput],
+    str_type: Instance,
+    tasks: Sequence[str] | None = None,
+    configured: Sequence[Configured] | None = None,
 ) -> Instance:
-    """A ``Workflow[I, O]`` type that also records its name and root inputs."""
-    attrs: dict[str, Type] = {
-        _WORKFLOW: _literal_json({"name": workflow, "roots": [r.name for r in roots]}, str_type)
+    """A ``Workflow[I, O]`` type that also records its name, root inputs and configured tasks."""
+    data: dict[str, _Json] = {
+        "name": workflow,
+        "roots": [r.name for r in roots],
+        "tasks": None if tasks is None else list(tasks),
+        "configured": None
+        if configured is None
+        else [[c.name, list(c.fields)] for c in configured],
     }
+    attrs: dict[str, Type] = {_WORKFLOW: _literal_json(data, str_type)}
     for index, root in enumerate(roots):
         attrs[f"taskmaestro root {index}"] = root.model
+    for index, task in enumerate(configured or ()):
+        if task.model is not None:
+            attrs[f"taskmaestro configured {index}"] = task.model
     return _with_attrs(instance, attrs)
 
 
-def read_roots(typ: Instance) -> tuple[str | None, list[RootInput]] | None:
-    """The workflow name and root inputs recorded by ``with_roots``, if any."""
+def read_roots(typ: Instance) -> WorkflowFacts | None:
+    """What ``with_roots`` recorded, if anything."""
     if typ.extra_attrs is None:
         return None
     attrs = typ.extra_attrs.attrs
@@ -248,7 +293,15 @@ def read_roots(typ: Instance) -> tuple[str | None, list[RootInput]] | None:
         model = get_proper_type(attrs.get(f"taskmaestro root {index}"))
         if isinstance(model, Instance):
             roots.append(RootInput(name, model))
-    return data["name"], roots
+    configured: dict[str, Configured] | None = None
+    if data.get("configured") is not None:
+        configured = {}
+        for index, (name, fields) in enumerate(data["configured"]):
+            model = get_proper_type(attrs.get(f"taskmaestro configured {index}"))
+            configured[name] = Configured(
+                name, tuple(fields), model if isinstance(model, Instance) else None
+            )
+    return WorkflowFacts(data["name"], roots, data.get("tasks"), configured)
 
 
 def _with_attrs(instance: Instance, attrs: dict[str, Type]) -> Instance:

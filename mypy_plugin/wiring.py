@@ -9,9 +9,7 @@ and every rule that would need it stays silent.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Final
 
 from mypy.nodes import (
     Context,
@@ -26,6 +24,8 @@ from mypy.nodes import (
     TypeInfo,
 )
 from mypy.types import Instance, get_proper_type
+
+from taskmaestro import _contract as contract
 
 from .models import is_task_class
 
@@ -45,8 +45,6 @@ __all__ = [
     "parse_ref",
     "task_class",
 ]
-
-_NAME: Final = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +143,8 @@ def describe(ref: TaskRef) -> str:
 
 
 def is_valid_name(name: str) -> bool:
-    """W10: instance names are identifiers (letters, digits, ``_``, ``-``)."""
-    return _NAME.fullmatch(name) is not None
+    """W10: instance names are identifiers (letters, digits, ``_``, ``-``): the contract's rule."""
+    return contract.INSTANCE_NAME.fullmatch(name) is not None
 
 
 def task_class(expr: Expression) -> TypeInfo | None:

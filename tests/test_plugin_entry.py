@@ -99,3 +99,14 @@ def test_a_failing_hook_raises_in_debug_mode(monkeypatch: pytest.MonkeyPatch) ->
     guarded = TaskmaestroPlugin(Options())._guard_type(_broken)
     with pytest.raises(RuntimeError, match="a bug in a hook"):
         guarded(_context())
+
+
+def test_hook_modules_share_the_contract_without_the_runtime() -> None:
+    """The hooks use ``taskmaestro._contract`` (names, cycles, messages), and nothing heavier."""
+    code = (
+        "import sys, mypy.plugin, mypy_plugin.hooks, mypy_plugin.fields, mypy_plugin.tasks; "
+        "print(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in ('taskmaestro', 'pydantic', 'yaml')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["['taskmaestro',", "'taskmaestro._contract']"]

@@ -162,3 +162,28 @@ def test_generic_cases_agree_with_the_runtime(
             with pytest.raises(WorkflowDefinitionError) as raised:
                 exec(code, namespace)
             assert str(raised.value) == message
+
+
+def test_job_configuration_keys_agree_with_the_runtime() -> None:
+    """typetests/test-job-configuration.yml: the key checks raise the plugin's text at run time.
+
+    (The literal value check is the plugin's alone for now.)
+    """
+    (case,) = yaml.safe_load((_TYPETESTS / "test-job-configuration.yml").read_text())
+    prelude, _, jobs = case["main"].partition("\nJob(")
+    namespace: dict[str, object] = {}
+    exec(prelude, namespace)
+    checked = 0
+    visible = ("Job(" + jobs).split("\nvalues = ")[0]  # then a dict the plugin cannot see
+    for line in visible.splitlines():
+        code, _, expected = line.partition("  # E: ")
+        if "a value of type" in expected:
+            continue
+        if not expected:
+            exec(code, namespace)
+            continue
+        with pytest.raises(WorkflowDefinitionError) as raised:
+            exec(code, namespace)
+        assert str(raised.value) == re.sub(r"\s+\[[a-z-]+\]$", "", expected)
+        checked += 1
+    assert checked == 2
