@@ -1,5 +1,6 @@
-# The two commands of the README: `make demo` and `make test`.
-# Both create .venv with a Python 3.12+ interpreter found by tools/find-python.sh
+# The two commands of the README: `make demo` and `make test`
+# (and `make test-mypy-oldest`: the typetests with the oldest supported mypy).
+# The first two create .venv with a Python 3.12+ interpreter found by tools/find-python.sh
 # and install the project with its dev extra before doing anything else.
 
 VENV := .venv
