@@ -63,11 +63,19 @@ def test_plugin_function_and_version() -> None:
 def test_version_changes_with_any_plugin_source(tmp_path: Path) -> None:
     copy = tmp_path / "mypy_plugin"
     shutil.copytree(Path(mypy_plugin.__file__).parent, copy)
-    before = mypy_plugin.source_digest(copy)
-    assert mypy_plugin.__version__.endswith(before)
+    shared = tmp_path / "shared.py"
+    shared.write_text('"""A runtime module the plugin reads."""\n')
+    before = mypy_plugin.source_digest(copy, shared)
+    assert mypy_plugin.source_digest(copy, shared) == before
+    assert mypy_plugin.__version__.endswith(
+        mypy_plugin.source_digest(copy, *mypy_plugin.shared_sources())
+    )
     rules = copy / "rules.py"
     rules.write_text(rules.read_text() + "\n# edited\n")
-    assert mypy_plugin.source_digest(copy) != before
+    edited = mypy_plugin.source_digest(copy, shared)
+    assert edited != before
+    shared.write_text(shared.read_text() + "# edited\n")
+    assert mypy_plugin.source_digest(copy, shared) != edited
 
 
 def _context() -> FunctionContext:
