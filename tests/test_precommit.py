@@ -58,14 +58,16 @@ workflow:
     - task: tasks.Count
 """
 
-# Shout takes Text, but Count's output is Number (line 6).
+# Shout takes Text, but Count's output is Number (line 6). Its tasks sit at the
+# repository's root under another name than pipelines/tasks.py: a module beside a
+# workflow may not shadow one the command line can already import from there.
 BAD = """\
 workflow:
   name: bad
   tasks:
-    - task: tasks.Count
-    - task: tasks.Shout
-      depends_on: tasks.Count
+    - task: root_tasks.Count
+    - task: root_tasks.Shout
+      depends_on: root_tasks.Count
 """
 
 
@@ -89,7 +91,7 @@ def repository(tmp_path: Path) -> Path:
         pytest.fail("git is needed to run pre-commit")
     folder = tmp_path / "repo"
     (folder / "pipelines").mkdir(parents=True)
-    (folder / "tasks.py").write_text(TASKS)
+    (folder / "root_tasks.py").write_text(TASKS)
     (folder / "pipelines" / "tasks.py").write_text(TASKS)
     (folder / "pipelines" / "good_workflow.yaml").write_text(GOOD)
     (folder / "bad.workflow.yml").write_text(BAD)
