@@ -31,8 +31,15 @@ it (``PYTHONDONTWRITEBYTECODE=1``, as on the machine the figures come from)
 every mypy start would compile the plugin's sources again: about 40 ms that no
 installed copy pays.
 
-Targets (issue 6): cold with the plugin at most 1.15x cold without it; the
-warm rerun with it costs no more than without it.
+Targets: cold with the plugin at most 1.15x cold without it (issue 6); the
+warm rerun after a one-line edit next to the 200 wired tasks at most 1.15x
+(issue 17).
+
+Growth (issue 17.4): the same module generated with 100, 400, 1,600 and 3,200
+tasks in one chain, each checked cold with and without the plugin
+(``GROWTH_RUNS`` rounds, set-ups taking turns); the ratio at each size shows
+whether the plugin's cost grows faster than mypy's own. Target: at most 1.3x
+at 3,200 tasks.
 """
 
 from __future__ import annotations
@@ -58,7 +65,11 @@ RUNS = 7
 WARM = 3
 SMOKE_TASKS = 4
 COLD_TARGET = 1.15
-WARM_TARGET = 1.0
+WARM_TARGET = 1.15
+GROWTH_SIZES = (100, 400, 1600, 3200)
+SMOKE_GROWTH_SIZES = (4, 8)
+GROWTH_RUNS = 3
+GROWTH_TARGET = 1.3
 SETUPS = {"plugin": "pydantic.mypy, taskmaestro.mypy", "no_plugin": "pydantic.mypy"}
 MODULE = "generated.py"
 
@@ -178,6 +189,7 @@ def run(smoke: bool) -> Group:
             for _ in range(warm_runs):
                 warm.append(_turns(projects, Project.warm, first))
             unchanged.append(_turns(projects, Project.unchanged, first))
+        growth = _growth(root, bytecode, smoke)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     group = Group("mypy", smoke)
@@ -222,7 +234,46 @@ def run(smoke: bool) -> Group:
             "  with / without, wall",
             figure(per_round(lambda w, o: w / o, wall_with, wall_without), "x"),
         )
+    sizes = SMOKE_GROWTH_SIZES if smoke else GROWTH_SIZES
+    for size, pairs in zip(sizes, growth, strict=True):
+        cpu_with = [pair[0].cpu for pair in pairs]
+        cpu_without = [pair[1].cpu for pair in pairs]
+        ratio = figure(per_round(lambda w, o: w / o, cpu_with, cpu_without), "x")
+        last = size == sizes[-1]
+        group.add(
+            f"growth_{size}_plugin_cpu_s", f"cold, {size} tasks, with, CPU", figure(cpu_with, "s")
+        )
+        group.add(
+            f"growth_{size}_no_plugin_cpu_s",
+            f"cold, {size} tasks, without, CPU",
+            figure(cpu_without, "s"),
+        )
+        if last and not smoke:
+            group.add(
+                f"growth_{size}_ratio_cpu",
+                "  with / without, CPU",
+                ratio,
+                f"<= {GROWTH_TARGET:.2f}x",
+                ratio.median <= GROWTH_TARGET,
+            )
+        else:
+            group.add(f"growth_{size}_ratio_cpu", "  with / without, CPU", ratio)
     return group
+
+
+def _growth(root: Path, bytecode: Path, smoke: bool) -> list[list[list[Run]]]:
+    """Cold runs of each chain size, with and without the plugin: per size, per round."""
+    sizes = SMOKE_GROWTH_SIZES if smoke else GROWTH_SIZES
+    runs = 1 if smoke else GROWTH_RUNS
+    results: list[list[list[Run]]] = []
+    for size in sizes:
+        source = module_source(size)
+        projects = [
+            Project(root / f"growth-{size}-{name}", plugins, source, bytecode)
+            for name, plugins in SETUPS.items()
+        ]
+        results.append([_turns(projects, Project.cold, index % 2) for index in range(runs)])
+    return results
 
 
 if __name__ == "__main__":

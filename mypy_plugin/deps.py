@@ -1,106 +1,95 @@
-"""Dependencies that mypy cannot see: the wiring's verdict depends on model fields.
+"""Dependencies that mypy cannot see: a wiring's verdict depends on model fields.
 
-A statement ``wf = Workflow.builder(...).add_task(...).build()`` names task
-classes only, but its errors change when a field of their models changes,
-maybe in a module the wiring file never imports. mypy's daemon re-checks a
-target only when something it depends on fires, and a field change fires only
-triggers of the model class itself. So, at semantic analysis, the assignment
-registers a dependency on every class the checks will read: the task classes,
-their models, the models' bases, and the classes in the models' field types.
+A wiring names task classes only, but its errors change when a field of their
+models changes, maybe in a module the wiring file never imports. Wherever the
+wiring stands (an assignment, a ``return``, a method, a closure, a builder
+grown over several statements, ``Job(Workflow(...))``) it refers to its task
+classes by name, so mypy already records that it depends on them. The plugin
+adds the missing link once, on the task class:
 
-The same triggers, kept by mypy in the module's ``plugin_deps``, give the
-modules those classes live in; ``indirect_modules`` reports them so the
-cache-based (non-daemon) run re-checks the wiring module too.
+* fine-grained (``dmypy``): at semantic analysis of each Task subclass, every
+  class its models are made of (the models, their bases, the classes in their
+  field types) gets a dependency from its triggers to the task's
+  ``<Task.__init__>`` trigger, which every reference to the task class as a
+  value depends on. A model edit then fires the task's trigger, and mypy
+  re-checks every wiring that mentions the task, wherever it is;
+* coarse (the cache): each module records, while its wirings are checked, the
+  modules of those classes (``task_modules``, kept by the plugin's
+  ``Consulted``); mypy stores them as the module's
+  indirect dependencies, so an edit in any of them re-checks the module.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Final
 
-from mypy.nodes import (
-    AssignmentStmt,
-    CallExpr,
-    DictExpr,
-    Expression,
-    ListExpr,
-    MemberExpr,
-    MypyFile,
-    SymbolTableNode,
-    TupleExpr,
-    TypeInfo,
-)
-from mypy.plugin import DynamicClassDefContext
+from mypy.nodes import TypeInfo, Var
+from mypy.plugin import ClassDefContext
 from mypy.server.trigger import make_trigger, make_wildcard_trigger
 from mypy.types import Instance, TupleType, Type, TypeType, UnionType, get_proper_type
 
 from . import names
-from .models import model_fields, task_models
-from .wiring import task_class
+from .models import task_models
 
-__all__ = ["indirect_modules", "register_dependencies"]
+__all__ = ["model_classes", "register_task_dependencies", "task_modules"]
 
 _MAX_NODES: Final = 2000
 _SKIPPED_MODULES: Final = frozenset({"builtins", "abc", "typing", "pydantic.main"})
 
 
-def register_dependencies(ctx: DynamicClassDefContext) -> None:
-    """Make the current target depend on every class its wiring checks read."""
-    statement = getattr(ctx.api, "statement", None)  # internal: the statement being analysed
-    rvalue = statement.rvalue if isinstance(statement, AssignmentStmt) else ctx.call
-    classes: dict[str, TypeInfo] = {}
-    for info in _task_classes(rvalue):
-        _collect(info, classes)
+def register_task_dependencies(ctx: ClassDefContext, task: TypeInfo) -> list[str]:
+    """Make the task's ``__init__`` trigger fire when a class of its models changes.
+
+    Returns the modules of those classes, sorted, for the coarse dependencies.
+    """
+    info = ctx.cls.info
+    target = make_trigger(f"{info.fullname}.__init__")
+    classes = model_classes(info, task)
     for fullname in sorted(classes):
-        ctx.api.add_plugin_dependency(make_trigger(fullname))
-        ctx.api.add_plugin_dependency(make_wildcard_trigger(fullname))
+        if fullname == info.fullname:
+            continue
+        ctx.api.add_plugin_dependency(make_trigger(fullname), target)
+        ctx.api.add_plugin_dependency(make_wildcard_trigger(fullname), target)
+    return sorted({found.module_name for found in classes.values()})
 
 
-def indirect_modules(file: MypyFile, lookup: Callable[[str], SymbolTableNode | None]) -> set[str]:
-    """The modules of the classes a module's wiring registered dependencies on."""
-    modules: set[str] = set()
-    for trigger in file.plugin_deps:
-        fullname = trigger.removeprefix("<").removesuffix(">").removesuffix("[wildcard]")
-        symbol = lookup(fullname)
-        if symbol is not None and isinstance(symbol.node, TypeInfo):
-            modules.add(symbol.node.module_name)
-    modules.discard(file.fullname)
-    return modules
+def task_modules(task: TypeInfo) -> list[str]:
+    """The modules of every class a wiring reads through ``task`` (coarse dependencies).
 
-
-def _task_classes(expr: Expression) -> Iterator[TypeInfo]:
-    """Task classes referenced anywhere in a wiring expression (bounded walk)."""
-    pending = [expr]
-    seen = 0
-    while pending and seen < _MAX_NODES:
-        node = pending.pop()
-        seen += 1
-        info = task_class(node)
-        if info is not None:
-            yield info
-        elif isinstance(node, CallExpr):
-            pending.append(node.callee)
-            pending.extend(node.args)
-        elif isinstance(node, MemberExpr):
-            pending.append(node.expr)
-        elif isinstance(node, ListExpr | TupleExpr):
-            pending.extend(node.items)
-        elif isinstance(node, DictExpr):
-            pending.extend(value for _, value in node.items)
-
-
-def _collect(task: TypeInfo, classes: dict[str, TypeInfo]) -> None:
-    _add_with_bases(task, classes)
+    Recorded on the class at semantic analysis; computed again for a class
+    analysed without this plugin version.
+    """
+    recorded = task.metadata.get(names.METADATA_KEY, {}).get("modules")
+    if isinstance(recorded, list):
+        return [str(module) for module in recorded]
     base = next((b for b in task.mro if b.fullname == names.TASK), None)
     if base is None:
-        return
+        return []
+    return sorted({info.module_name for info in model_classes(task, base).values()})
+
+
+def model_classes(task: TypeInfo, base: TypeInfo) -> dict[str, TypeInfo]:
+    """The task class, its models, their bases and the classes in their field types.
+
+    Runs at semantic analysis too, so it reads field types as they are (no
+    expansion), and skips what is not analysed yet.
+    """
+    classes: dict[str, TypeInfo] = {}
+    _add_with_bases(task, classes)
     for model in task_models(task, base):
         if not isinstance(model, Instance):
             continue
         _add_with_bases(model.type, classes)
-        for field in (model_fields(model) or {}).values():
-            for info in _classes_in(field.type):
-                _add_with_bases(info, classes)
+        for owner in model.type.mro:
+            if owner.module_name in _SKIPPED_MODULES:
+                continue
+            for symbol in owner.names.values():
+                node = symbol.node
+                if isinstance(node, Var) and node.type is not None:
+                    for info in _classes_in(node.type):
+                        _add_with_bases(info, classes)
+    return classes
 
 
 def _add_with_bases(info: TypeInfo, classes: dict[str, TypeInfo]) -> None:

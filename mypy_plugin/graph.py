@@ -16,7 +16,6 @@ nothing else can have added a task in between.
 
 from __future__ import annotations
 
-import graphlib
 import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -24,6 +23,8 @@ from typing import Final
 
 from mypy.nodes import TypeInfo
 from mypy.types import Instance
+
+from taskmaestro import _contract as contract
 
 from . import codes, names
 from .models import MISSING, Slot, model_fields, task_models
@@ -36,7 +37,7 @@ from .rules import (
     check_result,
     describe_workflow,
 )
-from .state import BuilderState, RootInput
+from .state import BuilderState, Configured, RootInput
 from .wiring import ClassRef, Declaration, Pos, TaskRef, Wire, describe, is_valid_name
 
 __all__ = ["Outcome", "declare", "finish", "instance_name"]
@@ -69,6 +70,10 @@ class Outcome:
     all_configured: bool
     output: Instance | None
     roots: tuple[RootInput, ...]
+    tasks: tuple[str, ...] | None = None
+    """Every instance name; None when some name is not literal."""
+    configured: tuple[Configured, ...] | None = None
+    """The tasks with config_fields; None when some config_fields are not literal."""
 
 
 def instance_name(declaration: Declaration) -> str:
@@ -87,16 +92,14 @@ def declare(state: BuilderState, declaration: Declaration, report: Reporter) -> 
     if name is not None and not is_valid_name(name):
         report.fail(
             codes.INVALID_NAME,
-            f"Invalid task name {name!r} in {describe_workflow(workflow)}: use letters, "
-            "digits, '_' and '-' (no spaces, dots or path separators)",
-            declaration.pos,
+            contract.INVALID_NAME.format(name=name, workflow=describe_workflow(workflow)),
+            declaration.name_pos or declaration.pos,
         )
     elif name is not None and state.by_name(name):
         report.fail(
             codes.DUPLICATE_NAME,
-            f"Duplicate task name '{name}' in {describe_workflow(workflow)}; "
-            "give each instance its own name=",
-            declaration.pos,
+            contract.DUPLICATE_NAME.format(name=name, workflow=describe_workflow(workflow)),
+            declaration.name_pos or declaration.pos,
         )
     wires: list[Wire] = []
     sources: dict[Wire, Source] = {}
@@ -161,7 +164,7 @@ def _resolve_edges(
                     codes.REFERENCE,
                     f"Task '{instance_name(declaration)}' refers to '{describe(wire.ref)}', "
                     f"which is not a task of {describe_workflow(state.header.workflow)}",
-                    wire.pos,
+                    wire.ref_pos or wire.pos,
                 )
         edges.append(known)
         if sources:
@@ -200,21 +203,18 @@ def _check_cycles(
         index: {source for source in edges[index] or () if source in remaining}
         for index in sorted(remaining)
     }
-    try:
-        graphlib.TopologicalSorter(predecessors).prepare()
-    except graphlib.CycleError as error:
-        cycle: list[int] = list(error.args[1])
-    else:  # pragma: no cover - Kahn left these nodes, so they hold a cycle
+    cycle = contract.find_cycle(predecessors)
+    if cycle is None:  # pragma: no cover - Kahn left these nodes, so they hold a cycle
         return True
     # Every cycle has a forward reference (a wire pending when it was added): report there.
     on_cycle = set(cycle)
     forward = (
-        wire.pos
+        wire.ref_pos or wire.pos
         for index in sorted(on_cycle)
         for wire in declarations[index].wires or ()
         if wire.pending and _resolve(state, wire.ref, index) in on_cycle
     )
-    names_on_cycle = " -> ".join(instance_name(declarations[index]) for index in cycle)
+    names_on_cycle = contract.format_cycle(instance_name(declarations[index]) for index in cycle)
     report.fail(
         codes.CYCLE,
         f"Dependency cycle in {describe_workflow(state.header.workflow)}: {names_on_cycle}",
@@ -285,7 +285,27 @@ def _outcome(declarations: Sequence[Declaration], output: Instance | None) -> Ou
         found = True
         if isinstance(model, Instance) and declaration.name is not None:
             roots.append(RootInput(declaration.name, model))
-    return Outcome(config, known and not found, output, tuple(roots))
+    names = [declaration.name for declaration in declarations]
+    tasks = None if None in names else tuple(name for name in names if name is not None)
+    configured: list[Configured] = []
+    all_literal = True
+    for declaration in declarations:
+        if declaration.config_fields is None or declaration.name is None:
+            all_literal = False
+            break
+        if declaration.config_fields:
+            model = _models(declaration)[0]
+            fields = tuple(field.name for field in declaration.config_fields)
+            input_model = model if isinstance(model, Instance) else None
+            configured.append(Configured(declaration.name, fields, input_model))
+    return Outcome(
+        config,
+        known and not found,
+        output,
+        tuple(roots),
+        tasks,
+        tuple(configured) if all_literal else None,
+    )
 
 
 def _resolve(state: BuilderState, ref: TaskRef | None, index: int) -> _Resolution:
@@ -317,7 +337,7 @@ def _report_ambiguous(wire: Wire, ambiguous: _Ambiguous, referrer: str, report: 
         codes.AMBIGUOUS,
         f"Task '{referrer}' refers to {wire.ref.name} by class, but it is registered as "
         f"{listed}; refer to it by instance name",
-        wire.pos,
+        wire.ref_pos or wire.pos,
     )
 
 

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from mypy.maptype import map_instance_to_supertype
 from mypy.nodes import (
@@ -19,13 +19,20 @@ from mypy.nodes import (
     ARG_POS,
     CallExpr,
     Context,
+    DictExpr,
     Expression,
+    FloatExpr,
+    IndexExpr,
+    IntExpr,
     ListExpr,
     MemberExpr,
+    NameExpr,
+    RefExpr,
     StarExpr,
     StrExpr,
     SymbolTableNode,
     TupleExpr,
+    TypeApplication,
     TypeInfo,
 )
 from mypy.plugin import (
@@ -38,16 +45,26 @@ from mypy.types import (
     AnyType,
     FunctionLike,
     Instance,
+    NoneType,
     Type,
     TypeOfAny,
     TypeVarType,
     get_proper_type,
 )
 
+from taskmaestro import _contract as contract
+
 from . import codes, names
 from .graph import Outcome, declare, finish
 from .models import default_task_name
-from .rules import Reporter, check_job_config, check_job_config_type
+from .rules import (
+    ConfiguredTask,
+    ConfiguredValue,
+    Reporter,
+    check_job_config,
+    check_job_config_type,
+    check_job_configuration,
+)
 from .state import BuilderState, Result, Span, read_roots, with_roots
 from .wiring import (
     Declaration,
@@ -74,6 +91,9 @@ __all__ = [
 _NO_SPAN: Final[Span] = (-1, -1, -1, -1)
 
 type _CallContext = FunctionContext | MethodContext
+
+if TYPE_CHECKING:
+    from .plugin import Consulted
 
 type Lookup = Callable[[str], SymbolTableNode | None]
 """Finds a symbol by its full name (the plugin's ``lookup_fully_qualified``)."""
@@ -117,7 +137,7 @@ def builder_hook(ctx: _CallContext) -> Type:
     return state.attach(default, _str_type(ctx.api))
 
 
-def add_task_hook(ctx: MethodContext) -> Type:
+def add_task_hook(ctx: MethodContext, consulted: Consulted) -> Type:
     """Check the task being added against the registry and return the grown registry."""
     default = get_proper_type(ctx.default_return_type)
     if not isinstance(default, Instance):
@@ -128,6 +148,8 @@ def add_task_hook(ctx: MethodContext) -> Type:
     complete = _chained(ctx.context, state)
     report = _reporter(ctx.api)
     declaration = declare(state, _declaration(ctx, report), report)
+    if declaration.task is not None:
+        consulted.record(ctx.api.path, declaration.task)
     str_type = _str_type(ctx.api)
     grown = state.added(declaration, complete, _span(ctx.context), str_type)
     return grown.attach(default, str_type)
@@ -146,7 +168,7 @@ def build_hook(ctx: MethodContext, lookup: Lookup) -> Type:
     return _workflow_type(ctx.api, lookup, default, state.header.workflow, outcome)
 
 
-def workflow_hook(ctx: FunctionContext, lookup: Lookup) -> Type:
+def workflow_hook(ctx: FunctionContext, lookup: Lookup, consulted: Consulted) -> Type:
     """``Workflow(name, tasks=[A, B, ...])``: each task depends on the one before it."""
     default = get_proper_type(ctx.default_return_type)
     args = _Args(ctx)
@@ -163,14 +185,17 @@ def workflow_hook(ctx: FunctionContext, lookup: Lookup) -> Type:
     span = _span(ctx.context)
     workflow = _literal(args.expr("name"))
     state = BuilderState.new(workflow, _result(args), span)
-    taken: set[str] = set()
+    taken: dict[str, int] = {}
     names_known = True
     previous: str | None = None
     for position, item in enumerate(tasks.items):
+        _check_subscripted(item, report)
         info = task_class(item)
+        if info is not None:
+            consulted.record(ctx.api.path, info)
         base = default_task_name(info) if info is not None else None
         names_known = names_known and base is not None
-        instance = _unique(base, taken) if names_known and base is not None else None
+        instance = contract.unique_name(base, taken) if names_known and base is not None else None
         wires = () if position == 0 else (Wire(previous, None, None, Pos.of(item)),)
         declaration = declare(state, Declaration(instance, info, (), wires, Pos.of(item)), report)
         state = state.added(declaration, True, span, str_type)
@@ -216,7 +241,11 @@ def job_hook(ctx: FunctionContext) -> Type:
     pos = Pos.of(config_expr)
     recorded = read_roots(workflow)
     if recorded is not None:
-        check_job_config(recorded[0], recorded[1], config, report, pos)
+        bare = _bare_generic_call(config_expr)
+        check_job_config(recorded.name, recorded.roots, config, report, pos, bare)
+        values = _job_configuration(args.expr("job_configuration"), ctx.api)
+        if values is not None:
+            check_job_configuration(recorded, values, report)
         return ctx.default_return_type
     wanted = get_proper_type(map_instance_to_supertype(workflow, base).args[0])
     if not isinstance(wanted, AnyType | TypeVarType):  # generic code: mypy infers from context
@@ -232,6 +261,8 @@ def _declaration(ctx: MethodContext, report: Reporter) -> Declaration:
         return Declaration(None, None, None, None, pos)
     task_expr = args.expr("task")
     info = task_class(task_expr) if task_expr is not None else None
+    if task_expr is not None:
+        _check_subscripted(task_expr, report)
     given, literal = parse_name(args.expr("name"))
     # Without name=, the class's default name (None when the class is unknown).
     name = literal if given or info is None else default_task_name(info)
@@ -244,7 +275,96 @@ def _declaration(ctx: MethodContext, report: Reporter) -> Declaration:
             pos,
         )
         config = None
-    return Declaration(name, info, config, parse_dependency(args.expr("depends_on")), pos)
+    name_expr = args.expr("name")
+    name_pos = Pos.of(name_expr) if given and name_expr is not None else None
+    return Declaration(name, info, config, parse_dependency(args.expr("depends_on")), pos, name_pos)
+
+
+def _job_configuration(
+    expr: Expression | None, api: CheckerPluginInterface
+) -> list[ConfiguredTask] | None:
+    """A literal ``JobConfiguration({...})`` (or dict): its tasks, fields and literal values."""
+    if isinstance(expr, CallExpr) and isinstance(expr.callee, RefExpr):
+        if expr.callee.fullname != names.JOB_CONFIGURATION or len(expr.args) != 1:
+            return None
+        if expr.arg_kinds != [ARG_POS]:
+            return None
+        expr = expr.args[0]
+    if not isinstance(expr, DictExpr):
+        return None
+    tasks: list[ConfiguredTask] = []
+    for key, value in expr.items:
+        if not isinstance(key, StrExpr):
+            return None
+        fields: list[ConfiguredValue] | None = None
+        if isinstance(value, DictExpr):
+            fields = []
+            for field, given in value.items:
+                if not isinstance(field, StrExpr):
+                    fields = None
+                    break
+                fields.append(
+                    ConfiguredValue(field.value, _literal_type(given, api), Pos.of(field))
+                )
+        tasks.append(ConfiguredTask(key.value, fields, Pos.of(key)))
+    return tasks
+
+
+def _literal_type(expr: Expression, api: CheckerPluginInterface) -> Type | None:
+    """The type of a scalar literal, None for anything else (left to the runtime)."""
+    builtin = {IntExpr: "builtins.int", FloatExpr: "builtins.float", StrExpr: "builtins.str"}
+    for kind, fullname in builtin.items():
+        if isinstance(expr, kind):
+            return api.named_generic_type(fullname, [])
+    if isinstance(expr, NameExpr) and expr.fullname in ("builtins.True", "builtins.False"):
+        return api.named_generic_type("builtins.bool", [])
+    if isinstance(expr, NameExpr) and expr.fullname == "builtins.None":
+        return NoneType()
+    return None
+
+
+def _bare_generic_call(expr: Expression) -> TypeInfo | None:
+    """The generic model a config is made of without type arguments (``Batch(items=...)``).
+
+    mypy infers ``Batch[Order]`` from the arguments, but at run time the object
+    is an instance of plain ``Batch``, which is not ``Batch[Order]`` for Pydantic.
+    """
+    if not isinstance(expr, CallExpr) or not isinstance(expr.callee, RefExpr):
+        return None
+    node = expr.callee.node
+    if isinstance(node, TypeInfo) and node.type_vars and node.has_base(names.BASE_MODEL):
+        return node
+    return None
+
+
+def _check_subscripted(expr: Expression, report: Reporter) -> None:
+    """A subscripted generic task (``Passthrough[Order]``) is refused, as the runtime does.
+
+    At run time ``Passthrough[Order]`` is a typing alias, not a class: the
+    builder says so with the alias's ``repr``, which this spells the same way.
+    """
+    if not isinstance(expr, IndexExpr) or not isinstance(expr.analyzed, TypeApplication):
+        return
+    info = task_class(expr.base)
+    if info is None:
+        return
+    arguments = ", ".join(_runtime_repr(arg) for arg in expr.analyzed.types)
+    report.fail(
+        codes.TASK_MODEL, f"{info.fullname}[{arguments}] is not a Task subclass", Pos.of(expr)
+    )
+
+
+def _runtime_repr(typ: Type) -> str:
+    """How ``repr`` spells a typing alias over classes (``module.Name[builtins_name]``)."""
+    proper = get_proper_type(typ)
+    if isinstance(proper, Instance):
+        name = proper.type.fullname.removeprefix("builtins.")
+        if not proper.args:
+            return name
+        return f"{name}[{', '.join(_runtime_repr(arg) for arg in proper.args)}]"
+    if isinstance(proper, AnyType):
+        return "typing.Any"
+    return str(proper)
 
 
 def _workflow_type(
@@ -263,7 +383,9 @@ def _workflow_type(
         config = Instance(empty.node, [])
     output: Type = outcome.output if outcome.output is not None else any_type
     typed = default.copy_modified(args=[config, output])
-    return with_roots(typed, workflow, outcome.roots, _str_type(api))
+    return with_roots(
+        typed, workflow, outcome.roots, _str_type(api), outcome.tasks, outcome.configured
+    )
 
 
 def _result(args: _Args) -> Result | None:
@@ -289,25 +411,17 @@ def _span(context: Context) -> Span:
 
 def _call_pos(context: Context) -> Pos:
     """Where a method call reads in the source: the method name, not the chain's start."""
+    whole = Pos.of(context)
     if isinstance(context, CallExpr) and isinstance(context.callee, MemberExpr):
         callee = context.callee
         if callee.end_line is not None and callee.end_column is not None:
-            return Pos(callee.end_line, max(callee.end_column - len(callee.name), 0))
-    return Pos.of(context)
+            start = max(callee.end_column - len(callee.name), 0)
+            return Pos(callee.end_line, start, whole.end_line, whole.end_column)
+    return whole
 
 
 def _literal(expr: Expression | None) -> str | None:
     return expr.value if isinstance(expr, StrExpr) else None
-
-
-def _unique(name: str, taken: set[str]) -> str:
-    """Linear chains may repeat a task class: later instances get _2, _3, ..."""
-    candidate, counter = name, 1
-    while candidate in taken:
-        counter += 1
-        candidate = f"{name}_{counter}"
-    taken.add(candidate)
-    return candidate
 
 
 def _reporter(api: CheckerPluginInterface) -> Reporter:

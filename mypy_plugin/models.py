@@ -9,13 +9,22 @@ means "cannot be seen statically": the callers then stay silent.
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass
 from typing import Final
 
 from mypy.expandtype import expand_type_by_instance
 from mypy.maptype import map_instance_to_supertype
-from mypy.nodes import TypeAlias, TypeInfo, Var
+from mypy.messages import format_type
+from mypy.nodes import (
+    CallExpr,
+    Decorator,
+    OverloadedFuncDef,
+    RefExpr,
+    TypeAlias,
+    TypeInfo,
+    Var,
+)
+from mypy.options import Options
 from mypy.types import (
     AnyType,
     CallableType,
@@ -28,7 +37,10 @@ from mypy.types import (
 )
 from mypy.typevars import fill_typevars, fill_typevars_with_any
 
+from taskmaestro import _contract as contract
+
 from . import names
+from .fields import recorded_verdicts
 
 __all__ = [
     "MISSING",
@@ -36,6 +48,8 @@ __all__ = [
     "ModelField",
     "Slot",
     "default_task_name",
+    "format_model",
+    "is_computed_field",
     "is_model",
     "is_task_class",
     "model_fields",
@@ -60,7 +74,7 @@ _NOT_GIVEN: Final = frozenset(
     {TypeOfAny.explicit, TypeOfAny.from_omitted_generics, TypeOfAny.special_form}
 )
 
-_SNAKE: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_COMPUTED_FIELD: Final = "pydantic.fields.computed_field"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,22 +152,21 @@ def _class_object(typ: ProperType) -> Instance | None:
 def model_fields(model: Instance) -> dict[str, ModelField] | None:
     """The Pydantic fields of a model instance, inherited ones included, or None if unknown.
 
-    Required-ness comes from ``Var.has_explicit_value``, which mypy keeps in its
-    cache and sets the same way with or without ``pydantic.mypy``: a field
-    with any value (``= 3``, ``= Field(...)``) counts as optional, so a field
-    written ``x: int = Field(description=...)`` is treated as optional. A field
-    with a value in any class of the MRO counts as optional, because
-    ``pydantic.mypy`` copies inherited fields into subclasses as new variables
-    without that flag. Both can hide an error but never invent one.
+    Required-ness is pydantic's: the class that declares a field last decides
+    it, from the verdict ``fields.analyze_model_class`` recorded for that class
+    at semantic analysis (a field it could not judge counts as optional). A
+    class analysed without this plugin falls back on ``Var.has_explicit_value``
+    (any value counts as a default), which can hide an error but never invent one.
     """
     info = model.type
     if not info.has_base(names.BASE_MODEL) or any(base.fallback_to_any for base in info.mro):
         return None
     fields: dict[str, ModelField] = {}
-    defaulted: set[str] = set()
+    required: dict[str, bool] = {}
     for base in reversed(info.mro):
         if base.fullname == names.BASE_MODEL or not base.has_base(names.BASE_MODEL):
             continue
+        verdicts = recorded_verdicts(base)
         mapped: Instance | None = None
         for name, symbol in base.names.items():
             node = symbol.node
@@ -168,11 +181,43 @@ def model_fields(model: Instance) -> dict[str, ModelField] | None:
                 continue
             if mapped is None:
                 mapped = map_instance_to_supertype(model, base)
-            if node.has_explicit_value:
-                defaulted.add(name)
+            if verdicts is None:
+                required[name] = required.get(name, True) and not node.has_explicit_value
+            elif name in verdicts:
+                required[name] = verdicts[name] == "required"
             field_type = expand_type_by_instance(node.type, mapped)
-            fields[name] = ModelField(name, field_type, name not in defaulted)
+            fields[name] = ModelField(name, field_type, required.get(name, False))
     return fields
+
+
+def format_model(typ: Type, options: Options) -> str:
+    """A type the mypy way, but a nested model by its owner (``"Publish.Inputs"``)."""
+    proper = get_proper_type(typ)
+    if isinstance(proper, Instance) and not proper.args:
+        info = proper.type
+        qualified = info.fullname.removeprefix(f"{info.module_name}.")
+        if "." in qualified:
+            return f'"{qualified}"'
+    return format_type(typ, options)
+
+
+def is_computed_field(model: Instance, name: str) -> bool:
+    """True when ``name`` is a ``@computed_field`` of the model (serialized, not a field)."""
+    symbol = model.type.get(name)
+    node = symbol.node if symbol is not None else None
+    if isinstance(node, OverloadedFuncDef) and node.items:
+        node = node.items[0]
+    if not isinstance(node, Decorator):
+        return False
+    return any(
+        (isinstance(decorator, RefExpr) and decorator.fullname == _COMPUTED_FIELD)
+        or (
+            isinstance(decorator, CallExpr)
+            and isinstance(decorator.callee, RefExpr)
+            and decorator.callee.fullname == _COMPUTED_FIELD
+        )
+        for decorator in node.original_decorators
+    )
 
 
 def default_task_name(info: TypeInfo) -> str | None:
@@ -189,4 +234,4 @@ def default_task_name(info: TypeInfo) -> str | None:
         return recorded if isinstance(recorded, str) else None
     if metadata is None and "name" in info.names:
         return None  # set in a class the plugin did not analyse
-    return _SNAKE.sub("_", info.name).lower()
+    return contract.snake_case(info.name)

@@ -9,6 +9,7 @@ WORKFLOW: Final = "taskmaestro.workflow.Workflow"
 BUILDER: Final = "taskmaestro.workflow.WorkflowBuilder"
 BUILDER_FACTORY: Final = "taskmaestro.workflow.Workflow.builder"
 JOB: Final = "taskmaestro.job.Job"
+JOB_CONFIGURATION: Final = "taskmaestro.job.JobConfiguration"
 BASE_MODEL: Final = "pydantic.main.BaseModel"
 EMPTY_CONFIG: Final = "taskmaestro.models.EmptyConfig"
 

@@ -21,7 +21,6 @@ from mypy.nodes import MypyFile, SymbolTableNode, TypeInfo
 from mypy.options import Options
 from mypy.plugin import (
     ClassDefContext,
-    DynamicClassDefContext,
     FunctionContext,
     FunctionSigContext,
     MethodContext,
@@ -35,11 +34,10 @@ from . import __version__, names
 if TYPE_CHECKING:
     from .hooks import Lookup
 
-__all__ = ["DEBUG_ENV", "TaskmaestroPlugin"]
+__all__ = ["DEBUG_ENV", "Consulted", "TaskmaestroPlugin"]
 
 DEBUG_ENV: Final = "TASKMAESTRO_MYPY_DEBUG"
 
-_DEPENDENCY_ROOTS: Final = frozenset({names.BUILDER_FACTORY, names.WORKFLOW, names.BUILDER})
 _SKIPPED_PREFIXES: Final = ("builtins.", "typing.", "abc.", "pydantic.", "enum.", "collections.")
 
 
@@ -47,15 +45,18 @@ class TaskmaestroPlugin(Plugin):
     def __init__(self, options: Options) -> None:
         super().__init__(options)
         self._reraise = os.environ.get(DEBUG_ENV, "") not in ("", "0")
-        self._function_hook = self._guard_type(partial(_workflow, lookup=self._lookup))
+        self._consulted = Consulted()
+        self._function_hook = self._guard_type(
+            partial(_workflow, lookup=self._lookup, consulted=self._consulted)
+        )
         self._builder_function_hook = self._guard_type(_builder)
         self._job_hook = self._guard_type(_job)
         self._job_signature_hook = self._guard_signature(_job_signature)
         self._builder_hook = self._guard_type(_builder)
-        self._add_task_hook = self._guard_type(_add_task)
+        self._add_task_hook = self._guard_type(partial(_add_task, consulted=self._consulted))
         self._build_hook = self._guard_type(partial(_build, lookup=self._lookup))
         self._task_class_hook = self._guard_semantic(_task_class)
-        self._dependency_hook = self._guard_semantic(_dependencies)
+        self._model_class_hook = self._guard_semantic(_model_class)
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         if fullname == names.WORKFLOW:
@@ -88,22 +89,15 @@ class TaskmaestroPlugin(Plugin):
             return self._task_class_hook
         return None
 
-    def get_dynamic_class_hook(
+    def get_customize_class_mro_hook(
         self, fullname: str
-    ) -> Callable[[DynamicClassDefContext], None] | None:
-        return self._dependency_hook if fullname in _DEPENDENCY_ROOTS else None
+    ) -> Callable[[ClassDefContext], None] | None:
+        """Every class, to record its Pydantic fields: the model hooks are pydantic.mypy's."""
+        return None if fullname.startswith(_SKIPPED_PREFIXES) else self._model_class_hook
 
     def get_additional_indirect_deps(self, file: MypyFile) -> set[str]:
-        if not file.plugin_deps:
-            return set()
-        try:
-            from .deps import indirect_modules
-
-            return indirect_modules(file, self.lookup_fully_qualified)
-        except Exception:
-            if self._reraise:
-                raise
-            return set()
+        """The modules whose classes this file's wirings read (see ``deps.py``)."""
+        return self._consulted.pop(file.path, file.fullname)
 
     def report_config_data(self, ctx: ReportConfigContext) -> str:
         """Part of each module's cache key: a new plugin version invalidates the caches."""
@@ -146,10 +140,10 @@ class TaskmaestroPlugin(Plugin):
 
         return guarded
 
-    def _guard_semantic[C: ClassDefContext | DynamicClassDefContext](
-        self, hook: Callable[[C], None]
-    ) -> Callable[[C], None]:
-        def guarded(ctx: C) -> None:
+    def _guard_semantic(
+        self, hook: Callable[[ClassDefContext], None]
+    ) -> Callable[[ClassDefContext], None]:
+        def guarded(ctx: ClassDefContext) -> None:
             try:
                 hook(ctx)
             except Exception:
@@ -159,13 +153,39 @@ class TaskmaestroPlugin(Plugin):
         return guarded
 
 
+class Consulted:
+    """The modules each checked file's wirings read classes from (coarse dependencies).
+
+    Keyed by file path and emptied when mypy asks for a file's dependencies,
+    right after checking it, so a daemon's plugin keeps nothing stale.
+    """
+
+    def __init__(self) -> None:
+        self._modules: dict[str, set[str]] = {}
+        self._tasks: dict[str, set[str]] = {}
+
+    def record(self, path: str, task: TypeInfo) -> None:
+        seen = self._tasks.setdefault(path, set())
+        if task.fullname not in seen:
+            seen.add(task.fullname)
+            from .deps import task_modules
+
+            self._modules.setdefault(path, set()).update(task_modules(task))
+
+    def pop(self, path: str, module: str) -> set[str]:
+        self._tasks.pop(path, None)
+        modules = self._modules.pop(path, set())
+        modules.discard(module)
+        return modules
+
+
 # The hooks, each importing its module on first use.
 
 
-def _workflow(ctx: FunctionContext, lookup: Lookup) -> Type:
+def _workflow(ctx: FunctionContext, lookup: Lookup, consulted: Consulted) -> Type:
     from .hooks import workflow_hook
 
-    return workflow_hook(ctx, lookup)
+    return workflow_hook(ctx, lookup, consulted)
 
 
 def _builder(ctx: FunctionContext | MethodContext) -> Type:
@@ -174,10 +194,10 @@ def _builder(ctx: FunctionContext | MethodContext) -> Type:
     return builder_hook(ctx)
 
 
-def _add_task(ctx: MethodContext) -> Type:
+def _add_task(ctx: MethodContext, consulted: Consulted) -> Type:
     from .hooks import add_task_hook
 
-    return add_task_hook(ctx)
+    return add_task_hook(ctx, consulted)
 
 
 def _build(ctx: MethodContext, lookup: Lookup) -> Type:
@@ -204,7 +224,7 @@ def _task_class(ctx: ClassDefContext) -> None:
     analyze_task_class(ctx)
 
 
-def _dependencies(ctx: DynamicClassDefContext) -> None:
-    from .deps import register_dependencies
+def _model_class(ctx: ClassDefContext) -> None:
+    from .fields import analyze_model_class
 
-    register_dependencies(ctx)
+    analyze_model_class(ctx)

@@ -22,24 +22,28 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from mypy.errorcodes import ErrorCode
-from mypy.messages import format_type
-from mypy.nodes import Context
+from mypy.nodes import TypeInfo
 from mypy.options import Options
 from mypy.subtypes import is_subtype
 from mypy.types import Instance, Type, get_proper_type
 
+from taskmaestro._contract import describe_workflow
+
 from . import codes
-from .models import ModelField, is_model, model_fields
-from .state import RootInput
+from .models import ModelField, format_model, is_computed_field, is_model, model_fields
+from .state import RootInput, WorkflowFacts
 from .wiring import ConfigField, Pos, Wire
 
 __all__ = [
+    "ConfiguredTask",
+    "ConfiguredValue",
     "Node",
     "Reporter",
     "Source",
     "check_has_tasks",
     "check_job_config",
     "check_job_config_type",
+    "check_job_configuration",
     "check_node",
     "check_result",
     "describe_workflow",
@@ -54,10 +58,10 @@ class Reporter:
         self.options = options
 
     def fail(self, code: ErrorCode, message: str, pos: Pos) -> None:
-        self._fail(message, Context(pos.line, pos.column), code=code)
+        self._fail(message, pos.context(), code=code)
 
     def type(self, typ: Type) -> str:
-        return format_type(typ, self.options)
+        return format_model(typ, self.options)
 
     def assignable(self, value: Type, wanted: Type) -> bool:
         return is_subtype(value, wanted, options=self.options)
@@ -175,7 +179,7 @@ def check_fan_in(node: Node, source_of: SourceOf, report: Reporter, first_pass: 
                     codes.FAN_IN_KEY,
                     f"Fan-in of task '{node.name}': '{key}' is not a field of "
                     f"{report.type(node.input)}",
-                    edge.pos,
+                    edge.key_pos or edge.pos,
                 )
             continue
         source = source_of(edge)
@@ -231,11 +235,20 @@ def _edge_value(node: Node, edge: Wire, source: Source, report: Reporter) -> Typ
     field = fields.get(edge.source_field)
     if field is None:
         prefix = f"Fan-in of task '{node.name}'" if node.fans_in else f"Task '{node.name}'"
+        if is_computed_field(output, edge.source_field):
+            report.fail(
+                codes.ROUTE,
+                f"{prefix} routes field '{edge.source_field}' of '{source.name}', but "
+                f"'{edge.source_field}' is a computed field of {report.type(output)}: it "
+                "cannot be routed (route a model field, or compute it in the task)",
+                edge.field_pos or edge.pos,
+            )
+            return None
         report.fail(
             codes.ROUTE,
             f"{prefix} routes field '{edge.source_field}' of '{source.name}', but "
             f"{report.type(output)} has no field '{edge.source_field}'",
-            edge.pos,
+            edge.field_pos or edge.pos,
         )
         return None
     return field.type
@@ -261,15 +274,32 @@ def check_result(workflow: str | None, sinks: Sequence[str], report: Reporter, p
 
 
 def check_job_config(
-    workflow: str | None, roots: Sequence[RootInput], config: Type, report: Reporter, pos: Pos
+    workflow: str | None,
+    roots: Sequence[RootInput],
+    config: Type,
+    report: Reporter,
+    pos: Pos,
+    bare_generic: TypeInfo | None = None,
 ) -> None:
-    """W13: the job config fits the input of every unconfigured root (the first misfit)."""
+    """W13: the job config fits the input of every unconfigured root (the first misfit).
+
+    ``bare_generic``: the config is made by calling a generic model without type
+    arguments; at run time it is then no instance of a parametrized root model.
+    """
     for root in roots:
+        if bare_generic is not None and root.model.type is bare_generic and root.model.args:
+            report.fail(
+                codes.JOB_CONFIG,
+                f"Root task '{root.name}' expects input type {report.type(root.model)}, but "
+                f'the job config for {describe_workflow(workflow)} is "{bare_generic.name}"',
+                pos,
+            )
+            return
         if not report.assignable(config, root.model):
             report.fail(
                 codes.JOB_CONFIG,
-                f"Job config for {describe_workflow(workflow)} is {report.type(config)}, but "
-                f"root task '{root.name}' takes {report.type(root.model)}",
+                f"Root task '{root.name}' expects input type {report.type(root.model)}, but "
+                f"the job config for {describe_workflow(workflow)} is {report.type(config)}",
                 pos,
             )
             return
@@ -285,8 +315,69 @@ def check_job_config_type(config: Type, wanted: Type, report: Reporter, pos: Pos
         )
 
 
-def describe_workflow(name: str | None) -> str:
-    return f"workflow '{name}'" if name is not None else "the workflow"
+@dataclass(frozen=True, slots=True)
+class ConfiguredValue:
+    """One ``field: value`` of a literal ``JobConfiguration``; ``type`` None if not a literal."""
+
+    name: str
+    type: Type | None
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class ConfiguredTask:
+    """One task's entry of a literal ``JobConfiguration``; ``fields`` None if not literal."""
+
+    name: str
+    fields: list[ConfiguredValue] | None
+    pos: Pos
+
+
+def check_job_configuration(
+    workflow: WorkflowFacts, tasks: Sequence[ConfiguredTask], report: Reporter
+) -> None:
+    """17.5: keys are instance names, each task's keys its config_fields, values fit.
+
+    Only literal values are compared with the fields' types; the runtime checks
+    every value when the ``Job`` is built.
+    """
+    for task in tasks:
+        if workflow.tasks is not None and task.name not in workflow.tasks:
+            report.fail(
+                codes.JOB_CONFIG,
+                f"JobConfiguration names task '{task.name}', which is not a task of "
+                f"workflow '{workflow.name}' (tasks: {', '.join(workflow.tasks)})",
+                task.pos,
+            )
+            continue
+        if workflow.configured is None or task.fields is None:
+            continue
+        configured = workflow.configured.get(task.name)
+        allowed = configured.fields if configured is not None else ()
+        unexpected = [field for field in task.fields if field.name not in allowed]
+        if unexpected:
+            report.fail(
+                codes.JOB_CONFIG,
+                f"JobConfiguration gives task '{task.name}' field(s) "
+                f"{', '.join(field.name for field in unexpected)}, but its config_fields are: "
+                f"{', '.join(allowed) or 'none'}",
+                unexpected[0].pos,
+            )
+        if configured is None or configured.model is None:
+            continue
+        fields = model_fields(configured.model) or {}
+        for value in task.fields:
+            field = fields.get(value.name)
+            if field is None or value.type is None or value.name not in allowed:
+                continue
+            if not report.assignable(value.type, field.type):
+                report.fail(
+                    codes.JOB_CONFIG,
+                    f"JobConfiguration gives field '{value.name}' of task '{task.name}' a "
+                    f"value of type {report.type(value.type)}, but the field takes "
+                    f"{report.type(field.type)}",
+                    value.pos,
+                )
 
 
 def _capitalized(text: str) -> str:

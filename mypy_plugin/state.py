@@ -6,16 +6,17 @@ The registry lives in ``Instance.extra_attrs`` (the precedent is mypy's own
 ``functools.partial`` plugin), under keys with spaces so that they can never
 resolve as attributes. Values are mypy types, as extra_attrs requires: task
 classes as ``type[...]``, everything else as JSON in a ``Literal`` string.
-Lookups by name and by class are keyed, so a hook touches only what it needs.
 
-The keyed entries hang one level down, in the ``extra_attrs`` of one ``str``
-instance under ``_REGISTRY``, beside the header. mypy hashes the builder type
-of each call it checks, on more than one copy (``copy_modified`` shares
-``extra_attrs`` but an ``Instance`` caches its hash, ``ExtraAttrs`` does not),
-and every hash went through all the entries: twice per ``add_task``. One
-level down, the entries are hashed once, by the instance that holds them. That
-is still once per ``add_task`` (each call makes a new registry), so a chain of
-n calls costs mypy O(n^2) hashing, half of what it was.
+A builder type is immutable and mypy hashes it at each call it checks, so the
+registry is shaped for sharing (issue 17.4): one ``str`` instance under
+``_REGISTRY`` holds, by reference, fixed-size chunks of declarations and
+buckets of the name and class indexes (each in the ``extra_attrs`` of an
+instance of its own). Adding a task copies one chunk, at most two buckets
+and the small table of references; every other part is shared with the
+receiver's registry, and each ``Instance`` caches its hash, so mypy re-hashes
+only what changed. The cost of an ``add_task`` no longer grows with the
+number of tasks before it (a bucket grows by n/64, a tiny fraction of the
+whole registry).
 
 A built workflow keeps, the same way, its name and the input models of its
 roots, which the ``Job`` hook checks the job config against (W13).
@@ -24,6 +25,7 @@ roots, which the ``Job`` hook checks the job config against (W13).
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Final, cast
@@ -33,7 +35,22 @@ from mypy.typevars import fill_typevars_with_any
 
 from .wiring import ClassRef, ConfigField, Declaration, Pos, TaskRef, Wire
 
-__all__ = ["BuilderState", "Header", "Result", "RootInput", "Span", "read_roots", "with_roots"]
+__all__ = [
+    "BuilderState",
+    "Configured",
+    "Header",
+    "Result",
+    "RootInput",
+    "Span",
+    "WorkflowFacts",
+    "read_roots",
+    "with_roots",
+]
+
+_CHUNK: Final = 64
+"""Declarations per chunk."""
+_BUCKETS: Final = 64
+"""Buckets of the name and class indexes."""
 
 _HEADER: Final = "taskmaestro builder"
 _REGISTRY: Final = "taskmaestro registry"
@@ -120,13 +137,13 @@ class BuilderState:
             "span": list(header.span),
             "result": None
             if result is None
-            else {"ref": _ref_json(result.ref), "pos": [result.pos.line, result.pos.column]},
+            else {"ref": _ref_json(result.ref), "pos": _pos_json(result.pos)},
             "unknown_names": header.unknown_names,
             "unknown_tasks": header.unknown_tasks,
         }
         attrs: dict[str, Type] = {
             _HEADER: LiteralType(json.dumps(data), str_type),
-            _REGISTRY: _with_attrs(str_type, dict(self._attrs)),
+            _REGISTRY: _with_attrs(str_type, self._attrs),
         }
         return _with_attrs(instance, attrs)
 
@@ -134,10 +151,11 @@ class BuilderState:
         cached = self._cache.get(index)
         if cached is not None:
             return cached
-        raw = _literal(self._attrs.get(_declaration_key(index)))
+        chunk = _part(self._attrs, _chunk_key(index))
+        raw = _literal(chunk.get(_declaration_key(index)))
         assert raw is not None, f"builder registry has no declaration {index}"
         data = json.loads(raw)
-        task = get_proper_type(self._attrs.get(_task_key(index)))
+        task = get_proper_type(chunk.get(_task_key(index)))
         info = None
         if isinstance(task, TypeType) and isinstance(task.item, Instance):
             info = task.item.type
@@ -148,7 +166,7 @@ class BuilderState:
             task=info,
             config_fields=None
             if config is None
-            else tuple(ConfigField(name, Pos(line, column)) for name, line, column in config),
+            else tuple(ConfigField(name, Pos(*where)) for name, *where in config),
             wires=None if wires is None else tuple(_wire(wire) for wire in wires),
             pos=Pos(*data["pos"]),
         )
@@ -160,27 +178,39 @@ class BuilderState:
 
     def by_name(self, name: str) -> Sequence[int]:
         """Indexes of the declarations registered under ``name``."""
-        return _indexes(self._attrs.get(_name_key(name)))
+        key = _name_key(name)
+        return _indexes(_part(self._attrs, _bucket_key(key)).get(key))
 
     def by_class(self, fullname: str) -> Sequence[int]:
         """Indexes of the declarations of the task class ``fullname``."""
-        return _indexes(self._attrs.get(_class_key(fullname)))
+        key = _class_key(fullname)
+        return _indexes(_part(self._attrs, _bucket_key(key)).get(key))
 
     def added(
         self, declaration: Declaration, complete: bool, span: Span, str_type: Instance
     ) -> BuilderState:
         """A new registry: this one plus ``declaration`` (this one is left unchanged)."""
         index = self.header.count
-        attrs = dict(self._attrs)
+        attrs = dict(self._attrs)  # references to the parts: _CHUNK + 2 * _BUCKETS at most
+        chunk_key = _chunk_key(index)
+        chunk = dict(_part(self._attrs, chunk_key))
         task = declaration.task
+        updates: dict[str, dict[str, Type]] = {}
         if task is not None:
-            attrs[_task_key(index)] = TypeType(fill_typevars_with_any(task))
+            chunk[_task_key(index)] = TypeType(fill_typevars_with_any(task))
             key = _class_key(task.fullname)
-            attrs[key] = _literal_json([*self.by_class(task.fullname), index], str_type)
+            _index_entry(
+                updates, self._attrs, key, [*self.by_class(task.fullname), index], str_type
+            )
         if declaration.name is not None:
             key = _name_key(declaration.name)
-            attrs[key] = _literal_json([*self.by_name(declaration.name), index], str_type)
-        attrs[_declaration_key(index)] = _literal_json(_declaration_json(declaration), str_type)
+            _index_entry(
+                updates, self._attrs, key, [*self.by_name(declaration.name), index], str_type
+            )
+        chunk[_declaration_key(index)] = _literal_json(_declaration_json(declaration), str_type)
+        attrs[chunk_key] = _with_attrs(str_type, chunk)
+        for bucket_key, bucket in updates.items():
+            attrs[bucket_key] = _with_attrs(str_type, bucket)
         header = replace(
             self.header,
             count=index + 1,
@@ -190,7 +220,6 @@ class BuilderState:
             unknown_tasks=self.header.unknown_tasks or task is None,
         )
         state = BuilderState(header, attrs)
-        state._cache = dict(self._cache)
         state._cache[index] = declaration
         return state
 
@@ -203,20 +232,55 @@ class RootInput:
     model: Instance
 
 
+@dataclass(frozen=True, slots=True)
+class Configured:
+    """A task with ``config_fields``: what a ``JobConfiguration`` may give it (17.5)."""
+
+    name: str
+    fields: tuple[str, ...]
+    model: Instance | None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowFacts:
+    """What a built workflow's type records for the ``Job`` hook."""
+
+    name: str | None
+    roots: list[RootInput]
+    tasks: list[str] | None
+    """Every instance name, in order; None when some name is not literal."""
+    configured: dict[str, Configured] | None
+    """The tasks with config_fields; None when some task's config_fields are not literal."""
+
+
 def with_roots(
-    instance: Instance, workflow: str | None, roots: Sequence[RootInput], str_type: Instance
+    instance: Instance,
+    workflow: str | None,
+    roots: Sequence[RootInput],
+    str_type: Instance,
+    tasks: Sequence[str] | None = None,
+    configured: Sequence[Configured] | None = None,
 ) -> Instance:
-    """A ``Workflow[I, O]`` type that also records its name and root inputs."""
-    attrs: dict[str, Type] = {
-        _WORKFLOW: _literal_json({"name": workflow, "roots": [r.name for r in roots]}, str_type)
+    """A ``Workflow[I, O]`` type that also records its name, root inputs and configured tasks."""
+    data: dict[str, _Json] = {
+        "name": workflow,
+        "roots": [r.name for r in roots],
+        "tasks": None if tasks is None else list(tasks),
+        "configured": None
+        if configured is None
+        else [[c.name, list(c.fields)] for c in configured],
     }
+    attrs: dict[str, Type] = {_WORKFLOW: _literal_json(data, str_type)}
     for index, root in enumerate(roots):
         attrs[f"taskmaestro root {index}"] = root.model
+    for index, task in enumerate(configured or ()):
+        if task.model is not None:
+            attrs[f"taskmaestro configured {index}"] = task.model
     return _with_attrs(instance, attrs)
 
 
-def read_roots(typ: Instance) -> tuple[str | None, list[RootInput]] | None:
-    """The workflow name and root inputs recorded by ``with_roots``, if any."""
+def read_roots(typ: Instance) -> WorkflowFacts | None:
+    """What ``with_roots`` recorded, if anything."""
     if typ.extra_attrs is None:
         return None
     attrs = typ.extra_attrs.attrs
@@ -229,13 +293,53 @@ def read_roots(typ: Instance) -> tuple[str | None, list[RootInput]] | None:
         model = get_proper_type(attrs.get(f"taskmaestro root {index}"))
         if isinstance(model, Instance):
             roots.append(RootInput(name, model))
-    return data["name"], roots
+    configured: dict[str, Configured] | None = None
+    if data.get("configured") is not None:
+        configured = {}
+        for index, (name, fields) in enumerate(data["configured"]):
+            model = get_proper_type(attrs.get(f"taskmaestro configured {index}"))
+            configured[name] = Configured(
+                name, tuple(fields), model if isinstance(model, Instance) else None
+            )
+    return WorkflowFacts(data["name"], roots, data.get("tasks"), configured)
 
 
 def _with_attrs(instance: Instance, attrs: dict[str, Type]) -> Instance:
     copy = instance.copy_modified()
     copy.extra_attrs = ExtraAttrs(attrs)
     return copy
+
+
+def _part(attrs: dict[str, Type], key: str) -> dict[str, Type]:
+    """The entries of one chunk or bucket of a registry (empty if it has none yet)."""
+    part = get_proper_type(attrs.get(key))
+    if isinstance(part, Instance) and part.extra_attrs is not None:
+        return part.extra_attrs.attrs
+    return {}
+
+
+def _index_entry(
+    updates: dict[str, dict[str, Type]],
+    attrs: dict[str, Type],
+    key: str,
+    indexes: Sequence[int],
+    str_type: Instance,
+) -> None:
+    """Set ``key`` in a copy of its bucket (copied once per call, in ``updates``)."""
+    bucket_key = _bucket_key(key)
+    bucket = updates.get(bucket_key)
+    if bucket is None:
+        bucket = updates[bucket_key] = dict(_part(attrs, bucket_key))
+    bucket[key] = _literal_json(list(indexes), str_type)
+
+
+def _chunk_key(index: int) -> str:
+    return f"taskmaestro chunk {index // _CHUNK}"
+
+
+def _bucket_key(key: str) -> str:
+    """A bucket chosen by a hash that is the same in every process (caches outlive them)."""
+    return f"taskmaestro bucket {zlib.crc32(key.encode()) % _BUCKETS}"
 
 
 def _task_key(index: int) -> str:
@@ -293,7 +397,7 @@ def _declaration_json(declaration: Declaration) -> _Json:
         "name": declaration.name,
         "config": None
         if config is None
-        else [[field.name, field.pos.line, field.pos.column] for field in config],
+        else [[field.name, *field.pos.as_list()] for field in config],
         "wires": None
         if wires is None
         else [
@@ -301,21 +405,44 @@ def _declaration_json(declaration: Declaration) -> _Json:
                 _ref_json(wire.ref),
                 wire.source_field,
                 wire.target_field,
-                wire.pos.line,
-                wire.pos.column,
                 wire.pending,
+                _pos_json(wire.pos),
+                _pos_json(wire.key_pos),
+                _pos_json(wire.ref_pos),
+                _pos_json(wire.field_pos),
             ]
             for wire in wires
         ],
-        "pos": [declaration.pos.line, declaration.pos.column],
+        "pos": _pos_json(declaration.pos),
     }
 
 
+def _pos_json(pos: Pos | None) -> _Json:
+    return None if pos is None else list[_Json](pos.as_list())
+
+
+def _pos(data: _Json) -> Pos | None:
+    if not isinstance(data, list):
+        return None
+    numbers = [value for value in data if isinstance(value, int)]
+    assert len(numbers) == 4, data
+    return Pos(*numbers)
+
+
 def _wire(data: list[_Json]) -> Wire:
-    ref, source_field, target_field, line, column, pending = data
+    ref, source_field, target_field, pending, pos, key_pos, ref_pos, field_pos = data
     assert source_field is None or isinstance(source_field, str)
     assert target_field is None or isinstance(target_field, str)
-    assert isinstance(line, int)
-    assert isinstance(column, int)
     assert isinstance(pending, bool)
-    return Wire(_ref(ref), source_field, target_field, Pos(line, column), pending)
+    whole = _pos(pos)
+    assert whole is not None
+    return Wire(
+        _ref(ref),
+        source_field,
+        target_field,
+        whole,
+        pending,
+        _pos(key_pos),
+        _pos(ref_pos),
+        _pos(field_pos),
+    )

@@ -4,6 +4,8 @@ Runs once per class (``get_base_class_hook``), while its body is still there:
 
 * records the literal value of a ``name = "..."`` class attribute in the
   class's metadata (mypy caches it), for the default instance name;
+* registers the dependencies that re-check its wirings when a class of its
+  models changes (``deps.py``);
 * checks that ``run`` agrees with nested ``Inputs``/``Outputs`` models. With
   generic arguments (``Task[I, O]``) mypy's own override check does that; a
   bare ``Task`` has ``Any`` there, so nothing else would.
@@ -12,7 +14,6 @@ Runs once per class (``get_base_class_hook``), while its body is still there:
 from __future__ import annotations
 
 from mypy.maptype import map_instance_to_supertype
-from mypy.messages import format_type
 from mypy.nodes import (
     AssignmentStmt,
     ClassDef,
@@ -43,14 +44,19 @@ from mypy.types import (
 from mypy.typevars import fill_typevars
 
 from . import codes, names
-from .models import task_models
+from .deps import register_task_dependencies
+from .models import format_model, task_models
 
 __all__ = ["analyze_task_class"]
 
 
 def analyze_task_class(ctx: ClassDefContext) -> None:
     info = ctx.cls.info
-    info.metadata[names.METADATA_KEY] = _recorded_name(ctx)
+    metadata: dict[str, object] = dict(_recorded_name(ctx))
+    task = next((base for base in info.mro if base.fullname == names.TASK), None)
+    if task is not None and info is not task:
+        metadata["modules"] = register_task_dependencies(ctx, task)
+    info.metadata[names.METADATA_KEY] = metadata
     _check_run(ctx, info)
 
 
@@ -94,8 +100,8 @@ def _check_run(ctx: ClassDefContext, info: TypeInfo) -> None:
         and not is_subtype(inputs, taken, options=options)
     ):
         ctx.api.fail(
-            f"Task {info.name}: run() takes {format_type(taken, options)}, but its Inputs "
-            f"model is {format_type(inputs, options)}",
+            f"Task {info.name}: run() takes {format_model(taken, options)}, but its Inputs "
+            f"model is {format_model(inputs, options)}",
             context,
             code=codes.RUN_SIGNATURE,
         )
@@ -106,8 +112,8 @@ def _check_run(ctx: ClassDefContext, info: TypeInfo) -> None:
         and not is_subtype(returned, outputs, options=options)
     ):
         ctx.api.fail(
-            f"Task {info.name}: run() returns {format_type(returned, options)}, but its "
-            f"Outputs model is {format_type(outputs, options)}",
+            f"Task {info.name}: run() returns {format_model(returned, options)}, but its "
+            f"Outputs model is {format_model(outputs, options)}",
             context,
             code=codes.RUN_SIGNATURE,
         )

@@ -9,9 +9,7 @@ and every rule that would need it stays silent.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Final
 
 from mypy.nodes import (
     Context,
@@ -26,6 +24,8 @@ from mypy.nodes import (
     TypeInfo,
 )
 from mypy.types import Instance, get_proper_type
+
+from taskmaestro import _contract as contract
 
 from .models import is_task_class
 
@@ -46,22 +46,40 @@ __all__ = [
     "task_class",
 ]
 
-_NAME: Final = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
-
 
 @dataclass(frozen=True, slots=True)
 class Pos:
-    """Where to report: a line and a column of the file being checked."""
+    """Where to report: the span of the offending expression in the file being checked.
+
+    mypy shows the end with ``--show-error-end``, and an editor underlines the span.
+    """
 
     line: int
     column: int
+    end_line: int = -1
+    end_column: int = -1
 
     @classmethod
     def of(cls, node: Context) -> Pos:
-        return cls(node.line, node.column)
+        end_line = node.end_line if node.end_line is not None else node.line
+        end_column = node.end_column if node.end_column is not None else node.column
+        return cls(node.line, node.column, end_line, end_column)
+
+    @classmethod
+    def between(cls, first: Context, last: Context) -> Pos:
+        """From the start of ``first`` to the end of ``last`` (a dict item: key to value)."""
+        end = cls.of(last)
+        return cls(first.line, first.column, end.end_line, end.end_column)
 
     def context(self) -> Context:
-        return Context(self.line, self.column)
+        context = Context(self.line, self.column)
+        if self.end_line >= 0:
+            context.end_line = self.end_line
+            context.end_column = self.end_column
+        return context
+
+    def as_list(self) -> list[int]:
+        return [self.line, self.column, self.end_line, self.end_column]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +102,15 @@ class Wire:
     source_field: str | None
     target_field: str | None
     pos: Pos
+    """The whole entry: the dependency, or a fan-in item from its key to its value."""
     pending: bool = False
     """True when the reference could not be resolved when its task was added."""
+    key_pos: Pos | None = None
+    """A fan-in entry's key."""
+    ref_pos: Pos | None = None
+    """The reference to the upstream task (the task or name, without a routed field)."""
+    field_pos: Pos | None = None
+    """The routed field's name, in a ``(task, "field")`` route."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +133,8 @@ class Declaration:
     config_fields: tuple[ConfigField, ...] | None
     wires: tuple[Wire, ...] | None
     pos: Pos
+    name_pos: Pos | None = None
+    """Where ``name=`` is given (checked when the task is added; not kept in the registry)."""
 
 
 def describe(ref: TaskRef) -> str:
@@ -116,8 +143,8 @@ def describe(ref: TaskRef) -> str:
 
 
 def is_valid_name(name: str) -> bool:
-    """W10: instance names are identifiers (letters, digits, ``_``, ``-``)."""
-    return _NAME.fullmatch(name) is not None
+    """W10: instance names are identifiers (letters, digits, ``_``, ``-``): the contract's rule."""
+    return contract.INSTANCE_NAME.fullmatch(name) is not None
 
 
 def task_class(expr: Expression) -> TypeInfo | None:
@@ -167,19 +194,20 @@ def parse_dependency(expr: Expression | None) -> tuple[Wire, ...] | None:
         for key, value in expr.items:
             if not isinstance(key, StrExpr):
                 return None  # a **spread or a computed key: the fan-in is not visible
-            ref, field = _parse_value(value)
-            wires.append(Wire(ref, field, key.value, Pos.of(key)))
+            wires.append(_wire(value, key.value, Pos.between(key, value), Pos.of(key)))
         return tuple(wires)
     if isinstance(expr, StrExpr | TupleExpr) or task_class(expr) is not None:
-        ref, field = _parse_value(expr)
-        return (Wire(ref, field, None, Pos.of(expr)),)
+        return (_wire(expr, None, Pos.of(expr), None),)
     return None  # a variable or a call: it may hold anything, None included
 
 
-def _parse_value(expr: Expression) -> tuple[TaskRef | None, str | None]:
-    if isinstance(expr, TupleExpr) and len(expr.items) == 2 and isinstance(expr.items[1], StrExpr):
-        return parse_ref(expr.items[0]), expr.items[1].value
-    return parse_ref(expr), None
+def _wire(value: Expression, key: str | None, pos: Pos, key_pos: Pos | None) -> Wire:
+    if isinstance(value, TupleExpr) and len(value.items) == 2:
+        first, second = value.items
+        if isinstance(second, StrExpr):
+            ref = parse_ref(first)
+            return Wire(ref, second.value, key, pos, False, key_pos, Pos.of(first), Pos.of(second))
+    return Wire(parse_ref(value), None, key, pos, False, key_pos, Pos.of(value))
 
 
 def parse_ref(expr: Expression) -> TaskRef | None:

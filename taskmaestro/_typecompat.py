@@ -4,7 +4,8 @@
 is expected?" the way mypy's subtype check does, for the annotations that
 Pydantic models use: classes, builtin and ``collections.abc`` generics, unions
 and ``Optional``, ``Literal``, ``Annotated`` (metadata ignored), ``Any``,
-``NewType``, ``type`` aliases and generic models such as ``ObjectModel[T]``.
+``NewType``, ``type`` aliases, ``Callable`` and generic models such as
+``ObjectModel[T]``.
 An annotation it does not understand is compatible only with itself; it never
 raises.
 """
@@ -47,6 +48,8 @@ _MAPPINGS = frozenset(
 )
 _COVARIANT_VALUE_MAPPINGS = frozenset({abc.Mapping})
 
+_CALLABLE: type = abc.Callable  # type: ignore[assignment]  # a typing special form to mypy
+
 _INVARIANT = 0
 _COVARIANT = 1
 _CONTRAVARIANT = -1
@@ -80,6 +83,8 @@ def _assignable(src: object, dst: object, depth: int) -> bool:
     dst_origin, dst_args = _split(dst)
     if not isinstance(src_origin, type) or not isinstance(dst_origin, type):
         return False
+    if dst_origin is _CALLABLE:
+        return _callable_assignable(src_origin, src_args, dst_args, depth)
     if dst_origin is tuple or src_origin is tuple:
         return _tuple_assignable(src_origin, src_args, dst_origin, dst_args, depth)
     if not _is_subclass(src_origin, dst_origin):
@@ -180,6 +185,39 @@ def _is_subclass(src: type, dst: type) -> bool:
         return issubclass(src, dst)
     except TypeError:
         return False
+
+
+def _callable_assignable(
+    src_origin: type, src_args: tuple[object, ...], dst_args: tuple[object, ...], depth: int
+) -> bool:
+    """``Callable[[P...], R]`` as mypy relates it: parameters contravariant, result covariant.
+
+    ``...`` for the parameters fits any parameter list either way; a bare
+    ``Callable`` has ``...`` parameters and an ``Any`` result.
+    """
+    if src_origin is not _CALLABLE:
+        return _is_subclass(src_origin, _CALLABLE) and not dst_args
+    if not dst_args or not src_args:
+        return True
+    src_params, src_result = _callable_parts(src_args)
+    dst_params, dst_result = _callable_parts(dst_args)
+    if not _assignable(src_result, dst_result, depth):
+        return False
+    if src_params is None or dst_params is None:
+        return True
+    if len(src_params) != len(dst_params):
+        return False
+    return all(_assignable(d, s, depth) for s, d in zip(src_params, dst_params, strict=True))
+
+
+def _callable_parts(args: tuple[object, ...]) -> tuple[tuple[object, ...] | None, object]:
+    """The parameter types (None for ``...``) and the result type of a ``Callable``."""
+    *params, result = args
+    if len(params) == 1 and params[0] is Ellipsis:
+        return None, result
+    if len(params) == 1 and isinstance(params[0], list):
+        return tuple(params[0]), result
+    return tuple(params), result
 
 
 def _tuple_assignable(

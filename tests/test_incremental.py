@@ -227,9 +227,12 @@ class _Daemon:
         self.status = project / ".dmypy.json"
 
     def run(self) -> str:
+        return self.run_files(_FILES)
+
+    def run_files(self, files: list[str]) -> str:
         command = [sys.executable, "-m", "mypy.dmypy", "--status-file", str(self.status), "run"]
         done = subprocess.run(
-            [*command, "--", "--config-file", "mypy.ini", *_FILES],
+            [*command, "--", "--config-file", "mypy.ini", *files],
             cwd=self.project,
             env=_env(),
             capture_output=True,
@@ -262,7 +265,7 @@ def test_cold_warm_and_daemon_agree(project: Path, daemon: _Daemon) -> None:
     cold = _mypy(project, ".cache-a")
     assert "Workflow[models.Input, models.Merged]" in cold
     assert "field 'count' is \"int\", but field 'keywords' of 'extract' is" in cold
-    assert "Type mismatch: task 'extract' takes \"Inputs\"" in cold
+    assert "Type mismatch: task 'extract' takes \"Extract.Inputs\"" in cold
     assert 'tasks.py:36: error: Task Mislabelled: run() takes "Input"' in cold
     assert _mypy(project, ".cache-a") == cold
     assert daemon.run() == cold
@@ -293,3 +296,219 @@ def test_cold_warm_and_daemon_agree(project: Path, daemon: _Daemon) -> None:
     )
     assert _mypy(project, ".cache-a") == edited_again
     assert daemon.run() == edited_again
+
+
+# The editor loop, once per place a wiring can stand: every wiring module is
+# clean, then an edit of the models module breaks each of them, then the edit
+# is reverted. The daemon and a warm cache must say what a cold run says at
+# each step. No wiring module imports `models` itself; `deep` is imported by
+# nobody but `models` (its class appears only in a model field).
+LOOP_DEEP = """
+from pydantic import BaseModel
+
+
+class Base(BaseModel):
+    x: int
+
+
+class Sub(Base):
+    pass
+"""
+
+LOOP_MODELS = """
+from pydantic import BaseModel
+
+from deep import Base, Sub
+
+
+class Input(BaseModel):
+    text: str
+
+
+class Shared(BaseModel):
+    value: int
+
+
+class Merged(BaseModel):
+    shared: Shared
+    count: int
+
+
+class Holder(BaseModel):
+    item: Sub
+
+
+class Wants(BaseModel):
+    item: Base
+"""
+
+LOOP_TASKS = """
+from models import Holder, Input, Merged, Shared, Wants
+from taskmaestro import ExecutionContext, Task
+
+
+class Load(Task[Input, Shared]):
+    def run(self, input: Input, ctx: ExecutionContext) -> Shared:
+        return Shared(value=len(input.text))
+
+
+class Combine(Task[Merged, Merged]):
+    def run(self, input: Merged, ctx: ExecutionContext) -> Merged:
+        return input
+
+
+class Hold(Task[Input, Holder]):
+    def run(self, input: Input, ctx: ExecutionContext) -> Holder:
+        raise NotImplementedError
+
+
+class Take(Task[Wants, Wants]):
+    def run(self, input: Wants, ctx: ExecutionContext) -> Wants:
+        return input
+"""
+
+_FAN_IN = '{"shared": Load, "count": (Load, "value")}'
+
+PLACEMENTS = {
+    "module_level": f"""
+from tasks import Combine, Load
+from taskmaestro import Workflow
+
+workflow = Workflow.builder(name="w").add_task(Load).add_task(Combine, depends_on={_FAN_IN}).build()
+""",
+    "function_body": f"""
+from tasks import Combine, Load
+from taskmaestro import Workflow
+
+
+def make() -> None:
+    workflow = (
+        Workflow.builder(name="w").add_task(Load).add_task(Combine, depends_on={_FAN_IN}).build()
+    )
+    print(workflow)
+""",
+    "returned_chain": f"""
+from typing import Any
+
+from tasks import Combine, Load
+from taskmaestro import Workflow
+
+
+def make() -> Workflow[Any, Any]:
+    return Workflow.builder(name="w").add_task(Load).add_task(Combine, depends_on={_FAN_IN}).build()
+""",
+    "method": f"""
+from typing import Any
+
+from tasks import Combine, Load
+from taskmaestro import Workflow
+
+
+class Factory:
+    def make(self) -> Workflow[Any, Any]:
+        builder = Workflow.builder(name="w").add_task(Load)
+        return builder.add_task(Combine, depends_on={_FAN_IN}).build()
+""",
+    "several_statements": f"""
+from tasks import Combine, Load
+from taskmaestro import Workflow
+
+first = Workflow.builder(name="w").add_task(Load)
+second = first.add_task(Combine, depends_on={_FAN_IN})
+workflow = second.build()
+""",
+    "closure": f"""
+from collections.abc import Callable
+from typing import Any
+
+from tasks import Combine, Load
+from taskmaestro import Workflow
+
+
+def outer() -> Callable[[], Workflow[Any, Any]]:
+    def inner() -> Workflow[Any, Any]:
+        builder = Workflow.builder(name="w").add_task(Load)
+        return builder.add_task(Combine, depends_on={_FAN_IN}).build()
+
+    return inner
+""",
+    "workflow_into_job": """
+from tasks import Hold, Take
+from taskmaestro import Job, Workflow
+from taskmaestro.models import EmptyConfig
+
+
+def run() -> None:
+    print(Job(workflow=Workflow.builder(name="w").add_task(Hold, config_fields=["text"]).add_task(
+        Take, depends_on={"item": (Hold, "item")}).build(), config=EmptyConfig()))
+""",
+}
+
+
+def _loop_project(folder: Path) -> list[str]:
+    for name, text in [
+        ("deep.py", LOOP_DEEP),
+        ("models.py", LOOP_MODELS),
+        ("tasks.py", LOOP_TASKS),
+        ("mypy.ini", CONFIG),
+    ]:
+        _write(folder, name, text)
+    for name, text in PLACEMENTS.items():
+        _write(folder, f"{name}.py", text)
+    return [f"{name}.py" for name in PLACEMENTS] + ["tasks.py", "models.py", "deep.py"]
+
+
+def test_editor_loop_in_every_placement(tmp_path: Path) -> None:
+    files = _loop_project(tmp_path)
+    daemon = _Daemon(tmp_path)
+    try:
+        steps = [
+            ("clean", None),
+            ("edited", ("models.py", LOOP_MODELS.replace("value: int", "value: str"))),
+            (
+                "edited deep",
+                (
+                    "deep.py",
+                    LOOP_DEEP.replace(
+                        "class Sub(Base):\n    pass", "class Sub(BaseModel):\n    x: int"
+                    ),
+                ),
+            ),
+            ("reverted", ("models.py", LOOP_MODELS)),
+            ("reverted deep", ("deep.py", LOOP_DEEP)),
+        ]
+        only_job = {"workflow_into_job"}
+        expected_broken = {
+            "clean": set(),
+            "edited": set(PLACEMENTS) - only_job,
+            "edited deep": set(PLACEMENTS),
+            "reverted": only_job,
+            "reverted deep": set(),
+        }
+        for step, edit in steps:
+            if edit is not None:
+                _write(tmp_path, *edit)
+            cold = _mypy_files(tmp_path, f".cache-{step.replace(' ', '-')}", files)
+            warm = _mypy_files(tmp_path, ".cache-warm", files)
+            served = daemon.run_files(files)
+            for placement in PLACEMENTS:
+                expected = _of(cold, placement)
+                assert _of(warm, placement) == expected, f"warm cache, {step}: {placement}"
+                assert _of(served, placement) == expected, f"dmypy, {step}: {placement}"
+            broken = {placement for placement in PLACEMENTS if _of(cold, placement)}
+            assert broken == expected_broken[step], cold
+    finally:
+        daemon.stop()
+
+
+def _of(output: str, placement: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith(f"{placement}.py:")]
+
+
+def _mypy_files(project: Path, cache: str, files: list[str]) -> str:
+    command = [sys.executable, "-m", "mypy", "--config-file", "mypy.ini", "--cache-dir", cache]
+    done = subprocess.run(
+        [*command, *files], cwd=project, env=_env(), capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    return _normalized(done.stdout)

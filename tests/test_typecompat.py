@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import collections
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, Generic, Literal, NewType, Optional, TypeVar, Union
 
 import pytest
 from pydantic import BaseModel
 
-from taskmaestro import ObjectModel
+from taskmaestro import ExecutionContext, ObjectModel, Task, Workflow
 from taskmaestro._typecompat import format_annotation, is_assignable
+from taskmaestro.exceptions import WorkflowDefinitionError
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -93,6 +94,16 @@ ASSIGNABLE = [
     (Frozen[Sub], Frozen[Base]),
     (int | None, float | None),
     (Literal["a"] | None, str | None),
+    # Callable: parameters contravariant, result covariant, `...` fits any parameters.
+    (Callable[[float], int], Callable[[float], float]),
+    (Callable[[float], int], Callable[[int], int]),
+    (Callable[[], Sub], Callable[[], Base]),
+    (Callable[..., int], Callable[[int, str], int]),
+    (Callable[[int], int], Callable[..., float]),
+    (typing.Callable[[int], int], Callable[[int], int]),
+    (Callable, Callable[[int], int]),
+    (Callable[[int], int], Callable),
+    (Callable[[int], int], Callable[[int], int] | None),
 ]
 
 NOT_ASSIGNABLE = [
@@ -119,6 +130,12 @@ NOT_ASSIGNABLE = [
     (Extra, ObjectModel[OtherHandle]),
     (Box[Sub], Box[Base]),
     (Base, int),
+    (Callable[[float], float], Callable[[float], int]),
+    (Callable[[int], int], Callable[[float], int]),
+    (Callable[[int, str], int], Callable[[int], int]),
+    (Callable[[Base], int], Callable[[Base], str]),
+    (Callable[[int], int], int),
+    (int, Callable[[int], int]),
 ]
 
 
@@ -174,3 +191,43 @@ def test_recursive_alias_terminates() -> None:
 )
 def test_format_annotation(annotation: object, text: str) -> None:
     assert format_annotation(annotation) == text
+
+
+class _Made(BaseModel):
+    to_int: Callable[[float], int]
+    to_float: Callable[[float], float]
+
+
+class _Wants(BaseModel):
+    fn: Callable[[float], float]
+
+
+class _WantsInt(BaseModel):
+    fn: Callable[[float], int]
+
+
+class _Make(Task[_Wants, _Made]):
+    def run(self, input: _Wants, ctx: ExecutionContext) -> _Made:
+        return _Made(to_int=round, to_float=abs)
+
+
+class _Use(Task[_Wants, _Wants]):
+    def run(self, input: _Wants, ctx: ExecutionContext) -> _Wants:
+        return input
+
+
+class _UseInt(Task[_WantsInt, _Wants]):
+    def run(self, input: _WantsInt, ctx: ExecutionContext) -> _Wants:
+        return _Wants(fn=float)
+
+
+def test_callable_routes_agree_with_the_plugin() -> None:
+    """typetests/test-types.yml::callable_route_follows_mypy_relation, at run time."""
+    Workflow.builder(name="w").add_task(_Make).add_task(
+        _Use, depends_on={"fn": (_Make, "to_int")}
+    ).build()
+    with pytest.raises(WorkflowDefinitionError, match="field 'fn'"):
+        Workflow.builder(name="w").add_task(_Make).add_task(
+            _UseInt,
+            depends_on={"fn": (_Make, "to_float")},  # type: ignore[taskmaestro-type]
+        ).build()

@@ -8,16 +8,23 @@ codes must be the table's, and the three set-ups must print the same output.
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from mypy import api
+from pydantic import BaseModel
 
+from taskmaestro.exceptions import WorkflowDefinitionError
 from tests.wiring_scenarios import PRELUDE, SCENARIOS, Scenario
+
+_TYPETESTS = Path(__file__).parent.parent / "typetests"
 
 SETUPS = {
     "plugin-alone": "taskmaestro.mypy",
@@ -108,3 +115,75 @@ def test_prelude_is_clean(checked: dict[str, _Checked]) -> None:
 @pytest.mark.parametrize("setup", ["plugin-alone", "pydantic-last"])
 def test_same_output_with_any_plugin_setup(setup: str, checked: dict[str, _Checked]) -> None:
     assert checked[setup].output == checked["pydantic-first"].output
+
+
+def test_required_fields_agree_with_pydantic(tmp_path: Path) -> None:
+    """The models of typetests/test-required.yml: pydantic's verdict is the plugin's message."""
+    cases = yaml.safe_load((_TYPETESTS / "test-required.yml").read_text())
+    case = next(case for case in cases if case["case"] == "required_fields_every_spelling")
+    path = tmp_path / "required_models.py"
+    path.write_text(case["files"][0]["content"])
+    spec = importlib.util.spec_from_file_location("required_models", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    expected = re.search(r"nothing provides: ([\w, ]+) \(", case["main"])
+    assert expected is not None
+    every: type[BaseModel] = module.Every
+    required = [name for name, field in every.model_fields.items() if field.is_required()]
+    assert sorted(required) == sorted(["v", *expected[1].split(", ")])
+
+
+def test_generic_cases_agree_with_the_runtime(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each line of typetests/test-generics.yml the plugin flags raises that text at run time.
+
+    The other lines run without error. (The plugin quotes types the mypy way.)
+    """
+    cases = yaml.safe_load((_TYPETESTS / "test-generics.yml").read_text())
+    path = tmp_path / "models.py"
+    path.write_text(cases[0]["files"][0]["content"])
+    spec = importlib.util.spec_from_file_location("models", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "models", module)
+    spec.loader.exec_module(module)
+    for case in cases:
+        namespace: dict[str, object] = {"reveal_type": lambda value: value}
+        for line in case["main"].splitlines():
+            code, _, expected = line.partition("  # E: ")
+            if not expected:
+                exec(code, namespace)
+                continue
+            message = re.sub(r"\s+\[[a-z-]+\]$", "", expected).replace('"', "")
+            with pytest.raises(WorkflowDefinitionError) as raised:
+                exec(code, namespace)
+            assert str(raised.value) == message
+
+
+def test_job_configuration_keys_agree_with_the_runtime() -> None:
+    """typetests/test-job-configuration.yml: the key checks raise the plugin's text at run time.
+
+    (The literal value check is the plugin's alone for now.)
+    """
+    (case,) = yaml.safe_load((_TYPETESTS / "test-job-configuration.yml").read_text())
+    prelude, _, jobs = case["main"].partition("\nJob(")
+    namespace: dict[str, object] = {}
+    exec(prelude, namespace)
+    checked = 0
+    visible = ("Job(" + jobs).split("\nvalues = ")[0]  # then a dict the plugin cannot see
+    for line in visible.splitlines():
+        code, _, expected = line.partition("  # E: ")
+        if "a value of type" in expected:
+            continue
+        if not expected:
+            exec(code, namespace)
+            continue
+        with pytest.raises(WorkflowDefinitionError) as raised:
+            exec(code, namespace)
+        assert str(raised.value) == re.sub(r"\s+\[[a-z-]+\]$", "", expected)
+        checked += 1
+    assert checked == 2

@@ -16,7 +16,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Final
 
-from taskmaestro.errors import CycleDetectedError, IncompleteInputError, WorkflowDefinitionError
+from taskmaestro.exceptions import CycleDetectedError, IncompleteInputError, WorkflowDefinitionError
 
 __all__ = ["ERROR_OF_CODE", "PRELUDE", "SCENARIOS", "Scenario"]
 
@@ -560,7 +560,7 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
             .add_task(Loose, depends_on={"value": (Start, "value")}).build())
         """,
         _INCOMPLETE,
-        visible=False,
+        "taskmaestro-missing-input",
     ),
     _s(
         "config_fields_in_a_variable",
