@@ -129,6 +129,8 @@ def test_every_page_has_its_programs() -> None:
         ("wiring-rules.md", "The rules"),
         ("mypy-plugin.md", "The types it gives"),
         ("parallel.md", "Running branches in parallel"),
+        ("hooks.md", "Writing a hook"),
+        ("hooks.md", "When a hook fails"),
     ):
         assert wanted in titles
     assert len({program.module for program in PROGRAMS}) == len(PROGRAMS)
