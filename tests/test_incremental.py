@@ -265,7 +265,7 @@ def test_cold_warm_and_daemon_agree(project: Path, daemon: _Daemon) -> None:
     cold = _mypy(project, ".cache-a")
     assert "Workflow[models.Input, models.Merged]" in cold
     assert "field 'count' is \"int\", but field 'keywords' of 'extract' is" in cold
-    assert "Type mismatch: task 'extract' takes \"Inputs\"" in cold
+    assert "Type mismatch: task 'extract' takes \"Extract.Inputs\"" in cold
     assert 'tasks.py:36: error: Task Mislabelled: run() takes "Input"' in cold
     assert _mypy(project, ".cache-a") == cold
     assert daemon.run() == cold
