@@ -1,5 +1,6 @@
-# The two commands of the README: `make demo` and `make test`.
-# Both create .venv with a Python 3.12+ interpreter found by tools/find-python.sh
+# The two commands of the README: `make demo` and `make test`
+# (and `make test-mypy-oldest`: the typetests with the oldest supported mypy).
+# The first two create .venv with a Python 3.12+ interpreter found by tools/find-python.sh
 # and install the project with its dev extra before doing anything else.
 
 VENV := .venv
@@ -7,7 +8,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTHON ?= $(shell sh tools/find-python.sh)
 
-.PHONY: test demo bench lint typecheck pytest clean venv
+# The oldest mypy the plugin supports: the lower bound of the `mypy` extra in pyproject.toml.
+OLDEST_VENV := .venv-mypy-oldest
+OLDEST_STAMP := $(OLDEST_VENV)/.installed
+OLDEST_MYPY = $(shell sed -n 's/^mypy = \["mypy>=\([0-9.]*\),.*/\1/p' pyproject.toml)
+
+.PHONY: test demo bench lint typecheck pytest clean venv test-mypy-oldest
 
 venv: $(STAMP)
 
@@ -33,6 +39,20 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
+# The typetests with the oldest supported mypy, in a venv of its own (`make test` runs
+# them with the newest, which the dev extra installs).
+$(OLDEST_STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "No Python 3.12+ found; see the message above." >&2; exit 1; }
+	@test -n "$(OLDEST_MYPY)" || { echo "No mypy lower bound in pyproject.toml's mypy extra." >&2; exit 1; }
+	test -x $(OLDEST_VENV)/bin/python || $(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(OLDEST_VENV)/bin/python -m pip install --quiet -e ".[dev]" "mypy==$(OLDEST_MYPY)"
+	@touch $(OLDEST_STAMP)
+
+test-mypy-oldest: $(OLDEST_STAMP)
+	$(OLDEST_VENV)/bin/mypy --version
+	$(OLDEST_VENV)/bin/pytest typetests
+
 # The text-analysis example through the Python API and through its YAML files
 # (the same report twice), then its Mermaid diagram.
 demo: $(STAMP)
@@ -51,4 +71,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(OLDEST_VENV) .mypy_cache .pytest_cache .ruff_cache

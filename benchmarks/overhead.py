@@ -34,9 +34,10 @@ import logging
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 from taskmaestro import (
     BaseHook,
@@ -47,8 +48,7 @@ from taskmaestro import (
     LoggingHook,
     ResultPersistenceHook,
     Runner,
-    TaskResult,
-    TaskStatus,
+    Task,
     TimingHook,
     Workflow,
 )
@@ -75,24 +75,22 @@ of a shared machine (a few microseconds per task between rounds)."""
 class _Silent(BaseHook):
     """Listens to every event, does nothing: what delivering events costs."""
 
-    def on_job_start(self, job: Job[Any, Any], ctx: ExecutionContext) -> None:
+    def on_job_start(self, job: Job[Any, Any]) -> None:
         pass
 
-    def on_job_complete(self, job: Job[Any, Any], ctx: ExecutionContext) -> None:
+    def on_job_complete(self, job: Job[Any, Any]) -> None:
         pass
 
-    def on_job_fail(self, job: Job[Any, Any], error: BaseException, ctx: ExecutionContext) -> None:
+    def on_job_fail(self, job: Job[Any, Any]) -> None:
         pass
 
-    def on_task_start(self, job: Job[Any, Any], task_name: str, ctx: ExecutionContext) -> None:
+    def on_task_start(self, job: Job[Any, Any], task: Task[Any, Any]) -> None:
         pass
 
-    def on_task_complete(
-        self, job: Job[Any, Any], result: TaskResult, ctx: ExecutionContext
-    ) -> None:
+    def on_task_complete(self, job: Job[Any, Any], task: Task[Any, Any], output: BaseModel) -> None:
         pass
 
-    def on_task_fail(self, job: Job[Any, Any], result: TaskResult, ctx: ExecutionContext) -> None:
+    def on_task_fail(self, job: Job[Any, Any], task: Task[Any, Any], error: Exception) -> None:
         pass
 
 
@@ -119,13 +117,12 @@ def _logger() -> logging.Logger:
 
 def _floor(workflow: Workflow[Any, Any], hooks: Sequence[Hook] = ()) -> Callable[[], float]:
     """Each task's ``run()`` called by hand, and the hooks' methods around it, if any."""
-    names = workflow.topological_order()
-    instances = [AddOne() for _ in names]
-    started = datetime.now(UTC)
-    results = [
-        TaskResult(name, TaskStatus.COMPLETED, started, 1e-6, Number(value=index + 1))
-        for index, name in enumerate(names)
-    ]
+    instances = []
+    for name, _ in workflow.topological_order():
+        instance = AddOne()
+        instance.name = name
+        instances.append(instance)
+    outputs = [Number(value=index + 1) for index in range(len(instances))]
     context = ExecutionContext(logger=_logger())
     job = Job(workflow, Number(value=0))
 
@@ -136,16 +133,16 @@ def _floor(workflow: Workflow[Any, Any], hooks: Sequence[Hook] = ()) -> Callable
 
     def with_hooks() -> None:
         for hook in hooks:
-            hook.on_job_start(job, context)
+            hook.on_job_start(job)
         value = Number(value=0)
-        for task, name, result in zip(instances, names, results, strict=True):
+        for task, output in zip(instances, outputs, strict=True):
             for hook in hooks:
-                hook.on_task_start(job, name, context)
+                hook.on_task_start(job, task)
             value = task.run(value, context)
             for hook in hooks:
-                hook.on_task_complete(job, result, context)
+                hook.on_task_complete(job, task, output)
         for hook in hooks:
-            hook.on_job_complete(job, context)
+            hook.on_job_complete(job)
 
     return lambda: timed(with_hooks if hooks else loop)
 

@@ -290,16 +290,16 @@ def check_job_config(
         if bare_generic is not None and root.model.type is bare_generic and root.model.args:
             report.fail(
                 codes.JOB_CONFIG,
-                f'Job config for {describe_workflow(workflow)} is "{bare_generic.name}", but '
-                f"root task '{root.name}' takes {report.type(root.model)}",
+                f"Root task '{root.name}' expects input type {report.type(root.model)}, but "
+                f'the job config for {describe_workflow(workflow)} is "{bare_generic.name}"',
                 pos,
             )
             return
         if not report.assignable(config, root.model):
             report.fail(
                 codes.JOB_CONFIG,
-                f"Job config for {describe_workflow(workflow)} is {report.type(config)}, but "
-                f"root task '{root.name}' takes {report.type(root.model)}",
+                f"Root task '{root.name}' expects input type {report.type(root.model)}, but "
+                f"the job config for {describe_workflow(workflow)} is {report.type(config)}",
                 pos,
             )
             return

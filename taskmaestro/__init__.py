@@ -2,18 +2,25 @@
 
 Names are imported lazily (PEP 562), so ``import taskmaestro`` -- and the mypy
 plugin entry ``taskmaestro.mypy`` -- stay cheap; type checkers see them all.
+
+The modules of taskmaestro 0.1.0 exist under the same names (``exceptions``,
+``task``, ``job``, ``workflow``, ``runner``, ``context``, ``object_model``,
+``visualization``, ``hooks.base`` ...). As there, the package attribute
+``workflow_task`` is the function even though a module of that name exists.
 """
 
 from __future__ import annotations
 
+import sys
 from importlib import import_module
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from .context import ExecutionContext
-    from .errors import (
+    from .exceptions import (
         ConfigLoadError,
         CycleDetectedError,
         IncompleteInputError,
@@ -36,24 +43,25 @@ if TYPE_CHECKING:
     from .job import Job, JobConfiguration, JobStatus, TaskResult, TaskStatus
     from .loader import LoadedWorkflow, load_workflow_from_yaml, run_workflow_from_yaml
     from .models import EmptyConfig, ObjectModel
-    from .nested import workflow_task
     from .runner import Runner
     from .schema import workflow_schema
     from .task import Task
+    from .visualization import to_mermaid
     from .workflow import Workflow, WorkflowBuilder
+    from .workflow_task import workflow_task
 
 _EXPORTS = {
     "BaseHook": ".hooks",
-    "ConfigLoadError": ".errors",
-    "CycleDetectedError": ".errors",
+    "ConfigLoadError": ".exceptions",
+    "CycleDetectedError": ".exceptions",
     "EmptyConfig": ".models",
     "ExecutionContext": ".context",
     "Hook": ".hooks",
     "HookWarning": ".hooks",
-    "IncompleteInputError": ".errors",
+    "IncompleteInputError": ".exceptions",
     "Job": ".job",
     "JobConfiguration": ".job",
-    "JobStateError": ".errors",
+    "JobStateError": ".exceptions",
     "JobStatus": ".job",
     "LoadedWorkflow": ".loader",
     "LoggingHook": ".hooks",
@@ -62,19 +70,20 @@ _EXPORTS = {
     "ResultPersistenceHook": ".hooks",
     "Runner": ".runner",
     "Task": ".task",
-    "TaskExecutionError": ".errors",
-    "TaskOutputTypeError": ".errors",
+    "TaskExecutionError": ".exceptions",
+    "TaskOutputTypeError": ".exceptions",
     "TaskResult": ".job",
     "TaskStatus": ".job",
-    "TaskTimeoutError": ".errors",
+    "TaskTimeoutError": ".exceptions",
     "TimingHook": ".hooks",
     "Workflow": ".workflow",
     "WorkflowBuilder": ".workflow",
-    "WorkflowDefinitionError": ".errors",
-    "WorkflowRunnerError": ".errors",
+    "WorkflowDefinitionError": ".exceptions",
+    "WorkflowRunnerError": ".exceptions",
     "load_workflow_from_yaml": ".loader",
     "run_workflow_from_yaml": ".loader",
-    "workflow_task": ".nested",
+    "to_mermaid": ".visualization",
+    "workflow_task": ".workflow_task",
     "workflow_schema": ".schema",
 }
 
@@ -110,6 +119,7 @@ __all__ = [
     "WorkflowRunnerError",
     "load_workflow_from_yaml",
     "run_workflow_from_yaml",
+    "to_mermaid",
     "workflow_schema",
     "workflow_task",
 ]
@@ -126,3 +136,20 @@ def __getattr__(name: str) -> object:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+class _Package(ModuleType):
+    """The package's module type: keeps ``taskmaestro.workflow_task`` the function.
+
+    Importing the submodule ``taskmaestro.workflow_task`` makes the import
+    system set the package attribute of that name to the module; this keeps
+    the function there instead (the module stays in ``sys.modules``).
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "workflow_task" and isinstance(value, ModuleType):
+            value = value.workflow_task
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -20,18 +20,27 @@ from collections.abc import Iterable, Mapping, MutableMapping
 __all__ = [
     "AMBIGUOUS_CLASS",
     "CLASS_NOT_FOUND",
+    "CONFIG_FIELDS_NOT_A_LIST",
+    "CONFIG_FIELD_NOT_A_STRING",
     "CONFIG_FIELD_NOT_FOUND",
+    "CONFIG_MISSING_VALUES",
+    "CONFIG_UNDECLARED_FIELDS",
+    "CONFIG_UNKNOWN_TASK",
     "CYCLE",
+    "DEPENDS_ON_KIND",
     "DUPLICATE_NAME",
+    "FAN_IN_KEY_NOT_A_STRING",
     "FAN_IN_KEY_NOT_FOUND",
     "FAN_IN_TYPE_MISMATCH",
     "FIELD_NOT_FOUND",
     "INSTANCE_NAME",
     "INVALID_NAME",
     "JOB_STATE",
+    "NESTED_DIFFERENT_ROOTS",
     "NESTED_FAILED",
     "NESTED_NO_ROOT",
     "NOT_REGISTERED",
+    "NO_MODEL",
     "NO_TASKS",
     "REQUIRED_FIELD",
     "RESULT_NOT_FOUND",
@@ -109,6 +118,20 @@ def format_cycle(names: Iterable[str]) -> str:
 
 NO_TASKS = "Cannot build {workflow}: it has no tasks; add at least one task"
 
+NO_MODEL = (
+    "Task {cls} has no {role} model: subclass Task[InputModel, OutputModel] or define a "
+    "nested {nested} model"
+)
+DEPENDS_ON_KIND = (
+    "Task '{task}': depends_on takes a Task class, a task name, a (task, 'field') tuple or a "
+    "dict of those, got {value!r}"
+)
+FAN_IN_KEY_NOT_A_STRING = "Fan-in of task '{task}': keys must be input field names, got {key!r}"
+CONFIG_FIELDS_NOT_A_LIST = (
+    "Task '{task}': config_fields must be a list of field names, not the string {value!r}"
+)
+CONFIG_FIELD_NOT_A_STRING = "Task '{task}': config_fields entries must be strings, got {value!r}"
+
 INVALID_NAME = (
     "Invalid task name {name!r} in {workflow}: use letters, digits, '_' and '-' "
     "(no spaces, dots or path separators)"
@@ -166,9 +189,26 @@ JOB_STATE = (
     "create a new Job to run {workflow} again)"
 )
 WRONG_OUTPUT = "Task '{task}' returned {provided}, expected {expected}"
+
+# -- JobConfiguration against the workflow, at Job(...) (checks 0.1.0 did not make) ----------
+
+CONFIG_UNKNOWN_TASK = (
+    "JobConfiguration names task '{task}', which is not a task of {workflow} (tasks: {tasks})"
+)
+CONFIG_UNDECLARED_FIELDS = (
+    "JobConfiguration gives task '{task}' field(s) {fields}, but its config_fields are: {declared}"
+)
+CONFIG_MISSING_VALUES = (
+    "Task '{task}' needs config value(s) for {fields}; give them in the JobConfiguration"
+)
 NESTED_NO_ROOT = (
     "Cannot wrap {workflow} as a task: it has no root tasks without config_fields, so "
     "give workflow_task a job_configuration for its configured roots"
+)
+NESTED_DIFFERENT_ROOTS = (
+    "Cannot wrap {workflow} as a task: it has multiple root tasks without config_fields that "
+    "take different input models ({roots}); give them one input model, or list their fields "
+    "in config_fields"
 )
 NESTED_FAILED = "Inner workflow '{workflow}' failed at task '{task}': {error}"
 """Here ``workflow`` is the bare inner workflow name (0.1.0's text)."""

@@ -17,6 +17,16 @@ by an exception raised at its next Python bytecode. That cannot interrupt a
 blocking call in C code: such a call keeps its thread busy until it returns,
 but the job no longer waits for it.
 
+A task cannot talk its way past a deadline: when ``call`` returns (or raises an
+``Exception``) after a deadline passed, it raises ``DeadlineExpired`` anyway,
+whether the task swallowed the interruption, replaced the SIGALRM handler,
+zeroed the timer or turned the interruption into another error. While a task
+that swallowed it runs on, it is interrupted again every ``REPEAT_SECONDS``.
+
+A deadline of the parallel driver for a task queued in a thread pool is made
+``unstarted`` (infinitely far) and ``start``-ed by the worker thread that picks
+the task up: its clock runs from then.
+
 The parallel driver (``_driver``) keeps the deadlines of the tasks it has in
 flight itself (``after``) and waits on them; ``pending`` hands it the ones
 already on this thread's stack. A forked child process starts with an empty
@@ -26,6 +36,7 @@ stack: its parent enforces the deadlines that were running when it forked.
 from __future__ import annotations
 
 import ctypes
+import math
 import os
 import signal
 import threading
@@ -47,12 +58,17 @@ __all__ = [
     "pending",
     "restore",
     "snapshot",
+    "start",
     "uninterruptible",
+    "unstarted",
 ]
 
 T = TypeVar("T")
 
 _MIN_DELAY = 1e-4
+
+REPEAT_SECONDS = 0.1
+"""A task that swallowed its interruption gets it again this often until it ends."""
 
 
 @dataclass(eq=False, slots=True)
@@ -109,6 +125,19 @@ def after(seconds: float, label: str) -> Deadline:
     return Deadline(seconds=seconds, label=label, at=time.monotonic() + seconds)
 
 
+def unstarted(seconds: float, label: str) -> Deadline:
+    """A deadline whose clock has not started (its ``at`` is infinite) until ``start``."""
+    return Deadline(seconds=seconds, label=label, at=math.inf)
+
+
+def start(entry: Deadline) -> bool:
+    """Start the clock of an ``unstarted`` deadline now; False if it was running already."""
+    if entry.at != math.inf:
+        return False
+    entry.at = time.monotonic() + entry.seconds
+    return True
+
+
 def pending() -> tuple[Deadline, ...]:
     """The deadlines on this thread's stack that have not fired, outermost first."""
     return tuple(entry for entry in _state.stack if not entry.fired)
@@ -155,18 +184,45 @@ def check() -> None:
 
 
 def call(function: Callable[..., T], *args: Any) -> T:
-    """Call ``function(*args)`` so that the deadlines on the stack can interrupt it."""
+    """Call ``function(*args)`` so that the deadlines on the stack can interrupt it.
+
+    A function that returns after a deadline passed, because it swallowed the
+    interruption (``except BaseException``) or disabled the timer, still ends in
+    ``DeadlineExpired``: its result is discarded. So does one that turned the
+    interruption into another exception (chained as the context).
+    """
     if not _state.stack:
         return function(*args)
     check()
-    if not _signals_usable():
-        return _call_in_thread(function, args)
-    level = _state.interruptible
-    _state.interruptible = level + 1
     try:
-        return function(*args)
-    finally:
-        _state.interruptible = level
+        if not _signals_usable():
+            result = _call_in_thread(function, args)
+        else:
+            level = _state.interruptible
+            _state.interruptible = level + 1
+            try:
+                result = function(*args)
+            finally:
+                _state.interruptible = level
+    except Exception:
+        _raise_overdue()
+        raise
+    _raise_overdue()
+    return result
+
+
+def _raise_overdue() -> None:
+    """Raise for the earliest deadline that fired (and was swallowed) or has passed."""
+    now = time.monotonic()
+    overdue = [entry for entry in _state.stack if entry.fired or entry.at <= now]
+    if overdue:
+        entry = min(overdue, key=_at)
+        entry.fired = True
+        raise DeadlineExpired(entry)
+
+
+def _at(entry: Deadline) -> float:
+    return entry.at
 
 
 @contextmanager
@@ -215,9 +271,15 @@ def _uninstall() -> None:
 
 
 def _arm() -> None:
-    """Set the timer for the earliest deadline still in the future."""
+    """Set the timer for the earliest deadline still in the future.
+
+    Inside ``call``, a deadline that already fired means that the task swallowed
+    its interruption and runs on: the timer comes back every ``REPEAT_SECONDS``.
+    """
     now = time.monotonic()
     future = [entry.at for entry in _state.stack if not entry.fired and entry.at > now]
+    if _state.interruptible and any(entry.fired for entry in _state.stack):
+        future.append(now + REPEAT_SECONDS)
     if future:
         signal.setitimer(signal.ITIMER_REAL, max(min(future) - now, _MIN_DELAY))
     else:
@@ -226,19 +288,20 @@ def _arm() -> None:
 
 def _on_alarm(signum: int, frame: FrameType | None) -> None:
     now = time.monotonic()
-    expired = [e for e in _state.stack if not e.fired and e.at <= now + _MIN_DELAY]
-    if expired and _state.interruptible:
-        entry = min(expired, key=lambda e: e.at)
-        entry.fired = True
-        _arm()
-        raise DeadlineExpired(entry)
+    if _state.interruptible:
+        overdue = [e for e in _state.stack if e.fired or e.at <= now + _MIN_DELAY]
+        if overdue:
+            entry = min(overdue, key=_at)
+            entry.fired = True
+            _arm()
+            raise DeadlineExpired(entry)
     _arm()  # early wake-up, or outside ``call``: ``check()`` will report it
 
 
 def _call_in_thread(function: Callable[..., T], args: tuple[Any, ...]) -> T:
     outcome: list[Any] = []
     failure: list[BaseException] = []
-    done = threading.Event()
+    helper = _Helper()
 
     def target() -> None:
         try:
@@ -248,32 +311,69 @@ def _call_in_thread(function: Callable[..., T], args: tuple[Any, ...]) -> T:
         except BaseException as error:
             failure.append(error)
         finally:
-            done.set()
+            helper.finish()
 
     worker = threading.Thread(target=target, name="taskmaestro-deadline", daemon=True)
     worker.start()
     while True:
         pending = [entry for entry in _state.stack if not entry.fired]
         wait = min(entry.at for entry in pending) - time.monotonic() if pending else None
-        if done.wait(None if wait is None else max(wait, 0.0)):
+        if helper.done.wait(None if wait is None else max(wait, 0.0)):
             break
         try:
             check()
         except DeadlineExpired:
-            _abandon(worker)
+            helper.abandon(worker)
             raise
     if failure:
         raise failure[0]
     return outcome[0]  # type: ignore[no-any-return]
 
 
-def _abandon(worker: threading.Thread) -> None:
-    """Ask a helper thread to stop at its next bytecode (best effort, CPython only)."""
-    ident = worker.ident
-    if ident is None:
-        return
-    try:
-        set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
-    except AttributeError:  # pragma: no cover - not CPython
-        return
-    set_async_exc(ctypes.c_ulong(ident), ctypes.py_object(Abandoned))
+class _Helper:
+    """The end of a helper thread, and the requests to stop that its caller sends it.
+
+    A request is sent only while the helper has not finished, under ``_guard``,
+    and ``finish`` marks it finished under the same lock: a request can never
+    arrive after the helper's own code, where nothing would catch it.
+    """
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self._guard = threading.Lock()
+
+    def finish(self) -> None:
+        """In the helper thread, last: mark it finished, absorbing a late request."""
+        while True:
+            try:
+                with self._guard:
+                    self.done.set()
+                return
+            except Abandoned:
+                continue
+
+    def abandon(self, worker: threading.Thread) -> None:
+        """Ask the helper to stop at its next bytecode (best effort, CPython only).
+
+        A task that swallows the request is asked again every ``REPEAT_SECONDS``
+        while it runs on, by a watcher thread that ends with it.
+        """
+        ident = worker.ident
+        try:
+            set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+        except AttributeError:  # pragma: no cover - not CPython
+            return
+        if ident is None:  # pragma: no cover - the helper was started
+            return
+
+        def interrupt() -> None:
+            with self._guard:
+                if not self.done.is_set():
+                    set_async_exc(ctypes.c_ulong(ident), ctypes.py_object(Abandoned))
+
+        def insist() -> None:
+            while not self.done.wait(REPEAT_SECONDS):
+                interrupt()
+
+        interrupt()
+        threading.Thread(target=insist, name="taskmaestro-abandon", daemon=True).start()

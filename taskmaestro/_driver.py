@@ -23,6 +23,7 @@ workers do), recorded as failed with ``TaskTimeoutError``, and the job fails.
 from __future__ import annotations
 
 import heapq
+import math
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,6 +37,8 @@ from . import _deadline as deadlines
 from ._outcome import (
     TaskFailed,
     assemble,
+    escaped_error,
+    instantiate,
     now,
     record_failure,
     record_success,
@@ -44,7 +47,7 @@ from ._outcome import (
     wrong_output,
 )
 from ._transport import Sender, WorkerDeadline, capacity
-from .errors import TaskTimeoutError
+from .exceptions import TaskTimeoutError
 from .hooks.base import Dispatcher
 
 if TYPE_CHECKING:
@@ -52,8 +55,12 @@ if TYPE_CHECKING:
     from .context import ExecutionContext
     from .job import Job
     from .runner import _Cursor
+    from .task import Task
 
 __all__ = ["Driver"]
+
+_WAKE: Future[Any] = Future()
+"""Put in ``finished`` when a task's clock starts, so that the driver waits on its deadline."""
 
 _SILENT = Dispatcher(())
 """The events of inner jobs reach no hook, as with the sequential runner."""
@@ -90,6 +97,7 @@ class _Node:
 
     level: _Level
     step: Step
+    task: Task[Any, Any]
     started_at: datetime
     start: float
     chain: tuple[deadlines.Deadline, ...]
@@ -115,13 +123,13 @@ class Driver:
     ) -> None:
         self.ctx = ctx
         self.cursor = cursor
-        self.sender = Sender(executor, ctx)
+        self.finished: SimpleQueue[Future[Any]] = SimpleQueue()
+        self.sender = Sender(executor, ctx, wake=lambda: self.finished.put(_WAKE))
         self.capacity = capacity(executor)
         self.job_deadline = job_deadline
         self.top = _Level(job, events, deadlines.pending(), (), None)
         self.ready: list[tuple[tuple[int, ...], _Level, Step]] = []
         self.in_flight: dict[Future[Any], _Node] = {}
-        self.finished: SimpleQueue[Future[Any]] = SimpleQueue()
         self.timed: dict[deadlines.Deadline, _Node] = {}
         """The own deadlines of running nodes, to the node."""
 
@@ -136,13 +144,29 @@ class Driver:
                     if not self.in_flight:
                         break
                     self._collect()
+        except KeyboardInterrupt as interruption:  # Ctrl-C while the driver waited
+            self._cancel()
+            raise self._interrupted(interruption) from None
         except BaseException:
-            for future in self.in_flight:
-                future.cancel()
+            self._cancel()
             raise
         if self.top.failure is not None:
             raise self.top.failure
         return self.top.outputs[self.top.plan.result]
+
+    def _cancel(self) -> None:
+        for future in self.in_flight:
+            future.cancel()
+
+    def _interrupted(self, interruption: BaseException) -> BaseException:
+        """Record the tasks in flight as interrupted; what to raise for the job to fail."""
+        for node in list(self.in_flight.values()):
+            self._fail(node, escaped_error(interruption, node.name))
+        self.in_flight.clear()
+        failure = self.top.failure
+        if failure is None:
+            return interruption
+        return TaskFailed(failure.error, failure.task, interruption)
 
     # -- starting -------------------------------------------------------------
 
@@ -167,16 +191,23 @@ class Driver:
 
     def _start(self, level: _Level, step: Step) -> None:
         name = step.name
-        node = _Node(level, step, now(), perf_counter(), level.chain)
+        task, broken = instantiate(step)
+        node = _Node(level, step, task, now(), perf_counter(), level.chain)
         level.running[name] = node
         if level is self.top:
             self.cursor.task = name
         if level.events.on_task_start:
-            level.events.emit("on_task_start", level.job, name, self.ctx)
+            level.events.emit("on_task_start", level.job, task)
         try:
+            if broken is not None:
+                raise broken
             task_input = assemble(step, level.outputs, level.job)
             if step.timeout_seconds is not None:
-                node.own = deadlines.after(step.timeout_seconds, f"Task '{name}'")
+                label = f"Task '{name}'"
+                if step.nested is None and self.sender.in_process:  # starts with its worker
+                    node.own = deadlines.unstarted(step.timeout_seconds, label)
+                else:
+                    node.own = deadlines.after(step.timeout_seconds, label)
                 node.chain = (*node.chain, node.own)
                 self.timed[node.own] = node
             if step.nested is not None:
@@ -185,7 +216,11 @@ class Driver:
                 node.inner = _Level(inner_job, _SILENT, node.chain, (*level.key, step.index), node)
                 self._open(node.inner)
                 return
-            future = self.sender.submit(name, step.task, task_input, _bound(node.chain))
+            passed = [d for d in node.chain if not d.fired and d.at <= monotonic()]
+            if passed:  # during its on_task_start hook: the task does not start
+                self._not_started(node, min(passed, key=_at))
+                return
+            future = self.sender.submit(name, task, task_input, node.chain)
         except Exception as raised:
             self._fail(node, task_error(raised, name))
             return
@@ -196,8 +231,8 @@ class Driver:
 
     def _collect(self) -> None:
         """Wait for a task to finish (or the next deadline) and record what has finished."""
-        upcoming = self._pending()
-        wait = max(min(d.at for d in upcoming) - monotonic(), 0.0) if upcoming else None
+        upcoming = [d.at for d in self._pending() if d.at != math.inf]  # inf: not started yet
+        wait = max(min(upcoming) - monotonic(), 0.0) if upcoming else None
         try:
             future = self.finished.get(timeout=wait)
         except Empty:
@@ -219,6 +254,10 @@ class Driver:
             self._expire(min([d for d in node.chain if not d.fired] or node.chain, key=_at))
         except Exception as raised:
             self._fail(node, task_error(raised, node.name))
+        except BaseException as raised:  # SystemExit is the task's failure; Ctrl-C goes on up
+            self._fail(node, escaped_error(raised, node.name))
+            if isinstance(raised, KeyboardInterrupt):
+                raise self._interrupted(raised) from None
         else:
             self._complete(node, output)
 
@@ -228,9 +267,7 @@ class Driver:
             self._fail(node, wrong_output(step.name, output, step.output_model))
             return
         self._stop(node)
-        record_success(
-            level.events, level.job, step.name, node.started_at, node.start, output, self.ctx
-        )
+        record_success(level.events, level.job, node.task, node.started_at, node.start, output)
         if level.failure is not None:
             return
         level.outputs[step.name] = output
@@ -244,11 +281,11 @@ class Driver:
             level.job._complete(result, now())
             self._complete(level.parent, result)
 
-    def _fail(self, node: _Node, error: BaseException) -> None:
+    def _fail(self, node: _Node, error: Exception) -> None:
         """Record ``node``'s failure and fail its job; a nested job fails its node in turn."""
         self._stop(node)
         level, name = node.level, node.name
-        record_failure(level.events, level.job, name, node.started_at, node.start, error, self.ctx)
+        record_failure(level.events, level.job, node.task, node.started_at, node.start, error)
         if node.inner is not None and node.inner.failure is None:
             node.inner.failure = TaskFailed(error, name)  # nothing inside may complete it now
         if level.failure is not None:
@@ -259,7 +296,7 @@ class Driver:
             level.job._fail(error, name, now())
             nested = parent.step.nested
             assert nested is not None
-            failure = nested.failure(parent.step.task.name, level.job)
+            failure = nested.failure(parent.name, level.job)
             self._fail(parent, task_error(failure, parent.name))
 
     def _stop(self, node: _Node) -> None:
@@ -312,17 +349,17 @@ class Driver:
             self.cursor.task = running[0].name
         raise deadlines.DeadlineExpired(deadline)
 
-    def _time_out(self, node: _Node, deadline: deadlines.Deadline) -> None:
-        message = timeout_message(deadline, node.name, "while")
+    def _time_out(self, node: _Node, deadline: deadlines.Deadline, when: str = "while") -> None:
+        message = timeout_message(deadline, node.name, when)
         self._fail(node, TaskTimeoutError(message, node.name))
+
+    def _not_started(self, node: _Node, deadline: deadlines.Deadline) -> None:
+        """``deadline`` passed before ``node`` could be sent (in its ``on_task_start`` hook)."""
+        if deadline is self.job_deadline or deadline in self.timed:
+            self._time_out(node, deadline, "before")
+        else:  # set around this run: as when it passes while tasks run
+            self._expire(deadline)
 
 
 def _at(deadline: deadlines.Deadline) -> float:
     return deadline.at
-
-
-def _bound(chain: tuple[deadlines.Deadline, ...]) -> float | None:
-    """Seconds until the earliest deadline of ``chain``, for the worker to enforce too."""
-    if not chain:
-        return None
-    return max(min(d.at for d in chain) - monotonic(), 1e-3)

@@ -8,7 +8,6 @@ route, a fan-in dict, a linear list) is normalized once into ``Edge``s on a
 
 from __future__ import annotations
 
-import graphlib
 import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from .errors import CycleDetectedError
+from . import _contract as contract
+from .exceptions import CycleDetectedError
 
 if TYPE_CHECKING:
     from .task import Task
@@ -124,39 +124,38 @@ def value_type(edge: Edge, nodes: Mapping[str, Node]) -> object:
 def topological_order(
     workflow: str, nodes: Mapping[str, Node], following: Mapping[str, tuple[str, ...]]
 ) -> tuple[str, ...]:
-    """Kahn's order, ties broken by declaration order; a cycle raises, naming its tasks.
+    """Kahn's order, ties broken alphabetically by instance name (as taskmaestro 0.1.0).
 
+    A cycle raises ``CycleDetectedError``, naming the tasks on it.
     ``following`` is ``successors(nodes)``.
     """
     indegree = dict.fromkeys(nodes, 0)
     for targets in following.values():
         for target in targets:
             indegree[target] += 1
-    ready = [(node.index, node.name) for node in nodes.values() if not indegree[node.name]]
+    ready = [name for name in nodes if not indegree[name]]
     heapq.heapify(ready)
     order: list[str] = []
     while ready:
-        _, name = heapq.heappop(ready)
+        name = heapq.heappop(ready)
         order.append(name)
         for successor in following[name]:
             indegree[successor] -= 1
             if not indegree[successor]:
-                heapq.heappush(ready, (nodes[successor].index, successor))
+                heapq.heappush(ready, successor)
     if len(order) < len(nodes):
-        cycle = _find_cycle({name for name in nodes if indegree[name]}, nodes)
+        remaining = sorted((n for n in nodes if indegree[n]), key=lambda n: nodes[n].index)
+        predecessors = {
+            name: [edge.source for edge in nodes[name].edges if indegree[edge.source]]
+            for name in remaining
+        }
+        cycle = contract.find_cycle(predecessors) or remaining
         raise CycleDetectedError(
-            f"Dependency cycle in workflow '{workflow}': {' -> '.join(cycle)}", cycle
+            contract.CYCLE.format(
+                task=cycle[0],
+                workflow=contract.describe_workflow(workflow),
+                cycle=contract.format_cycle(cycle),
+            ),
+            cycle,
         )
     return tuple(order)
-
-
-def _find_cycle(remaining: set[str], nodes: Mapping[str, Node]) -> list[str]:
-    predecessors = {
-        name: {edge.source for edge in nodes[name].edges if edge.source in remaining}
-        for name in sorted(remaining, key=lambda n: nodes[n].index)
-    }
-    try:
-        graphlib.TopologicalSorter(predecessors).prepare()
-    except graphlib.CycleError as error:
-        return [str(name) for name in error.args[1]]
-    return sorted(remaining)  # unreachable: Kahn left these nodes, so they hold a cycle

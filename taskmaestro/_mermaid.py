@@ -1,4 +1,11 @@
-"""Mermaid flowcharts of a workflow graph, edges labelled with the data they carry."""
+"""Mermaid flowcharts of a workflow graph, edges labelled with the data they carry.
+
+The layout is the seed README's and taskmaestro 0.1.0's (``_start_``/``_end_``
+nodes, ``_job_config_`` with dashed edges when a JobConfiguration is given,
+``.field: Type`` routes, ``key: ...`` fan-in labels with sorted keys, nested
+workflows as subgraphs whose nodes are ``<outer>__<inner>``), except that node
+ids are sanitized: a task named ``end`` or ``my task`` still gives valid Mermaid.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ._graph import Edge, Graph, Node
 from ._typecompat import format_annotation
-from .nested import nested_workflow
+from .workflow_task import nested_workflow
 
 if TYPE_CHECKING:
     from .job import JobConfiguration
@@ -18,7 +25,7 @@ __all__ = ["render"]
 _INDENT = "    "
 _RESERVED = frozenset(
     {"end", "graph", "subgraph", "flowchart", "style", "class", "classdef", "click",
-     "linkstyle", "direction", "default", "_start_", "_end_", "_config_"}
+     "linkstyle", "direction", "default", "_start_", "_end_", "_job_config_"}
 )  # fmt: skip
 _PLAIN_LABEL = re.compile(r"[A-Za-z0-9_ .:,\-]+")
 _PLAIN_TITLE = re.compile(r"[A-Za-z0-9_ .\-]+")
@@ -35,21 +42,21 @@ def render(graph: Graph, job_configuration: JobConfiguration | None = None) -> s
         node.config_fields for node in graph.nodes.values()
     )
     if configured:
-        lines.append(f'{_INDENT}_config_[("JobConfiguration")]')
+        lines.append(f'{_INDENT}_job_config_[("JobConfiguration")]')
     lines.extend(_body(graph, ids, "", _INDENT))
     for root in graph.roots:
         if not root.config_fields:
             label = _label(_type_name(root.input_model, root))
-            lines.append(f"{_INDENT}_start_ -->|{label}| {ids.of('', root.name)}")
-    if configured:
-        for node in graph.nodes.values():
-            if node.config_fields:
-                label = _label(", ".join(node.config_fields))
-                lines.append(f"{_INDENT}_config_ -.->|{label}| {ids.of('', node.name)}")
-    result = graph.nodes[graph.result]
+            lines.append(f"{_INDENT}_start_ -->|{label}| {ids.entry('', root)}")
     lines.extend(_edges(graph, ids, "", _INDENT))
+    if configured:
+        for name in sorted(n for n, node in graph.nodes.items() if node.config_fields):
+            node = graph.nodes[name]
+            label = _label(", ".join(sorted(node.config_fields)))
+            lines.append(f"{_INDENT}_job_config_ -.->|{label}| {ids.entry('', node)}")
+    result = graph.nodes[graph.result]
     label = _label(_type_name(result.output_model, result))
-    lines.append(f"{_INDENT}{ids.of('', result.name)} -->|{label}| _end_")
+    lines.append(f"{_INDENT}{ids.exit('', result)} -->|{label}| _end_")
     return "\n".join(lines)
 
 
@@ -62,29 +69,35 @@ def _body(graph: Graph, ids: _Ids, scope: str, indent: str) -> list[str]:
         if inner is None:
             lines.append(f'{indent}{node_id}["{node.name}"]')
             continue
-        inner_scope = f"{scope}{node.name}/"
-        lines.append(f'{indent}subgraph {node_id} ["{node.name}: {_escape(inner.name)}"]')
-        lines.extend(_body(inner._graph, ids, inner_scope, indent + _INDENT))
-        lines.extend(_edges(inner._graph, ids, inner_scope, indent + _INDENT))
+        inner_scope = f"{scope}{node.name}__"
+        lines.append(f'{indent}subgraph {node_id}["{node.name}"]')
+        lines.extend(_body(inner.graph, ids, inner_scope, indent + _INDENT))
+        lines.extend(_edges(inner.graph, ids, inner_scope, indent + _INDENT))
         lines.append(f"{indent}end")
+        ids.nest(scope, node.name, inner.graph, inner_scope)
     return lines
 
 
 def _edges(graph: Graph, ids: _Ids, scope: str, indent: str) -> list[str]:
     lines = []
     for node in graph.nodes.values():
-        target = ids.of(scope, node.name)
-        for edge in node.edges:
-            source = ids.of(scope, edge.source)
+        target = ids.entry(scope, node)
+        edges = sorted(node.edges, key=_key) if node.fans_in else node.edges
+        for edge in edges:
+            source = ids.exit(scope, graph.nodes[edge.source])
             lines.append(f"{indent}{source} -->|{_edge_label(graph, node, edge)}| {target}")
     return lines
+
+
+def _key(edge: Edge) -> str:
+    return edge.target_field or ""
 
 
 def _edge_label(graph: Graph, node: Node, edge: Edge) -> str:
     type_name = _type_name(graph.value_type(edge), graph.nodes[edge.source])
     if edge.source_field is not None:
         text = f".{edge.source_field}: {type_name}"
-        if edge.target_field is not None and edge.target_field != edge.source_field:
+        if edge.target_field is not None:
             text = f"{edge.target_field}: {text}"
     elif edge.target_field is not None:
         text = f"{edge.target_field}: {type_name}"
@@ -122,6 +135,8 @@ class _Ids:
     def __init__(self) -> None:
         self._by_name: dict[str, str] = {}
         self._used: set[str] = set()
+        self._entries: dict[str, str] = {}
+        self._exits: dict[str, str] = {}
 
     def new(self, scope: str, name: str) -> str:
         base = re.sub(r"[^A-Za-z0-9_]", "_", scope + name)
@@ -135,5 +150,20 @@ class _Ids:
         self._by_name[scope + name] = candidate
         return candidate
 
-    def of(self, scope: str, name: str) -> str:
-        return self._by_name[scope + name]
+    def nest(self, scope: str, name: str, inner: Graph, inner_scope: str) -> None:
+        """Edges into a nested workflow go to its first unconfigured root, edges out of
+        it start at its result task."""
+        roots = [root for root in inner.roots if not root.config_fields] or list(inner.roots)
+        first = min(roots, key=lambda root: root.name)
+        self._entries[scope + name] = self.entry(inner_scope, first)
+        self._exits[scope + name] = self.exit(inner_scope, inner.nodes[inner.result])
+
+    def entry(self, scope: str, node: Node) -> str:
+        """The id an edge into ``node`` points at."""
+        key = scope + node.name
+        return self._entries.get(key) or self._by_name[key]
+
+    def exit(self, scope: str, node: Node) -> str:
+        """The id an edge out of ``node`` starts at."""
+        key = scope + node.name
+        return self._exits.get(key) or self._by_name[key]

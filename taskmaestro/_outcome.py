@@ -8,25 +8,28 @@ same way; only the order and the place where ``run`` is called differ.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from time import perf_counter
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import TaskExecutionError, TaskOutputTypeError
+from . import _contract as contract
+from .exceptions import TaskExecutionError, TaskOutputTypeError
 from .job import Job, TaskResult, TaskStatus
 
 if TYPE_CHECKING:
     from ._deadline import Deadline
     from ._plan import Step
-    from .context import ExecutionContext
     from .hooks.base import Dispatcher
+    from .task import Task
 
 __all__ = [
     "TaskFailed",
     "assemble",
+    "escaped_error",
+    "instantiate",
     "now",
     "record_failure",
     "record_success",
@@ -37,12 +40,19 @@ __all__ = [
 
 
 class TaskFailed(Exception):
-    """Internal: a task failed and has been recorded; the job must stop."""
+    """Internal: a task failed and has been recorded; the job must stop.
 
-    def __init__(self, error: BaseException, task: str | None) -> None:
+    ``interruption`` is a ``KeyboardInterrupt`` to raise again once the job has
+    been recorded as failed.
+    """
+
+    def __init__(
+        self, error: BaseException, task: str | None, interruption: BaseException | None = None
+    ) -> None:
         super().__init__(task)
         self.error = error
         self.task = task
+        self.interruption = interruption
 
 
 _NO_VALUES: Mapping[str, object] = MappingProxyType({})
@@ -58,19 +68,52 @@ def assemble(step: Step, outputs: Mapping[str, BaseModel], job: Job[Any, Any]) -
         ) from invalid
 
 
+def instantiate(step: Step) -> tuple[Task[Any, Any], Exception | None]:
+    """A new instance of the step's task named after it, and the constructor's error if any.
+
+    When the constructor raises, the instance is made without it, so that the
+    hooks still get a task (with its ``name``) to report the failure against.
+    """
+    cls = step.task
+    error: Exception | None = None
+    try:
+        task = cls()
+    except Exception as raised:
+        task, error = cls.__new__(cls), raised
+    task.name = step.name
+    return task, error
+
+
 def wrong_output(name: str, output: object, expected: type[BaseModel]) -> TaskOutputTypeError:
     return TaskOutputTypeError(
-        f"Task '{name}' returned {type(output).__name__}, expected {expected.__name__}", name
+        contract.WRONG_OUTPUT.format(
+            task=name, provided=type(output).__name__, expected=expected.__name__
+        ),
+        name,
     )
 
 
-def task_error(raised: Exception, name: str) -> TaskExecutionError:
-    """``raised`` as the task's failure: our own errors as they are, others wrapped."""
-    if isinstance(raised, TaskExecutionError):
-        if raised.task_name is None:
-            raised.task_name = name
-        return raised
-    error = TaskExecutionError(f"Task '{name}' failed: {type(raised).__name__}: {raised}", name)
+def task_error(raised: Exception, name: str) -> Exception:
+    """``raised`` as the task's failure: recorded as it is (taskmaestro 0.1.0 does so).
+
+    Failures the runner detects itself are ``TaskExecutionError``s; those that
+    do not know their task yet learn it here.
+    """
+    if isinstance(raised, TaskExecutionError) and raised.task_name is None:
+        raised.task_name = name
+    return raised
+
+
+def escaped_error(raised: BaseException, name: str) -> TaskExecutionError:
+    """A task's ``SystemExit``, ``KeyboardInterrupt`` or other ``BaseException`` as its failure."""
+    if isinstance(raised, SystemExit):
+        code = "" if raised.code is None else repr(raised.code)
+        message = f"Task '{name}' called sys.exit({code})"
+    elif isinstance(raised, KeyboardInterrupt):
+        message = f"Task '{name}' was interrupted (KeyboardInterrupt)"
+    else:
+        message = f"Task '{name}' failed: {type(raised).__name__}: {raised}"
+    error = TaskExecutionError(message, name)
     error.__cause__ = raised
     return error
 
@@ -88,38 +131,41 @@ def timeout_message(deadline: Deadline, task: str | None, when: str) -> str:
 def record_success(
     events: Dispatcher,
     job: Job[Any, Any],
-    name: str,
+    task: Task[Any, Any],
     started_at: datetime,
     start: float,
     output: BaseModel,
-    ctx: ExecutionContext,
 ) -> None:
-    result = TaskResult(name, TaskStatus.COMPLETED, started_at, perf_counter() - start, output)
-    job.task_results[name] = result
+    """Append the completed TaskResult, then emit ``on_task_complete``."""
+    duration = perf_counter() - start
+    job.task_results.append(
+        TaskResult(task.name, TaskStatus.COMPLETED, output, started_at, duration)
+    )
     if events.on_task_complete:
-        events.emit("on_task_complete", job, result, ctx)
+        events.emit("on_task_complete", job, task, output)
 
 
 def record_failure(
     events: Dispatcher,
     job: Job[Any, Any],
-    name: str,
+    task: Task[Any, Any],
     started_at: datetime,
     start: float,
-    error: BaseException,
-    ctx: ExecutionContext,
+    error: Exception,
 ) -> None:
-    result = TaskResult(
-        task_name=name,
-        status=TaskStatus.FAILED,
-        started_at=started_at,
-        duration_seconds=perf_counter() - start,
-        error=str(error),
-        exception=error,
+    """Append the failed TaskResult and fail the job, then emit ``on_task_fail``.
+
+    The job is failed first, so the hook sees ``job.status``, ``error``,
+    ``failed_task`` and ``completed_at`` already set, as in taskmaestro 0.1.0.
+    """
+    duration = perf_counter() - start
+    job.task_results.append(
+        TaskResult(task.name, TaskStatus.FAILED, None, started_at, duration, str(error), error)
     )
-    job.task_results[name] = result
-    events.emit("on_task_fail", job, result, ctx)
+    job._fail(error, task.name, now())
+    events.emit("on_task_fail", job, task, error)
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    """Naive local time, as taskmaestro 0.1.0 records its timestamps."""
+    return datetime.now()

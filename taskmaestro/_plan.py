@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from ._graph import Edge, Graph, Node, model_fields_of, value_type
-from .nested import NestedRun, nested_run
 from .task import Task
+from .workflow_task import NestedRun, nested_run
 
 __all__ = ["Assemble", "Plan", "Step", "compile_plan"]
 

@@ -11,9 +11,10 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from pydantic import BaseModel
 
+from . import _contract as contract
 from ._graph import Edge, Node, model_fields_of, value_type
 from ._typecompat import format_annotation, is_assignable
-from .errors import IncompleteInputError, WorkflowDefinitionError
+from .exceptions import IncompleteInputError, WorkflowDefinitionError
 
 __all__ = ["check_job_config", "check_node", "check_result", "required_config_fields"]
 
@@ -35,8 +36,9 @@ def check_config_fields(node: Node) -> None:
     for name in node.config_fields:
         if name not in fields:
             raise WorkflowDefinitionError(
-                f"Task '{node.name}' lists config field '{name}', which is not a field "
-                f"of {_name(node.input_model)}"
+                contract.CONFIG_FIELD_NOT_FOUND.format(
+                    field=name, model=_name(node.input_model), task=node.name
+                )
             ).at(node.name, ("config_fields", name))
 
 
@@ -49,8 +51,12 @@ def check_single_dependency(node: Node, nodes: Mapping[str, Node]) -> None:
         return
     if not is_assignable(value, node.input_model):
         raise WorkflowDefinitionError(
-            f"Type mismatch: task '{node.name}' takes {_name(node.input_model)}, but "
-            f"{_source(edge)} is {format_annotation(value)}"
+            contract.TYPE_MISMATCH.format(
+                task=node.name,
+                expected=_name(node.input_model),
+                source=_source(edge),
+                provided=format_annotation(value),
+            )
         ).at(node.name, ("depends_on", None))
 
 
@@ -61,9 +67,13 @@ def _check_spread(node: Node, edge: Edge, value: object) -> None:
         upstream = provided.get(name)
         if upstream is not None and not is_assignable(upstream.annotation, field.annotation):
             raise WorkflowDefinitionError(
-                f"Type mismatch: field '{name}' of task '{node.name}' input is "
-                f"{format_annotation(field.annotation)}, but {_source(edge)} provides "
-                f"{format_annotation(upstream.annotation)}"
+                contract.SHARED_FIELD_MISMATCH.format(
+                    source_task=edge.source,
+                    field=name,
+                    provided=format_annotation(upstream.annotation),
+                    task=node.name,
+                    expected=format_annotation(field.annotation),
+                )
             ).at(node.name, ("depends_on", None))
     _check_covered(node, provided.keys())
 
@@ -76,14 +86,21 @@ def check_fan_in(node: Node, nodes: Mapping[str, Node]) -> None:
         assert key is not None
         if key not in fields:
             raise WorkflowDefinitionError(
-                f"Fan-in of task '{node.name}': '{key}' is not a field of {_name(node.input_model)}"
+                contract.FAN_IN_KEY_NOT_FOUND.format(
+                    key=key, model=_name(node.input_model), task=node.name
+                )
             ).at(node.name, ("key", key))
         value = _edge_value(node, edge, nodes)
         wanted = fields[key].annotation
         if not is_assignable(value, wanted):
             raise WorkflowDefinitionError(
-                f"Fan-in of task '{node.name}': field '{key}' is {format_annotation(wanted)}, "
-                f"but {_source(edge)} is {format_annotation(value)}"
+                contract.FAN_IN_TYPE_MISMATCH.format(
+                    key=key,
+                    task=node.name,
+                    expected=format_annotation(wanted),
+                    source=_source(edge),
+                    provided=format_annotation(value),
+                )
             ).at(node.name, ("depends_on", key))
     _check_covered(node, (edge.target_field for edge in node.edges if edge.target_field))
 
@@ -103,8 +120,12 @@ def _check_covered(node: Node, wired: Iterable[str]) -> None:
     ]
     if missing:
         raise IncompleteInputError(
-            f"Task '{node.name}' has required input field(s) that nothing provides: "
-            f"{', '.join(missing)} (wire them with depends_on or list them in config_fields)"
+            contract.REQUIRED_FIELD.format(
+                field=missing[0],
+                model=_name(node.input_model),
+                task=node.name,
+                missing=", ".join(missing),
+            )
         ).at(node.name)
 
 
@@ -112,10 +133,13 @@ def _edge_value(node: Node, edge: Edge, nodes: Mapping[str, Node]) -> object:
     """W4/W5: a routed field exists on the upstream output; returns the value's type."""
     output = nodes[edge.source].output_model
     if edge.source_field is not None and edge.source_field not in output.model_fields:
-        prefix = f"Fan-in of task '{node.name}'" if node.fans_in else f"Task '{node.name}'"
         raise WorkflowDefinitionError(
-            f"{prefix} routes field '{edge.source_field}' of '{edge.source}', but "
-            f"{_name(output)} has no field '{edge.source_field}'"
+            contract.FIELD_NOT_FOUND.format(
+                field=edge.source_field,
+                model=_name(output),
+                task=node.name,
+                source_task=edge.source,
+            )
         ).at(node.name, ("route", edge.target_field))
     return value_type(edge, nodes)
 
@@ -125,8 +149,11 @@ def check_result(workflow: str, nodes: Mapping[str, Node], successors: Mapping[s
     sinks = [name for name in nodes if not successors[name]]
     if len(sinks) != 1:
         raise WorkflowDefinitionError(
-            f"Workflow '{workflow}' has {len(sinks)} sink tasks ({', '.join(sinks)}); "
-            "pass result_task to choose the result"
+            contract.SINKS.format(
+                workflow=contract.describe_workflow(workflow),
+                count=len(sinks),
+                sinks=", ".join(sinks),
+            )
         )
     return sinks[0]
 
@@ -136,8 +163,12 @@ def check_job_config(workflow: str, roots: Sequence[Node], config: object) -> No
     for root in roots:
         if not root.config_fields and not isinstance(config, root.input_model):
             raise WorkflowDefinitionError(
-                f"Job config for workflow '{workflow}' is {type(config).__name__}, but root "
-                f"task '{root.name}' takes {_name(root.input_model)}"
+                contract.ROOT_INPUT.format(
+                    task=root.name,
+                    expected=_name(root.input_model),
+                    workflow=contract.describe_workflow(workflow),
+                    provided=type(config).__name__,
+                )
             ).at(root.name)
 
 

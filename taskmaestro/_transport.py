@@ -11,29 +11,52 @@ In the worker, the task runs under the earliest of the deadlines that bound it,
 with the same mechanism as the sequential runner (``_deadline``), so that
 overrunning work is interrupted where the worker can interrupt it; the driver
 enforces the deadline on its side regardless.
+
+What a worker process sends back must unpickle in the parent (a
+``ProcessPoolExecutor`` breaks for good otherwise), and must not stop the
+worker: an exception that does not survive the round trip is replaced by a
+``TaskExecutionError`` with its class and text, and a task's ``SystemExit`` or
+``KeyboardInterrupt`` travels as ``Escaped``, raised again in the driver.
 """
 
 from __future__ import annotations
 
 import pickle
+import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
 
 from pydantic import BaseModel
 
 from . import _deadline as deadlines
-from ._outcome import task_error
+from ._outcome import escaped_error
 from .context import ExecutionContext, key_name
-from .errors import TaskExecutionError
+from .exceptions import TaskExecutionError
 from .task import Task
 
-__all__ = ["Sender", "WorkerDeadline", "capacity", "perform", "perform_pickled"]
+__all__ = ["Escaped", "Sender", "WorkerDeadline", "capacity", "perform", "perform_pickled"]
 
 
 class WorkerDeadline(Exception):
     """The earliest deadline bounding a task passed while it ran in the worker."""
+
+
+class Escaped(Exception):
+    """A task's ``SystemExit`` or ``KeyboardInterrupt``, on its way back from a worker process.
+
+    Raised as such, either would stop the worker (a Dask worker lets both
+    through), so the worker sends this instead and the driver raises the
+    original kind again (``rebuild``), to be handled as in the calling thread.
+    """
+
+    def __init__(self, kind: str, code: object) -> None:
+        super().__init__(kind, code)
+
+    def rebuild(self) -> BaseException:
+        kind, code = self.args
+        return SystemExit(code) if kind == "SystemExit" else KeyboardInterrupt()
 
 
 def capacity(executor: Executor) -> int | None:
@@ -54,10 +77,9 @@ def capacity(executor: Executor) -> int | None:
 
 
 def perform(
-    task: type[Task[Any, Any]], task_input: BaseModel, ctx: ExecutionContext, bound: float | None
+    instance: Task[Any, Any], task_input: BaseModel, ctx: ExecutionContext, bound: float | None
 ) -> BaseModel:
-    """In the worker: run one task, for at most ``bound`` seconds when given."""
-    instance = task()
+    """In the worker: run one task instance, for at most ``bound`` seconds when given."""
     if bound is None:
         output: BaseModel = instance.run(task_input, ctx)
         return output
@@ -77,9 +99,19 @@ def perform_pickled(payload: bytes, context: bytes) -> bytes:
     except WorkerDeadline:
         raise
     except Exception as raised:
-        if _pickling_error(raised) is None:
+        if _round_trip_error(raised) is None:
             raise
-        failure = TaskExecutionError(str(task_error(raised, name)), name)
+        # The task's own exception cannot travel back: its type and text do.
+        failure = TaskExecutionError(
+            f"Task '{name}' failed: {type(raised).__name__}: {raised}", name
+        )
+    except SystemExit as raised:
+        code = raised.code if _round_trip_error(raised.code) is None else repr(raised.code)
+        raise Escaped("SystemExit", code) from None
+    except KeyboardInterrupt:
+        raise Escaped("KeyboardInterrupt", None) from None
+    except BaseException as raised:  # neither: the worker reports it as the task's failure
+        failure = TaskExecutionError(str(escaped_error(raised, name)), name)
     else:
         try:
             return _pickle(output)
@@ -91,19 +123,33 @@ def perform_pickled(payload: bytes, context: bytes) -> bytes:
 class Sender:
     """Submits the tasks of one job to an executor and reads their outputs back."""
 
-    def __init__(self, executor: Executor, ctx: ExecutionContext) -> None:
+    def __init__(
+        self, executor: Executor, ctx: ExecutionContext, wake: Callable[[], object]
+    ) -> None:
         self.executor = executor
         self.ctx = ctx
+        self.wake = wake
         self.in_process = isinstance(executor, ThreadPoolExecutor)
         self._context: bytes | None = None
         self._token = uuid.uuid4().hex
         self._sent = 0
 
     def submit(
-        self, name: str, task: type[Task[Any, Any]], task_input: BaseModel, bound: float | None
+        self,
+        name: str,
+        task: Task[Any, Any],
+        task_input: BaseModel,
+        chain: tuple[deadlines.Deadline, ...],
     ) -> Future[Any]:
+        """Send one task, bounded by the deadlines of ``chain``.
+
+        In this process, the task's own deadline (``deadlines.unstarted``) starts
+        when a worker thread picks the task up, not when it is queued: several
+        runners may share one pool.
+        """
         if self.in_process:
-            return self.executor.submit(perform, task, task_input, self.ctx, bound)
+            return self.executor.submit(self._perform_here, task, task_input, chain)
+        bound = _bound(chain)
         # Each submission is unique, so an executor that caches results by their
         # arguments (Dask's pure=True) still runs every task.
         self._sent += 1
@@ -111,13 +157,29 @@ class Sender:
         try:
             payload = _pickle((name, task, task_input, bound, token))
         except Exception as error:
-            raise self._cannot_send(name, task, task_input, error) from error
+            raise self._cannot_send(name, type(task), task_input, error) from error
         return self.executor.submit(perform_pickled, payload, self._pickled_context(name))
+
+    def _perform_here(
+        self,
+        task: Task[Any, Any],
+        task_input: BaseModel,
+        chain: tuple[deadlines.Deadline, ...],
+    ) -> BaseModel:
+        """In a worker thread: start the clocks that wait for it, then ``perform``."""
+        if any(deadlines.start(entry) for entry in chain):
+            self.wake()
+        return perform(task, task_input, self.ctx, _bound(chain))
 
     def receive(self, future: Future[Any]) -> Any:
         """The output of a finished task; raises what the task raised."""
-        value = future.result()
-        return value if self.in_process else pickle.loads(value)
+        if self.in_process:
+            return future.result()
+        try:
+            value = future.result()
+        except Escaped as escaped:
+            raise escaped.rebuild() from None
+        return pickle.loads(value)
 
     def _pickled_context(self, name: str) -> bytes:
         if self._context is None:
@@ -152,8 +214,29 @@ _SERVICE_HINT = (
 )
 
 
+def _bound(chain: tuple[deadlines.Deadline, ...]) -> float | None:
+    """Seconds until the earliest deadline of ``chain``, for the worker to enforce too."""
+    if not chain:
+        return None
+    return max(min(d.at for d in chain) - time.monotonic(), 1e-3)
+
+
 def _pickle(value: object) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _round_trip_error(value: object) -> Exception | None:
+    """Why ``value`` cannot be pickled and unpickled again, if it cannot.
+
+    An exception whose ``__init__`` takes other arguments than its ``args``
+    pickles, but fails to unpickle: in a process pool's parent that breaks the
+    whole pool, so the worker checks first.
+    """
+    try:
+        pickle.loads(_pickle(value))
+    except Exception as error:
+        return error
+    return None
 
 
 def _pickling_error(value: object) -> Exception | None:

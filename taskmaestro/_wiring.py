@@ -2,18 +2,18 @@
 
 ``depends_on`` may be a task class, a task instance name, a ``(task, "field")``
 route, or a fan-in dict whose values are any of those. ``parse_dependency``
-turns each spelling into ``Wire``s once; ``Resolver`` maps their references to
-instance names when the workflow is built (rules W9 and W10).
+turns each spelling into ``Wire``s once; ``Resolver`` maps class references to
+instance names as tasks are added (rule W9), names are checked at build.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import WorkflowDefinitionError
+from . import _contract as contract
+from .exceptions import WorkflowDefinitionError
 from .task import Task
 
 __all__ = ["Dependency", "Resolver", "TaskRef", "Wire", "check_name", "parse_dependency"]
@@ -26,8 +26,6 @@ type Route = tuple[TaskRef, str]
 
 type Dependency = TaskRef | Route | Mapping[str, TaskRef | Route]
 """Everything ``depends_on`` accepts."""
-
-_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +46,9 @@ def describe(ref: object) -> str:
 
 def check_name(name: object, workflow: str) -> str:
     """W10: instance names are identifiers (letters, digits, ``_``, ``-``)."""
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
+    if not isinstance(name, str) or not contract.INSTANCE_NAME.fullmatch(name):
         raise WorkflowDefinitionError(
-            f"Invalid task name {name!r} in workflow '{workflow}': use letters, digits, "
-            "'_' and '-' (no spaces, dots or path separators)"
+            contract.INVALID_NAME.format(name=name, workflow=contract.describe_workflow(workflow))
         )
     return name
 
@@ -65,7 +62,7 @@ def parse_dependency(task: str, depends_on: object) -> tuple[Wire, ...]:
         for key, value in depends_on.items():
             if not isinstance(key, str):
                 raise WorkflowDefinitionError(
-                    f"Fan-in of task '{task}': keys must be input field names, got {key!r}"
+                    contract.FAN_IN_KEY_NOT_A_STRING.format(task=task, key=key)
                 )
             ref, field = _parse_value(task, value)
             wires.append(Wire(ref, field, key))
@@ -83,39 +80,40 @@ def _parse_value(task: str, value: object) -> tuple[TaskRef, str | None]:
 def _parse_ref(task: str, value: object) -> TaskRef:
     if isinstance(value, str) or (isinstance(value, type) and issubclass(value, Task)):
         return value
-    raise WorkflowDefinitionError(
-        f"Task '{task}': depends_on takes a Task class, a task name, a (task, 'field') "
-        f"tuple or a dict of those, got {value!r}"
-    )
+    raise WorkflowDefinitionError(contract.DEPENDS_ON_KIND.format(task=task, value=value))
 
 
 class Resolver:
-    """Maps task references to instance names within one workflow (W9)."""
+    """Maps task references to instance names within one workflow (W9).
 
-    def __init__(self, workflow: str, names: Iterable[tuple[str, type[Task[Any, Any]]]]) -> None:
-        self._workflow = workflow
-        self._names: set[str] = set()
+    Filled as tasks are added: a class reference denotes the one instance
+    registered so far for that class; a name may denote any instance, checked
+    once every task is known.
+    """
+
+    def __init__(self, workflow: str) -> None:
+        self._workflow = contract.describe_workflow(workflow)
         self._by_class: dict[type[Task[Any, Any]], list[str]] = {}
-        for name, task in names:
-            self._names.add(name)
-            self._by_class.setdefault(task, []).append(name)
 
-    def resolve(self, ref: TaskRef, referrer: str) -> str:
-        """The instance name ``ref`` denotes; ``referrer`` says who refers, for messages."""
-        if isinstance(ref, str):
-            if ref in self._names:
-                return ref
-        else:
-            names = self._by_class.get(ref, [])
-            if len(names) == 1:
-                return names[0]
-            if names:
-                listed = " and ".join(f"'{n}'" for n in names)
-                raise WorkflowDefinitionError(
-                    f"{referrer} refers to {ref.__qualname__} by class, but it is registered "
-                    f"as {listed}; refer to it by instance name"
+    def add(self, name: str, task: type[Task[Any, Any]]) -> None:
+        self._by_class.setdefault(task, []).append(name)
+
+    def resolve_class(self, ref: type[Task[Any, Any]], referrer: str) -> str:
+        """The one instance name registered for class ``ref``; ``referrer`` is for messages."""
+        names = self._by_class.get(ref, [])
+        if len(names) == 1:
+            return names[0]
+        if names:
+            raise WorkflowDefinitionError(
+                contract.AMBIGUOUS_CLASS.format(
+                    cls=ref.__qualname__,
+                    workflow=self._workflow,
+                    referrer=referrer,
+                    names=" and ".join(f"'{n}'" for n in names),
                 )
+            )
         raise WorkflowDefinitionError(
-            f"{referrer} refers to '{describe(ref)}', which is not a task of "
-            f"workflow '{self._workflow}'"
+            contract.CLASS_NOT_FOUND.format(
+                cls=ref.__qualname__, workflow=self._workflow, referrer=referrer
+            )
         )

@@ -22,6 +22,10 @@ _DEFAULT_LOGGER = "taskmaestro"
 class ExecutionContext:
     """Shared per-job resources: a logger, a correlation id, a scratch folder, services.
 
+    The arguments are taskmaestro 0.1.0's, in its order (an empty or missing
+    ``correlation_id`` becomes a new UUID, a missing ``logger`` the
+    ``"taskmaestro"`` logger), plus ``services`` to register at once.
+
     ``scratch_dir`` is created on first use. A folder the context created itself
     is temporary and removed by ``close()`` (the runner closes the contexts it
     creates); a folder given by the caller is created if missing and never removed.
@@ -35,15 +39,15 @@ class ExecutionContext:
 
     def __init__(
         self,
-        *,
-        logger: logging.Logger | None = None,
         correlation_id: str | None = None,
+        logger: logging.Logger | None = None,
         scratch_dir: str | Path | None = None,
+        *,
         services: Mapping[str | type[Any], object] | None = None,
     ) -> None:
-        self.logger = logger if logger is not None else logging.getLogger(_DEFAULT_LOGGER)
-        self.correlation_id = correlation_id if correlation_id is not None else str(uuid.uuid4())
-        self._given_scratch = Path(scratch_dir) if scratch_dir is not None else None
+        self.logger = logger or logging.getLogger(_DEFAULT_LOGGER)
+        self.correlation_id = correlation_id or str(uuid.uuid4())
+        self._given_scratch = Path(scratch_dir) if scratch_dir else None
         self._scratch: Path | None = None
         self._scratch_lock = threading.Lock()
         self._services: dict[str | type[Any], object] = dict(services or {})

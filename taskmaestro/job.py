@@ -13,14 +13,17 @@ from typing import TYPE_CHECKING, Any, Generic
 
 from pydantic import BaseModel
 
+from . import _contract as contract
 from ._rules import check_job_config
-from .errors import IncompleteInputError, JobStateError, WorkflowDefinitionError
+from .exceptions import IncompleteInputError, JobStateError, WorkflowDefinitionError
+from .models import EmptyConfig
 from .task import InT, OutT
 
 if TYPE_CHECKING:
+    from .context import ExecutionContext
     from .workflow import Workflow
 
-__all__ = ["Job", "JobConfiguration", "JobStatus", "TaskResult", "TaskStatus"]
+__all__ = ["EmptyConfig", "Job", "JobConfiguration", "JobStatus", "TaskResult", "TaskStatus"]
 
 
 class JobStatus(StrEnum):
@@ -41,13 +44,17 @@ class TaskStatus(StrEnum):
 
 @dataclass(slots=True)
 class TaskResult:
-    """What happened when one task ran: status, output or error, start and duration."""
+    """What happened when one task ran: status, output or error, start and duration.
+
+    ``started_at`` is naive local time (``datetime.now()``); ``error`` is
+    ``str(exception)`` on failure and ``exception`` the exception itself.
+    """
 
     task_name: str
     status: TaskStatus
+    output: BaseModel | None
     started_at: datetime
     duration_seconds: float
-    output: BaseModel | None = None
     error: str | None = None
     exception: BaseException | None = field(default=None, repr=False)
 
@@ -59,9 +66,9 @@ class JobConfiguration(Mapping[str, Mapping[str, object]]):
     they override values wired from upstream tasks.
     """
 
-    def __init__(self, values: Mapping[str, Mapping[str, object]] | None = None) -> None:
+    def __init__(self, config: Mapping[str, Mapping[str, object]] | None = None) -> None:
         copied: dict[str, Mapping[str, object]] = {}
-        for task, fields in (values or {}).items():
+        for task, fields in (config or {}).items():
             if not isinstance(task, str) or not isinstance(fields, Mapping):
                 raise WorkflowDefinitionError(
                     "JobConfiguration maps task names to {field: value} dicts; "
@@ -69,6 +76,18 @@ class JobConfiguration(Mapping[str, Mapping[str, object]]):
                 )
             copied[task] = MappingProxyType(dict(fields))
         self._values = copied
+
+    def get_config_for_task(self, name: str) -> dict[str, object]:
+        """A new dict of the values given for task ``name`` (``{}`` if none)."""
+        return dict(self._values.get(name, {}))
+
+    def configured_tasks(self) -> set[str]:
+        """The names of the tasks that have values."""
+        return set(self._values)
+
+    def config_fields_for_task(self, name: str) -> set[str]:
+        """The field names given for task ``name`` (empty if none)."""
+        return set(self._values.get(name, {}))
 
     def __getitem__(self, task: str) -> Mapping[str, object]:
         return self._values[task]
@@ -89,23 +108,30 @@ class Job(Generic[InT, OutT]):
     ``config`` is the input of every root task without ``config_fields`` (W13);
     ``job_configuration`` gives the ``config_fields`` values of each task. Both
     are checked here, so a job that exists can start. A job runs once.
+
+    After a run: ``status``, ``result`` (completed), ``error`` (the text of the
+    failing task's exception), ``exception`` (the exception itself),
+    ``failed_task``, ``started_at``/``completed_at`` (naive local time),
+    ``task_results`` (one TaskResult per started task, in execution order) and
+    ``context`` (the run's ExecutionContext).
     """
 
     def __init__(
         self,
         workflow: Workflow[InT, OutT],
         config: InT,
+        *,
         job_configuration: JobConfiguration | None = None,
     ) -> None:
         self.id = str(uuid.uuid4())
         self.workflow = workflow
         self.config = config
-        self.job_configuration = (
-            job_configuration if job_configuration is not None else JobConfiguration()
-        )
-        graph = workflow._graph
+        self.job_configuration = job_configuration
+        graph = workflow.graph
         check_job_config(graph.name, graph.roots, config)
-        self._config_values = _config_values(workflow, self.job_configuration)
+        self._config_values = config_values(
+            workflow, job_configuration if job_configuration is not None else JobConfiguration()
+        )
         self.status = JobStatus.PENDING
         self.result: OutT | None = None
         self.error: str | None = None
@@ -113,8 +139,17 @@ class Job(Generic[InT, OutT]):
         self.failed_task: str | None = None
         self.started_at: datetime | None = None
         self.completed_at: datetime | None = None
-        self.task_results: dict[str, TaskResult] = {}
+        self.task_results: list[TaskResult] = []
+        self.context: ExecutionContext | None = None
+        self._claimed = False
         self._lock = threading.Lock()
+
+    def task_result(self, name: str) -> TaskResult | None:
+        """The latest TaskResult of the task instance ``name``, if it started."""
+        for result in reversed(self.task_results):
+            if result.task_name == name:
+                return result
+        return None
 
     @property
     def duration_seconds(self) -> float | None:
@@ -123,15 +158,25 @@ class Job(Generic[InT, OutT]):
             return None
         return (self.completed_at - self.started_at).total_seconds()
 
-    def _start(self, now: datetime) -> None:
+    def _claim(self) -> None:
+        """Reserve the job for one run; it stays pending (hooks see it so) until ``_start``."""
         with self._lock:
-            if self.status is not JobStatus.PENDING:
+            if self.status is not JobStatus.PENDING or self._claimed:
+                status = JobStatus.RUNNING if self.status is JobStatus.PENDING else self.status
                 raise JobStateError(
-                    f"Job {self.id} of workflow '{self.workflow.name}' is {self.status}; "
-                    "a job runs only once, create a new Job to run again"
+                    contract.JOB_STATE.format(
+                        status=status.value,
+                        workflow=contract.describe_workflow(self.workflow.name),
+                    )
                 )
-            self.status = JobStatus.RUNNING
-            self.started_at = now
+            self._claimed = True
+
+    def _start(self, now: datetime) -> None:
+        """Claim the job if not done yet, and mark it running."""
+        if not self._claimed:
+            self._claim()
+        self.status = JobStatus.RUNNING
+        self.started_at = now
 
     def _complete(self, result: OutT, now: datetime) -> None:
         self.result = result
@@ -139,6 +184,9 @@ class Job(Generic[InT, OutT]):
         self.status = JobStatus.COMPLETED
 
     def _fail(self, error: BaseException, task: str | None, now: datetime) -> None:
+        """Record the failure; the first one recorded stays (fail-fast)."""
+        if self.status is JobStatus.FAILED:
+            return
         self.exception = error
         self.error = str(error)
         self.failed_task = task
@@ -149,16 +197,19 @@ class Job(Generic[InT, OutT]):
         return f"Job(workflow={self.workflow.name!r}, status={self.status.value!r}, id={self.id!r})"
 
 
-def _config_values(
+def config_values(
     workflow: Workflow[Any, Any], configuration: JobConfiguration
 ) -> dict[str, Mapping[str, object]]:
     """Each task's configured values, checked against its config_fields."""
-    nodes = workflow._graph.nodes
+    nodes = workflow.graph.nodes
     for task in configuration:
         if task not in nodes:
             raise WorkflowDefinitionError(
-                f"JobConfiguration names task '{task}', which is not a task of workflow "
-                f"'{workflow.name}' (tasks: {', '.join(nodes)})"
+                contract.CONFIG_UNKNOWN_TASK.format(
+                    task=task,
+                    workflow=contract.describe_workflow(workflow.name),
+                    tasks=", ".join(nodes),
+                )
             ).at(task)
     values: dict[str, Mapping[str, object]] = {}
     # Only tasks that are configured or need a value can fail a check: visit those
@@ -172,14 +223,16 @@ def _config_values(
         unexpected = [f for f in given if f not in node.config_fields]
         if unexpected:
             raise WorkflowDefinitionError(
-                f"JobConfiguration gives task '{name}' field(s) {', '.join(unexpected)}, "
-                f"but its config_fields are: {', '.join(node.config_fields) or 'none'}"
+                contract.CONFIG_UNDECLARED_FIELDS.format(
+                    task=name,
+                    fields=", ".join(unexpected),
+                    declared=", ".join(node.config_fields) or "none",
+                )
             ).at(name)
         missing = [f for f in required.get(name, ()) if f not in given]
         if missing:
             raise IncompleteInputError(
-                f"Task '{name}' needs config value(s) for {', '.join(missing)}; "
-                "give them in the JobConfiguration"
+                contract.CONFIG_MISSING_VALUES.format(task=name, fields=", ".join(missing))
             ).at(name)
         if given:
             values[name] = given

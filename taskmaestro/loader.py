@@ -14,7 +14,7 @@ from typing import Any
 
 from ._yaml.build import load
 from .context import ExecutionContext
-from .errors import ConfigLoadError
+from .exceptions import ConfigLoadError
 from .job import Job
 from .runner import Runner
 from .workflow import Workflow
@@ -30,14 +30,25 @@ class LoadedWorkflow:
 
     ``workflow`` is the validated graph, ``job`` binds it to the input file,
     ``runner`` holds the file's hooks, ``context`` its services, correlation id
-    and scratch folder, and ``timeout_seconds`` the job's deadline, if any.
+    and scratch folder, and ``timeout_seconds`` (stored as ``_timeout``, as in
+    0.1.0) the job's deadline, if any. Its fields cannot be reassigned.
     """
 
     workflow: Workflow[Any, Any]
     runner: Runner
     job: Job[Any, Any]
     context: ExecutionContext
-    timeout_seconds: float | None = None
+    _timeout: float | None = None
+
+    @property
+    def timeout_seconds(self) -> float | None:
+        """The job's deadline in seconds (``runner.timeout_seconds``), or ``None``."""
+        return self._timeout
+
+    @property
+    def _timeout_seconds(self) -> float | None:
+        """0.1.0's name of ``timeout_seconds``."""
+        return self._timeout
 
     def run(self) -> Job[Any, Any]:
         """Run the job; returns it ``completed`` or ``failed``.
@@ -47,7 +58,7 @@ class LoadedWorkflow:
         ``scratch_dir`` named in the file is kept).
         """
         try:
-            return self.runner.run(self.job, ctx=self.context, timeout_seconds=self.timeout_seconds)
+            return self.runner.run(self.job, ctx=self.context, timeout_seconds=self._timeout)
         finally:
             self.context.close()
 
@@ -70,7 +81,7 @@ def load_workflow_from_yaml(
         runner=loaded.runner,
         job=loaded.job,
         context=loaded.context,
-        timeout_seconds=loaded.timeout_seconds,
+        _timeout=loaded.timeout_seconds,
     )
 
 

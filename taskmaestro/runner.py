@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from time import perf_counter
 from typing import Any
 
@@ -15,6 +14,8 @@ from . import _deadline as deadlines
 from ._outcome import (
     TaskFailed,
     assemble,
+    escaped_error,
+    instantiate,
     now,
     record_failure,
     record_success,
@@ -23,13 +24,49 @@ from ._outcome import (
     wrong_output,
 )
 from ._plan import Step
+from ._timeouts import timeout_problem
 from .context import ExecutionContext
-from .errors import TaskExecutionError, TaskTimeoutError
-from .hooks.base import Dispatcher, Hook
+from .exceptions import TaskExecutionError, TaskTimeoutError, TimeoutValueError
+from .hooks.base import Dispatcher
 from .job import Job, JobStatus
 from .task import InT, OutT
 
 __all__ = ["Runner"]
+
+
+def _check_hooks(hooks: object) -> None:
+    """Refuse what cannot be hooks: not a list, ``None`` in it, a hook class for an instance.
+
+    Anything else is accepted: a hook is any object, whose methods named after
+    the events are called (the others are left alone).
+    """
+    if hooks is None:
+        return
+    if isinstance(hooks, str | bytes) or not isinstance(hooks, Iterable):
+        raise TypeError(
+            f"Runner(hooks=...) takes a list of hook objects, got {type(hooks).__name__} {hooks!r}"
+        )
+    if not isinstance(hooks, Collection):  # a one-shot iterator: leave it to be read once
+        return
+    for index, hook in enumerate(hooks):
+        if hook is None:
+            raise TypeError(f"Runner(hooks=...): hooks[{index}] is None, not a hook")
+        if isinstance(hook, type):
+            raise TypeError(
+                f"Runner(hooks=...): hooks[{index}] is the class {hook.__qualname__}, "
+                f"not a hook object; pass an instance, such as {hook.__qualname__}()"
+            )
+
+
+def _check_executor(executor: object) -> None:
+    """Refuse an executor that cannot take tasks (it needs ``submit``, as an ``Executor``)."""
+    if executor is None or isinstance(executor, Executor):
+        return
+    if not callable(getattr(executor, "submit", None)):
+        raise TypeError(
+            "Runner(executor=...) takes a concurrent.futures.Executor (a thread or process "
+            f"pool, a Dask client's get_executor()), got {type(executor).__name__} {executor!r}"
+        )
 
 
 @dataclass(slots=True)
@@ -57,15 +94,25 @@ class Runner:
     ``timeout_seconds`` of ``run`` bounds the whole job; a task's own
     ``timeout_seconds`` bounds each of its runs; both hold at once. Hooks observe
     every event; their errors are reported as ``HookWarning`` and ignored.
+    ``hooks`` is a list (the one given, or a new one): hooks appended to it
+    take part in the next ``run``. Any object is a hook (see ``BaseHook``).
     """
 
     def __init__(
-        self, hooks: Sequence[Hook] | None = None, executor: Executor | None = None
+        self, hooks: Sequence[object] | None = None, executor: Executor | None = None
     ) -> None:
-        self.hooks: tuple[Hook, ...] = tuple(hooks or ())
+        _check_hooks(hooks)
+        _check_executor(executor)
+        self.hooks: list[object] = hooks if isinstance(hooks, list) else list(hooks or ())
         self.executor = executor
         self._events = Dispatcher(self.hooks)
         self._schedule: _Schedule = self._in_order if executor is None else self._in_parallel
+
+    def _dispatcher(self) -> Dispatcher:
+        """The hooks' dispatcher, rebuilt only when ``hooks`` changed since the last run."""
+        if self._events.hooks != tuple(self.hooks):
+            self._events = Dispatcher(self.hooks)
+        return self._events
 
     def run(
         self,
@@ -74,16 +121,18 @@ class Runner:
         timeout_seconds: float | None = None,
     ) -> Job[InT, OutT]:
         """Run ``job`` and return it, ``completed`` or ``failed``; a job runs only once."""
-        if timeout_seconds is not None and not timeout_seconds > 0:
-            raise ValueError(f"timeout_seconds must be positive, got {timeout_seconds!r}")
-        job._start(now())
+        problem = timeout_problem(timeout_seconds)
+        if problem is not None:
+            raise TimeoutValueError(f"Runner.run: {problem}")
+        job._claim()
         context = ctx if ctx is not None else ExecutionContext()
+        job.context = context
         saved = deadlines.snapshot()
         try:
             self._execute(job, context, timeout_seconds)
         finally:
             deadlines.restore(saved)
-            if job.status is JobStatus.RUNNING:  # something escaped _execute: never leave it so
+            if job.status in (JobStatus.PENDING, JobStatus.RUNNING):  # never leave it so
                 job._fail(TaskExecutionError("the job was interrupted"), None, now())
             if ctx is None:
                 context.close()
@@ -92,18 +141,21 @@ class Runner:
     def _execute(
         self, job: Job[Any, Any], ctx: ExecutionContext, timeout_seconds: float | None
     ) -> None:
-        emit = self._events.emit
+        emit = self._dispatcher().emit
         cursor = _Cursor()
         label = f"Job of workflow '{job.workflow.name}'"
         job_deadline: deadlines.Deadline | None = None
+        interruption: BaseException | None = None
         try:
             with deadlines.deadline(timeout_seconds, label) as job_deadline:
-                emit("on_job_start", job, ctx)
+                emit("on_job_start", job)
+                job._start(now())
                 result = self._schedule(job, ctx, job_deadline, cursor)
             job._complete(result, now())
         except TaskFailed as failed:
             job._fail(failed.error, failed.task, now())
-            emit("on_job_fail", job, failed.error, ctx)
+            emit("on_job_fail", job)
+            interruption = failed.interruption
         except deadlines.DeadlineExpired as expired:
             current = cursor.task
             if expired.deadline is not job_deadline:
@@ -111,19 +163,21 @@ class Runner:
                 raise
             error = TaskTimeoutError(timeout_message(expired.deadline, current, "before"), current)
             job._fail(error, current, now())
-            emit("on_job_fail", job, error, ctx)
+            emit("on_job_fail", job)
         except BaseException as error:
             self._abort(job, error, cursor.task, ctx)
             raise
         else:
-            emit("on_job_complete", job, ctx)
+            emit("on_job_complete", job)
+        if interruption is not None:  # Ctrl-C in a task: recorded, now it goes on up
+            raise interruption
 
     def _abort(
         self, job: Job[Any, Any], error: BaseException, task: str | None, ctx: ExecutionContext
     ) -> None:
         """An interruption from outside the job (Ctrl-C, an outer deadline): record it."""
         job._fail(error, task, now())
-        self._events.emit("on_job_fail", job, error, ctx)
+        self._events.emit("on_job_fail", job)
 
     def _in_parallel(
         self,
@@ -170,14 +224,20 @@ class Runner:
         """
         name = step.name
         events = self._events
-        started_at = datetime.now(UTC)
+        task, broken = instantiate(step)
+        started_at = now()
         start = perf_counter()
         task_deadline: deadlines.Deadline | None = None
+        running = "before"  # in timeout messages: the job's time may pass in on_task_start
         try:
             if events.on_task_start:
-                events.emit("on_task_start", job, name, ctx)
+                events.emit("on_task_start", job, task)
+            if broken is not None:
+                raise broken
             task_input = assemble(step, outputs, job)
-            task = step.task()
+            if timed:
+                deadlines.check()
+            running = "while"
             if step.timeout_seconds is not None:
                 with deadlines.deadline(step.timeout_seconds, f"Task '{name}'") as task_deadline:
                     output = deadlines.call(task.run, task_input, ctx)
@@ -189,14 +249,20 @@ class Runner:
                 raise wrong_output(name, output, step.output_model)
         except deadlines.DeadlineExpired as expired:
             ours = expired.deadline is task_deadline or expired.deadline is job_deadline
-            timeout = TaskTimeoutError(timeout_message(expired.deadline, name, "while"), name)
-            record_failure(events, job, name, started_at, start, timeout, ctx)
+            timeout = TaskTimeoutError(timeout_message(expired.deadline, name, running), name)
+            record_failure(events, job, task, started_at, start, timeout)
             if not ours:
                 raise
             raise TaskFailed(timeout, name) from None
         except Exception as raised:
             error = task_error(raised, name)
-            record_failure(events, job, name, started_at, start, error, ctx)
+            record_failure(events, job, task, started_at, start, error)
             raise TaskFailed(error, name) from None
-        record_success(events, job, name, started_at, start, output, ctx)
+        except BaseException as raised:  # SystemExit is the task's failure; Ctrl-C goes on up
+            error = escaped_error(raised, name)
+            record_failure(events, job, task, started_at, start, error)
+            interrupted = isinstance(raised, KeyboardInterrupt | deadlines.Abandoned)
+            interruption = raised if interrupted else None
+            raise TaskFailed(error, name, interruption) from None
+        record_success(events, job, task, started_at, start, output)
         return output

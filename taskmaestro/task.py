@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import typing
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, get_args, get_origin
@@ -10,15 +9,25 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, get_args, get_origin
 from pydantic import BaseModel
 from typing_extensions import TypeVar
 
-from .errors import WorkflowDefinitionError
+from . import _contract as contract
+from ._contract import snake_case
+from ._timeouts import timeout_problem
+from .exceptions import WorkflowDefinitionError
 
 if TYPE_CHECKING:
     from .context import ExecutionContext
 
-__all__ = ["Task", "task_models"]
+__all__ = ["I", "O", "Task", "get_input_type", "get_output_type", "task_models"]
 
 InT = TypeVar("InT", bound=BaseModel, default=Any)
 OutT = TypeVar("OutT", bound=BaseModel, default=Any)
+# taskmaestro 0.1.0's names for the two type variables: the same objects at run time.
+if TYPE_CHECKING:
+    I = TypeVar("I", bound=BaseModel, default=Any)  # noqa: E741
+    O = TypeVar("O", bound=BaseModel, default=Any)  # noqa: E741
+else:
+    I = InT  # noqa: E741
+    O = OutT  # noqa: E741
 
 
 class Task(ABC, Generic[InT, OutT]):
@@ -29,10 +38,12 @@ class Task(ABC, Generic[InT, OutT]):
 
     ``name`` is the default instance name in a workflow: the class name in
     snake_case (``LoadModel`` -> ``load_model``) unless the class sets its own.
+    The runner creates one instance per task per run and sets the instance's
+    ``name`` to the instance name it is registered under.
     ``timeout_seconds`` bounds one run of the task (``None``: no bound).
     """
 
-    name: ClassVar[str] = "task"
+    name: str = "task"
     timeout_seconds: ClassVar[float | None] = None
     __taskmaestro_models__: ClassVar[tuple[object, object]] = (None, None)
 
@@ -40,6 +51,7 @@ class Task(ABC, Generic[InT, OutT]):
         super().__init_subclass__(**kwargs)
         if "name" not in cls.__dict__:
             cls.name = snake_case(cls.__name__)
+        check_timeout(cls)
         models = _declared_models(cls)
         for role, model in zip(("input", "output"), models, strict=True):
             if model is not None and not _is_model_class(model):
@@ -54,9 +66,11 @@ class Task(ABC, Generic[InT, OutT]):
         """Do the work for one input and return the output model."""
 
 
-def snake_case(name: str) -> str:
-    """``LoadModel`` -> ``load_model``, ``HTTPFetch`` -> ``http_fetch``."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+def check_timeout(task_cls: type[Task[Any, Any]]) -> None:
+    """Refuse a ``timeout_seconds`` that is no valid number of seconds (nor ``None``)."""
+    problem = timeout_problem(task_cls.timeout_seconds)
+    if problem is not None:
+        raise WorkflowDefinitionError(f"Task {task_cls.__qualname__}: {problem}")
 
 
 def task_models(task_cls: type[Task[Any, Any]]) -> tuple[type[BaseModel], type[BaseModel]]:
@@ -67,13 +81,34 @@ def task_models(task_cls: type[Task[Any, Any]]) -> tuple[type[BaseModel], type[B
     return _model(task_cls, "input", input_model), _model(task_cls, "output", output_model)
 
 
+def get_input_type(task_cls: type[Task[Any, Any]]) -> type[BaseModel]:
+    """The input model of a task class; ``TypeError`` if it declares none."""
+    return _declared(task_cls, 0)
+
+
+def get_output_type(task_cls: type[Task[Any, Any]]) -> type[BaseModel]:
+    """The output model of a task class; ``TypeError`` if it declares none."""
+    return _declared(task_cls, 1)
+
+
+def _declared(task_cls: type[Task[Any, Any]], index: int) -> type[BaseModel]:
+    models = getattr(task_cls, "__taskmaestro_models__", (None, None))
+    model = models[index]
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return model
+    nested = "Inputs" if index == 0 else "Outputs"
+    raise TypeError(
+        f"Cannot resolve type argument {index} for {getattr(task_cls, '__name__', task_cls)}: "
+        f"subclass Task[InputModel, OutputModel] or define a nested {nested} model"
+    )
+
+
 def _model(task_cls: type, role: str, model: object) -> type[BaseModel]:
     if isinstance(model, type) and issubclass(model, BaseModel):
         return model
     nested = "Inputs" if role == "input" else "Outputs"
     raise WorkflowDefinitionError(
-        f"Task {task_cls.__qualname__} has no {role} model: subclass "
-        f"Task[InputModel, OutputModel] or define a nested {nested} model"
+        contract.NO_MODEL.format(cls=task_cls.__qualname__, role=role, nested=nested)
     )
 
 

@@ -8,18 +8,25 @@ from typing import TYPE_CHECKING, Any, Generic, Self
 
 from pydantic import BaseModel
 
+from . import _contract as contract
 from ._graph import Edge, Graph, Node, successors, topological_order
 from ._rules import check_node, check_result, required_config_fields
 from ._wiring import Dependency, Resolver, TaskRef, Wire, check_name, parse_dependency
-from .errors import WorkflowDefinitionError
+from .exceptions import WorkflowDefinitionError
 from .models import EmptyConfig
-from .task import InT, OutT, Task, task_models
+from .task import InT, OutT, Task, check_timeout, task_models
 
 if TYPE_CHECKING:
     from ._plan import Plan
     from .job import JobConfiguration
 
-__all__ = ["Workflow", "WorkflowBuilder"]
+__all__ = ["DepValue", "StoredDeps", "Workflow", "WorkflowBuilder"]
+
+type DepValue = str | tuple[str, str]
+"""One stored dependency: an instance name (its whole output) or ``(name, "field")``."""
+
+type StoredDeps = DepValue | dict[str, DepValue] | None
+"""What ``Workflow.get_dependencies`` returns: none (a root), one value, or a fan-in dict."""
 
 
 class _Declaration:
@@ -45,14 +52,21 @@ class _Declaration:
 class WorkflowBuilder(Generic[InT, OutT]):
     """Collects ``add_task`` calls; ``build()`` validates them into a ``Workflow``.
 
-    References (classes or instance names) may point to tasks added later: they
-    are resolved when ``build()`` runs, which checks every wiring rule.
+    ``add_task`` checks what it can at once, and registers nothing when it
+    raises: the instance name (valid, not taken) and class references, which
+    must denote a task added before under exactly one name. References by
+    instance name may point to tasks added later: ``build()`` checks them, then
+    cycles, then each task's wiring in registration order, then the result.
     """
 
-    def __init__(self, name: str, result_task: TaskRef | None = None) -> None:
+    def __init__(self, name: str, *, result_task: TaskRef | None = None) -> None:
         self.name = name
         self.result_task = result_task
         self._declarations: list[_Declaration] = []
+        self._names: set[str] = set()
+        self._resolver = Resolver(name)
+        self._by_class: list[tuple[str, type[Task[Any, Any]], str | None]] = []
+        """(task, class referred to, fan-in key): rechecked at build (W9)."""
 
     def add_task(
         self,
@@ -72,79 +86,117 @@ class WorkflowBuilder(Generic[InT, OutT]):
         """
         models = task_models(task)
         instance = check_name(task.name if name is None else name, self.name)
+        if instance in self._names:  # W10
+            raise WorkflowDefinitionError(
+                contract.DUPLICATE_NAME.format(
+                    name=instance, workflow=contract.describe_workflow(self.name)
+                )
+            ).at(instance, ("name", None))
+        try:
+            check_timeout(task)  # again: it may have been set after the class was defined
+        except WorkflowDefinitionError as error:
+            raise error.at(instance) from None
         if isinstance(config_fields, str):
             raise WorkflowDefinitionError(
-                f"Task '{instance}': config_fields must be a list of field names, "
-                f"not the string {config_fields!r}"
+                contract.CONFIG_FIELDS_NOT_A_LIST.format(task=instance, value=config_fields)
             )
         fields = tuple(config_fields or ())
         for field in fields:
             if not isinstance(field, str):
                 raise WorkflowDefinitionError(
-                    f"Task '{instance}': config_fields entries must be strings, got {field!r}"
+                    contract.CONFIG_FIELD_NOT_A_STRING.format(task=instance, value=field)
                 )
-        wires = parse_dependency(instance, depends_on)
+        parsed = parse_dependency(instance, depends_on)
+        wires = tuple(self._by_name(wire, instance) for wire in parsed)
+        self._by_class.extend(
+            (instance, wire.ref, wire.target_field) for wire in parsed if isinstance(wire.ref, type)
+        )
         self._declarations.append(_Declaration(instance, task, models, wires, fields))
+        self._names.add(instance)
+        self._resolver.add(instance, task)
         return self
 
+    def _by_name(self, wire: Wire, task: str) -> Wire:
+        """W9: a class reference becomes the instance name registered for that class."""
+        if isinstance(wire.ref, str):
+            return wire
+        try:
+            source = self._resolver.resolve_class(wire.ref, f"task '{task}'")
+        except WorkflowDefinitionError as error:
+            raise error.at(task, ("reference", wire.target_field)) from None
+        return Wire(source, wire.source_field, wire.target_field)
+
     def build(self) -> Workflow[InT, OutT]:
-        """Resolve references and check every wiring rule; raises on the first violation."""
-        return Workflow._from_graph(_compile(self.name, self._declarations, self.result_task))
+        """Check every wiring rule and return the workflow; raises on the first violation."""
+        for task, cls, key in self._by_class:  # W9: registered again since: ambiguous
+            try:
+                self._resolver.resolve_class(cls, f"task '{task}'")
+            except WorkflowDefinitionError as error:
+                raise error.at(task, ("reference", key)) from None
+        result: str | None = None
+        if self.result_task is not None and not isinstance(self.result_task, str):
+            try:
+                result = self._resolver.resolve_class(self.result_task, "result_task")
+            except WorkflowDefinitionError as error:
+                raise error.at(None, ("result_task", None)) from None
+        elif self.result_task is not None:
+            result = self.result_task
+        return Workflow._from_graph(_compile(self.name, self._declarations, result))
 
 
-def _compile(name: str, declarations: Sequence[_Declaration], result_task: TaskRef | None) -> Graph:
+def _compile(name: str, declarations: Sequence[_Declaration], result_task: str | None) -> Graph:
+    """References (W9), cycles (W11), each task in registration order (W1-W8), result (W12)."""
+    described = contract.describe_workflow(name)
     if not declarations:
-        raise WorkflowDefinitionError(f"Workflow '{name}' has no tasks")
-    seen: set[str] = set()
-    for declaration in declarations:  # W10
-        if declaration.name in seen:
-            raise WorkflowDefinitionError(
-                f"Duplicate task name '{declaration.name}' in workflow '{name}'; "
-                "give each instance its own name="
-            ).at(declaration.name, ("name", None))
-        seen.add(declaration.name)
-    resolver = Resolver(name, ((d.name, d.task) for d in declarations))
+        raise WorkflowDefinitionError(contract.NO_TASKS.format(workflow=described))
+    names = {declaration.name for declaration in declarations}
     nodes: dict[str, Node] = {}
-    for index, declaration in enumerate(declarations):  # W9
+    for index, declaration in enumerate(declarations):
+        for wire in declaration.wires:
+            if wire.ref not in names:
+                raise WorkflowDefinitionError(
+                    contract.NOT_REGISTERED.format(
+                        task=declaration.name, ref=wire.ref, workflow=described
+                    )
+                ).at(declaration.name, ("reference", wire.target_field))
         nodes[declaration.name] = Node(
             name=declaration.name,
             task=declaration.task,
             input_model=declaration.input_model,
             output_model=declaration.output_model,
             config_fields=declaration.config_fields,
-            edges=tuple(_resolve(resolver, wire, declaration.name) for wire in declaration.wires),
+            edges=tuple(
+                Edge(str(wire.ref), wire.source_field, wire.target_field)
+                for wire in declaration.wires
+            ),
             index=index,
         )
+    following = successors(nodes)
+    order = topological_order(name, nodes, following)  # W11
     for node in nodes.values():  # W1-W8
         try:
             check_node(node, nodes)
         except WorkflowDefinitionError as error:
             raise error.at(node.name) from None
-    following = successors(nodes)
-    order = topological_order(name, nodes, following)  # W11
-    if result_task is not None:
-        try:
-            result = resolver.resolve(result_task, "result_task")
-        except WorkflowDefinitionError as error:
-            raise error.at(None, ("result_task", None)) from None
-    else:
+    if result_task is None:
         result = check_result(name, nodes, following)  # W12
+    elif result_task in nodes:
+        result = result_task
+    else:
+        raise WorkflowDefinitionError(
+            contract.RESULT_NOT_FOUND.format(ref=result_task, workflow=described)
+        ).at(None, ("result_task", None))
     return Graph(name=name, nodes=nodes, result=result, order=order, successors=following)
-
-
-def _resolve(resolver: Resolver, wire: Wire, task: str) -> Edge:
-    try:
-        source = resolver.resolve(wire.ref, f"Task '{task}'")
-    except WorkflowDefinitionError as error:
-        raise error.at(task, ("reference", wire.target_field)) from None
-    return Edge(source, wire.source_field, wire.target_field)
 
 
 class Workflow(Generic[InT, OutT]):
     """A validated graph of tasks; ``InT`` is the job config model, ``OutT`` the result.
 
-    ``Workflow(name=..., tasks=[A, B, C])`` is a linear chain, each task taking
-    the previous one's output; ``Workflow.builder(name=...)`` builds any DAG.
+    ``Workflow(name, tasks=[A, B, C])`` is a linear chain, each task taking the
+    previous one's output (a class listed twice gets the names ``a``, ``a_2``);
+    ``Workflow.builder(name)`` builds any DAG. A workflow is validated when it
+    is made, so there is no empty or half-checked workflow: ``tasks`` must list
+    at least one task.
     """
 
     _graph: Graph
@@ -152,22 +204,23 @@ class Workflow(Generic[InT, OutT]):
     def __init__(
         self: Workflow[Any, Any],
         name: str,
-        tasks: Sequence[type[Task[Any, Any]]],
+        tasks: Sequence[type[Task[Any, Any]]] | None = None,
+        *,
         result_task: TaskRef | None = None,
     ) -> None:
-        builder: WorkflowBuilder[Any, Any] = WorkflowBuilder(name, result_task)
+        builder: WorkflowBuilder[Any, Any] = WorkflowBuilder(name, result_task=result_task)
         taken: dict[str, int] = {}
         previous: str | None = None
-        for task in tasks:
-            instance = _unique(getattr(task, "name", repr(task)), taken)
+        for task in tasks or ():
+            instance = contract.unique_name(getattr(task, "name", repr(task)), taken)
             builder.add_task(task, name=instance, depends_on=previous)
             previous = instance
-        self._graph = _compile(name, builder._declarations, result_task)
+        self._graph = builder.build()._graph
 
     @staticmethod
-    def builder(name: str, result_task: TaskRef | None = None) -> WorkflowBuilder[Any, Any]:
+    def builder(name: str, *, result_task: TaskRef | None = None) -> WorkflowBuilder[Any, Any]:
         """Start a DAG workflow; chain ``add_task`` calls, then ``build()``."""
-        return WorkflowBuilder(name, result_task)
+        return WorkflowBuilder(name, result_task=result_task)
 
     @classmethod
     def _from_graph(cls, graph: Graph) -> Self:
@@ -180,7 +233,17 @@ class Workflow(Generic[InT, OutT]):
         return self._graph.name
 
     @property
-    def result_task(self) -> str:
+    def graph(self) -> Graph:
+        """The validated graph (read-only): nodes, edges, order and result, by instance name."""
+        return self._graph
+
+    @property
+    def result_task(self) -> type[Task[Any, Any]]:
+        """The class of the task whose output is the job's result."""
+        return self._graph.nodes[self._graph.result].task
+
+    @property
+    def result_task_name(self) -> str:
         """The instance name of the task whose output is the job's result."""
         return self._graph.result
 
@@ -202,12 +265,35 @@ class Workflow(Generic[InT, OutT]):
         """The result task's output model."""
         return self._graph.nodes[self._graph.result].output_model
 
-    def topological_order(self) -> list[str]:
-        """Instance names in execution order (ties in declaration order)."""
-        return list(self._graph.order)
+    def topological_order(self) -> list[tuple[str, type[Task[Any, Any]]]]:
+        """``(instance name, task class)`` in execution order (Kahn; ties alphabetical)."""
+        nodes = self._graph.nodes
+        return [(name, nodes[name].task) for name in self._graph.order]
 
-    def to_mermaid(self, job_configuration: JobConfiguration | None = None) -> str:
-        """A Mermaid flowchart of the workflow, edges labelled with the data types."""
+    def get_dependencies(self, task_name: str) -> StoredDeps:
+        """What ``task_name`` depends on, by instance name; ``KeyError`` if no such task.
+
+        ``None`` (a root), ``"up"`` (a whole output), ``("up", "field")`` (a
+        routed field) or a fan-in dict ``{"input_field": "up" or ("up", "field")}``.
+        """
+        node = self._graph.nodes[task_name]
+        if not node.edges:
+            return None
+        if node.fans_in:
+            return {edge.target_field or "": _stored(edge) for edge in node.edges}
+        return _stored(node.edges[0])
+
+    def get_config_fields(self, task_name: str) -> set[str]:
+        """The ``config_fields`` of ``task_name`` (empty if none or no such task)."""
+        node = self._graph.nodes.get(task_name)
+        return set(node.config_fields) if node is not None else set()
+
+    def to_mermaid(self, *, job_configuration: JobConfiguration | None = None) -> str:
+        """A Mermaid flowchart of the workflow, edges labelled with the data types.
+
+        With a ``job_configuration``, configured tasks also get dashed edges
+        from a JobConfiguration node.
+        """
         from ._mermaid import render
 
         return render(self._graph, job_configuration)
@@ -231,20 +317,5 @@ class Workflow(Generic[InT, OutT]):
         return f"Workflow(name={self.name!r}, tasks={list(self._graph.nodes)!r})"
 
 
-def _unique(name: str, taken: dict[str, int]) -> str:
-    """Linear chains may repeat a task class: later instances get _2, _3, ...
-
-    ``taken`` maps each name in use to the last suffix tried with it as a base,
-    so a chain of n copies of one class costs O(n), not O(n^2).
-    """
-    if name not in taken:
-        taken[name] = 1
-        return name
-    counter = taken[name]
-    candidate = name
-    while candidate in taken:
-        counter += 1
-        candidate = f"{name}_{counter}"
-    taken[name] = counter
-    taken[candidate] = 1
-    return candidate
+def _stored(edge: Edge) -> DepValue:
+    return edge.source if edge.source_field is None else (edge.source, edge.source_field)

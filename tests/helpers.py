@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from taskmaestro import ExecutionContext, Task
+from taskmaestro import ExecutionContext, Job, Task, TaskResult
 
 
 class Number(BaseModel):
@@ -76,3 +76,15 @@ class Busy(Task[Sleep, Sleep]):
         while time.monotonic() < end:
             pass
         return input
+
+
+def result_of(job: Job[Any, Any], name: str) -> TaskResult:
+    """The TaskResult of task ``name`` in ``job`` (which must have started it)."""
+    result = job.task_result(name)
+    assert result is not None, f"task {name!r} did not run; ran: {names(job)}"
+    return result
+
+
+def names(job: Job[Any, Any]) -> list[str]:
+    """The instance names of ``job.task_results``, in execution order."""
+    return [result.task_name for result in job.task_results]

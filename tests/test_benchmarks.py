@@ -61,7 +61,7 @@ def test_generated_module_builds_and_runs(tmp_path: Path, monkeypatch: pytest.Mo
     assert EDIT_LINE in source
     assert EDITED_LINE not in source
     module = _import(tmp_path / "generated_wiring.py", source, monkeypatch)
-    assert module.workflow.topological_order()[-1] == "merge_1"
+    assert module.workflow.topological_order()[-1][0] == "merge_1"
     result = module.run(1)
     # source +1, split, scale x1, merge takes the larger: 2 after block 0, 3 after block 1
     assert result is not None

@@ -76,7 +76,7 @@ class Nap(Task[Sleep, Sleep]):
 
 
 class Noisy(BaseHook):
-    def on_task_start(self, job, task_name, ctx):
+    def on_task_start(self, job, task):
         raise RuntimeError("noisy hook")
 '''
 
@@ -293,14 +293,14 @@ def test_run_a_failing_job_exits_1(work: Path, how: str, script: Path) -> None:
     out = lines(done.stdout)
     assert re.fullmatch(r"status: failed in \d+\.\d{3} s", out[2])
     assert out[3] == "failed task: boom"
-    assert out[4] == "error: Task 'boom' failed: ValueError: boom"
+    assert out[4] == "error: ValueError: boom"
     assert re.fullmatch(r"  add_one  completed  \d+\.\d{3} s", out[6])
     assert re.fullmatch(r"  boom     failed     \d+\.\d{3} s", out[7])
     assert out[8] == "  double   not run"
     assert out[9:] == ["result:", "null"]
     assert "Traceback" not in done.stderr
     assert re.search(
-        r"^failing: \[1/3\] boom failed after \d+\.\d{3}s: Task 'boom' failed: ValueError: boom$",
+        r"^failing: \[1/3\] boom failed after \d+\.\d{3}s: ValueError: boom$",
         done.stderr,
         re.M,
     )
@@ -315,7 +315,7 @@ def test_run_json_of_a_failing_job(work: Path) -> None:
     record = json.loads(done.stdout)
     assert record["status"] == "failed"
     assert record["failed_task"] == "boom"
-    assert record["error"] == "Task 'boom' failed: ValueError: boom"
+    assert record["error"] == "boom"  # job.error: the text of the task's exception
     assert record["result"] is None
     assert [task["status"] for task in record["tasks"].values()] == [
         "completed",
@@ -349,8 +349,9 @@ def test_run_a_broken_file_exits_2_with_its_line(work: Path, how: str, script: P
     assert done.returncode == 2
     assert done.stdout == ""
     assert lines(done.stderr) == [
-        "broken.yaml:6:7: workflow.tasks[1]: unknown key 'depend_on' (did you mean "
-        "'depends_on'?); a task entry takes the keys: task, name, depends_on, config_fields"
+        "broken.yaml:6:7: YAML schema validation error: workflow.tasks[1]: "
+        "unknown key 'depend_on' (did you mean 'depends_on'?); "
+        "a task entry takes the keys: task, name, depends_on, config_fields"
     ]
 
 
@@ -377,11 +378,17 @@ def test_run_without_a_needed_input_exits_2(work: Path) -> None:
     [
         (
             ["missing.yaml"],
-            "missing.yaml: cannot read the workflow file: No such file or directory",
+            "missing.yaml: Cannot read file (the workflow file): No such file or directory",
         ),
-        (["math.yaml", "nowhere.yaml"], "nowhere.yaml: cannot read the input file: No such file"),
-        (["."], ".: cannot read the workflow file: Is a directory"),
-        (["not_utf8.yaml"], "not_utf8.yaml:2:12: the file is not valid UTF-8 text"),
+        (
+            ["math.yaml", "nowhere.yaml"],
+            "nowhere.yaml: Cannot read input file (the input file): No such file",
+        ),
+        (["."], ".: Cannot read file (the workflow file): Is a directory"),
+        (
+            ["not_utf8.yaml"],
+            "not_utf8.yaml:2:12: YAML parse error: the file is not valid UTF-8 text",
+        ),
     ],
     ids=["missing", "missing-input", "directory", "not-utf8"],
 )
@@ -399,7 +406,8 @@ def test_a_failing_import_gives_one_line_and_debug_the_traceback(work: Path) -> 
     assert done.returncode == 2
     assert lines(done.stderr) == [
         "import_fails.yaml:4:13: workflow.tasks[0].task: cannot import 'failing_module.Thing': "
-        "importing module 'failing_module' failed: ZeroDivisionError: division by zero"
+        "Cannot import module 'failing_module': importing it raised "
+        "ZeroDivisionError: division by zero"
     ]
 
     debug = cli("run", "import_fails.yaml", "--debug", cwd=work)
@@ -415,7 +423,7 @@ def test_a_hook_warning_is_one_log_line_and_the_job_goes_on(work: Path) -> None:
     assert done.returncode == 0
     warned = [line for line in lines(done.stderr) if line.startswith("WARNING")]
     assert warned == [
-        "WARNING py.warnings: HookWarning: Hook Noisy.on_task_start raised RuntimeError: "
+        "WARNING py.warnings: HookWarning: Hook Noisy raised during task_start: RuntimeError: "
         "noisy hook; the job goes on"
     ]
 
@@ -482,8 +490,17 @@ def test_check_reports_each_file_s_problem_at_its_line(work: Path) -> None:
         "import_fails.yaml:4:13:",
         "missing.yaml:",
     ]
-    assert problems[2].endswith("(checked without an input file)")
-    assert problems[4] == "missing.yaml: cannot read the file: No such file or directory"
+    assert [line.rsplit(" ", 1)[1] for line in problems] == [
+        "[taskmaestro-yaml-schema]",
+        "[taskmaestro-input]",
+        "[taskmaestro-type]",
+        "[taskmaestro-import]",
+        "[taskmaestro-file]",
+    ]
+    assert problems[2].endswith("(checked without an input file) [taskmaestro-type]")
+    assert problems[4] == (
+        "missing.yaml: Cannot read file (the file): No such file or directory [taskmaestro-file]"
+    )
     assert lines(done.stderr) == ["5 problems; checked 7 files"]
     assert "Traceback" not in done.stderr
 
@@ -676,7 +693,7 @@ def test_live_progress_of_a_failing_job_ends_with_its_failure(work: Path) -> Non
     assert cut
     assert all(len(frame) == 59 and frame.endswith("...") for frame in cut)
     assert drawn[-1].startswith("\x1b[Knap_then_boom: job failed at task 'boom' after ")
-    assert drawn[-1].endswith("(1/2 tasks done): Task 'boom' failed: ValueError: boom")
+    assert drawn[-1].endswith("(1/2 tasks done): ValueError: boom")
     assert "failed task: boom" in out
 
 
@@ -748,3 +765,258 @@ def test_the_readme_s_pre_commit_configurations_match_the_shipped_hook() -> None
     )
     assert paired["entry"].startswith("taskmaestro check ")
     assert paired["pass_filenames"] is False
+
+
+# -- faults (issue 12): no exit passes for success, odd files and odd outputs ------------
+
+EXITING_TASKS = """
+import sys
+
+from pydantic import BaseModel
+
+from taskmaestro import ExecutionContext, Task
+
+
+class Number(BaseModel):
+    value: int
+
+
+class Odd(BaseModel):
+    number: float
+    raw: bytes
+    label: str
+
+
+class ExitZero(Task[Number, Number]):
+    def run(self, input: Number, ctx: ExecutionContext) -> Number:
+        sys.exit(0)
+
+
+class MakeOdd(Task[Number, Odd]):
+    def run(self, input: Number, ctx: ExecutionContext) -> Odd:
+        return Odd(number=float("nan"), raw=b"\\xff\\xfe", label="bad \\udcff text")
+
+
+class Infinite(Task[Number, Odd]):
+    def run(self, input: Number, ctx: ExecutionContext) -> Odd:
+        return Odd(number=float("-inf"), raw=b"plain", label="ok")
+"""
+
+
+def one_task(name: str, task: str) -> str:
+    return f"workflow:\n  name: {name}\n  tasks:\n    - task: {task}\n"
+
+
+@pytest.fixture(scope="module")
+def faults(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("faults")
+    (folder / "exiting.py").write_text(EXITING_TASKS, encoding="utf-8")
+    (folder / "exit_at_import.py").write_text(
+        "import sys\nsys.exit(0)\n\nclass Thing: ...\n", encoding="utf-8"
+    )
+    (folder / "exits.yaml").write_text(one_task("exits", "exiting.ExitZero"))
+    (folder / "odd.yaml").write_text(one_task("odd", "exiting.MakeOdd"))
+    (folder / "infinite.yaml").write_text(one_task("infinite", "exiting.Infinite"))
+    (folder / "a.yaml").write_text(one_task("a", "exit_at_import.Thing"))
+    (folder / "b.yaml").write_text(one_task("b", "exiting.Nothing"))
+    (folder / "input.yaml").write_text("value: 1\n")
+    return folder
+
+
+def test_a_task_calling_sys_exit_0_never_gives_exit_status_0(faults: Path) -> None:
+    done = cli("run", "exits.yaml", "input.yaml", cwd=faults)
+
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert "status: completed" not in done.stdout
+    assert "status:" in done.stdout  # a report is printed
+    assert "Traceback" not in done.stderr
+
+
+def test_check_reports_a_module_exiting_at_import_and_goes_on(faults: Path) -> None:
+    done = cli("check", "a.yaml", "b.yaml", cwd=faults)
+
+    assert done.returncode == 1
+    problems = lines(done.stdout)
+    assert len(problems) == 2, problems
+    assert problems[0].startswith("a.yaml:4:13: ")
+    assert "Cannot import module 'exit_at_import': importing it raised SystemExit: 0" in problems[0]
+    assert problems[1].startswith("b.yaml:4:13: ")  # b.yaml was checked too
+    assert "Module 'exiting' has no attribute 'Nothing'" in problems[1]
+
+
+def test_run_reports_a_module_exiting_at_import_as_a_file_problem(faults: Path) -> None:
+    done = cli("run", "a.yaml", cwd=faults)
+
+    assert done.returncode == 2
+    assert "SystemExit" in done.stderr
+    assert done.stdout == ""
+
+
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_a_fifo_is_refused_at_once(tmp_path: Path, command: str) -> None:
+    os.mkfifo(tmp_path / "pipe.yaml")
+    # No writer ever opens the FIFO: reading it would block until the timeout.
+    done = cli(command, "pipe.yaml", cwd=tmp_path, timeout=30)
+
+    assert done.returncode == (2 if command == "run" else 1)
+    output = done.stderr if command == "run" else done.stdout
+    assert "pipe.yaml: Cannot read file (the " in output
+    assert "it is not a regular file (it is a FIFO)" in output
+
+
+def test_a_device_is_refused_at_once(tmp_path: Path) -> None:
+    done = cli("check", "/dev/zero", cwd=tmp_path, timeout=30)
+
+    assert done.returncode == 1
+    assert "/dev/zero: Cannot read file" in done.stdout
+    assert "it is a device" in done.stdout
+
+
+@pytest.mark.parametrize("workflow", ["odd.yaml", "infinite.yaml"])
+def test_json_report_is_strict_json_for_any_output(faults: Path, workflow: str) -> None:
+    done = cli("run", workflow, "input.yaml", "--json", cwd=faults)
+
+    assert done.returncode == 0, done.stderr
+
+    def refuse(constant: str) -> object:
+        raise AssertionError(f"not strict JSON: {constant}")
+
+    record = json.loads(done.stdout, parse_constant=refuse)
+    assert record["status"] == "completed"
+    result = record["result"]
+    if workflow == "odd.yaml":
+        assert result["number"] == "nan"
+        assert result["raw"] == "__4="  # not UTF-8: base64 (URL-safe alphabet)
+        assert result["label"] == "bad \\udcff text"  # the lone surrogate, escaped
+    else:
+        assert result == {"number": "-inf", "raw": "plain", "label": "ok"}
+
+
+def test_the_text_report_survives_unencodable_text(faults: Path) -> None:
+    done = cli("run", "odd.yaml", "input.yaml", cwd=faults)
+
+    assert done.returncode == 0, done.stderr
+    assert "status: completed" in done.stdout
+
+
+def test_a_reader_that_goes_away_does_not_fail_the_job(faults: Path, work: Path) -> None:
+    for folder, workflow, status in [
+        (work, "math.yaml", 0),
+        (work, "failing.yaml", 1),
+    ]:
+        # A reader that is gone before the report is written (as `| head -c1` soon is).
+        reader = subprocess.Popen(["true"], stdin=subprocess.PIPE)
+        reader.wait(timeout=30)
+        assert reader.stdin is not None
+        done = subprocess.run(
+            [*MODULE, "run", workflow, "input.yaml", "--json", "-q"],
+            cwd=folder,
+            stdout=reader.stdin,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            env=_environment(),
+            check=False,
+        )
+        reader.stdin.close()
+        assert done.returncode == status, done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def test_a_closed_stdout_does_not_fail_the_job(work: Path) -> None:
+    for workflow, status in [("math.yaml", 0), ("failing.yaml", 1)]:
+        done = subprocess.run(
+            # stdout closed outright, as with `>&-` in a shell
+            ["sh", "-c", 'exec "$@" >&-', "sh", *MODULE, "run", workflow, "input.yaml", "-q"],
+            cwd=work,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            env=_environment(),
+            check=False,
+        )
+        assert done.returncode == status, done.stderr
+        assert "Traceback" not in done.stderr
+
+
+# -- check reports every problem of a file (issue 15, item 3) ----------------------------
+
+MANY_PROBLEMS = """\
+workflow:
+  name: many
+  tasks:
+    - task: clitasks.AddOne
+      depend_on: nothing
+    - task: clitasks.Double
+      nmae: twice
+    - task: 42
+runnr: {}
+"""
+
+MANY_IMPORTS = """\
+workflow:
+  name: imports
+  tasks:
+    - task: clitasks.AddOne
+    - task: clitasks.Missing
+    - task: nowhere_at_all.Task
+runner:
+  hooks:
+    - hook: clitasks.AddOne
+    - hook: clitasks.Noisy
+      params: {colour: red}
+"""
+
+
+def test_check_reports_every_schema_problem_of_a_file(work: Path, tmp_path: Path) -> None:
+    (work / "many.yaml").write_text(MANY_PROBLEMS, encoding="utf-8")
+    done = cli("check", "many.yaml", cwd=work)
+
+    assert done.returncode == 1
+    problems = lines(done.stdout)
+    assert [location(line) for line in problems] == [
+        "many.yaml:5:7:",
+        "many.yaml:7:7:",
+        "many.yaml:8:13:",
+        "many.yaml:9:1:",
+    ]
+    assert all(line.endswith("[taskmaestro-yaml-schema]") for line in problems)
+    assert "did you mean 'depends_on'" in problems[0]
+    assert "did you mean 'name'" in problems[1]
+    assert "did you mean 'runner'" in problems[3]
+    assert lines(done.stderr) == ["4 problems; checked 1 file"]
+
+
+def test_check_reports_every_import_problem_then_every_hook_problem(work: Path) -> None:
+    (work / "imports.yaml").write_text(MANY_IMPORTS, encoding="utf-8")
+    done = cli("check", "imports.yaml", cwd=work)
+
+    assert done.returncode == 1
+    problems = lines(done.stdout)
+    # Tasks first: the hooks are checked once the tasks are (the next run shows them).
+    assert [location(line) for line in problems] == ["imports.yaml:5:13:", "imports.yaml:6:13:"]
+    assert "Module 'clitasks' has no attribute 'Missing'" in problems[0]
+    assert "Cannot import module 'nowhere_at_all'" in problems[1]
+    assert all(line.endswith("[taskmaestro-import]") for line in problems)
+
+    (work / "imports.yaml").write_text(
+        MANY_IMPORTS.replace("    - task: clitasks.Missing\n", "").replace(
+            "    - task: nowhere_at_all.Task\n", ""
+        ),
+        encoding="utf-8",
+    )
+    hooks = lines(cli("check", "imports.yaml", cwd=work).stdout)
+    assert [location(line) for line in hooks] == ["imports.yaml:7:13:", "imports.yaml:9:16:"]
+    assert "is not a BaseHook subclass" in hooks[0]
+    assert "Cannot instantiate hook 'clitasks.Noisy': it has no parameter 'colour'" in hooks[1]
+    assert all(line.endswith("[taskmaestro-hook]") for line in hooks)
+
+
+def test_wiring_codes_are_the_mypy_plugin_s() -> None:
+    from mypy_plugin import codes
+    from taskmaestro._yaml import problems
+
+    plugin = {code.code for code in codes.ALL}
+    assert set(problems.SHARED_WITH_PLUGIN) <= plugin
+    own = set(problems.CODES) - set(problems.SHARED_WITH_PLUGIN)
+    assert not own & plugin  # the file's own checks have codes of their own

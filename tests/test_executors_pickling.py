@@ -18,7 +18,7 @@ from taskmaestro import (
     Workflow,
 )
 
-from .helpers import AddOne, Number
+from .helpers import AddOne, Number, names
 from .parallel_tasks import Lock, MakeLock, RaiseUnpicklable, UseLock, UsesService
 
 
@@ -56,7 +56,7 @@ def test_a_class_defined_in_a_function_names_the_class(remote: Executor) -> None
     assert job.error.endswith(
         "; define task classes and their models at module level to run them in another process"
     )
-    assert list(job.task_results) == ["add_one", "local"]
+    assert names(job) == ["add_one", "local"]
 
 
 def test_an_output_value_names_the_field(remote: Executor) -> None:

@@ -182,15 +182,15 @@ def test_job_configuration_node_and_alias_names() -> None:
         "graph TD\n"
         '    _start_(("start"))\n'
         '    _end_(("end"))\n'
-        '    _config_[("JobConfiguration")]\n'
+        '    _job_config_[("JobConfiguration")]\n'
         '    load_case["load_case"]\n'
         '    scale["scale"]\n'
-        "    _config_ -.->|path| load_case\n"
-        "    _config_ -.->|factor| scale\n"
         "    load_case -->|GridCase| scale\n"
+        "    _job_config_ -.->|path| load_case\n"
+        "    _job_config_ -.->|factor| scale\n"
         "    scale -->|Number| _end_"
     )
-    assert "_config_" not in workflow.to_mermaid()
+    assert "_job_config_" not in workflow.to_mermaid()  # drawn only when a configuration is given
 
 
 def test_nested_workflow_is_a_subgraph() -> None:
@@ -204,14 +204,14 @@ def test_nested_workflow_is_a_subgraph() -> None:
         '    _start_(("start"))\n'
         '    _end_(("end"))\n'
         '    double["double"]\n'
-        '    subgraph twice ["twice: inner math"]\n'
-        '        twice_add_one["add_one"]\n'
-        '        twice_double["double"]\n'
-        "        twice_add_one -->|Number| twice_double\n"
+        '    subgraph twice["twice"]\n'
+        '        twice__add_one["add_one"]\n'
+        '        twice__double["double"]\n'
+        "        twice__add_one -->|Number| twice__double\n"
         "    end\n"
         '    add_one["add_one"]\n'
         "    _start_ -->|Number| double\n"
-        "    double -->|Number| twice\n"
-        "    twice -->|Number| add_one\n"
+        "    double -->|Number| twice__add_one\n"
+        "    twice__double -->|Number| add_one\n"
         "    add_one -->|Number| _end_"
     )

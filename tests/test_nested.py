@@ -20,9 +20,10 @@ from taskmaestro import (
     Workflow,
     workflow_task,
 )
+from taskmaestro.exceptions import NestedWorkflowError
 from taskmaestro.task import task_models
 
-from .helpers import AddOne, Boom, Double, Number
+from .helpers import AddOne, Boom, Double, Number, names
 
 
 def test_models_and_result() -> None:
@@ -34,7 +35,7 @@ def test_models_and_result() -> None:
     job = Runner().run(Job(outer, Number(value=1)))
     assert job.status is JobStatus.COMPLETED
     assert job.result == Number(value=7)  # ((1*2)+1)*2+1
-    assert list(job.task_results) == ["double", "inner_step", "add_one"]
+    assert names(job) == ["double", "inner_step", "add_one"]
 
 
 class Settings(BaseModel):
@@ -74,11 +75,12 @@ def test_inner_failure_names_the_inner_workflow_and_task() -> None:
     job = Runner().run(Job(outer, Number(value=1)))
     assert job.status is JobStatus.FAILED
     assert job.failed_task == "wrapped"
-    assert job.error == (
-        "Nested workflow 'fragile' failed in task 'boom': Task 'boom' failed: ValueError: boom"
-    )
+    assert job.error == "Inner workflow 'fragile' failed at task 'boom': boom"
+    assert isinstance(job.exception, NestedWorkflowError)
     assert isinstance(job.exception, TaskExecutionError)
-    assert isinstance(job.exception.__cause__, TaskExecutionError)
+    assert isinstance(job.exception, RuntimeError)  # what taskmaestro 0.1.0 raised
+    assert job.exception.inner_task == "boom"
+    assert isinstance(job.exception.__cause__, ValueError)
 
 
 class Slow(Task[Number, Number]):

@@ -18,6 +18,9 @@ import mypy_plugin
 import taskmaestro.mypy
 from mypy_plugin.plugin import DEBUG_ENV, TaskmaestroPlugin
 
+# The source folder as a package of its own (above) serves the unit tests below;
+# mypy loads the same sources through the entry, as taskmaestro._mypy_plugin.
+
 
 def test_entry_imports_only_mypy_and_the_plugin_class() -> None:
     """mypy imports the entry on every start: no pydantic, no runtime, no hook modules."""
@@ -28,18 +31,31 @@ def test_entry_imports_only_mypy_and_the_plugin_class() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == [
-        "['mypy_plugin',",
-        "'mypy_plugin.names',",
-        "'mypy_plugin.plugin',",
-        "'taskmaestro',",
+        "['taskmaestro',",
+        "'taskmaestro._mypy_plugin',",
+        "'taskmaestro._mypy_plugin.names',",
+        "'taskmaestro._mypy_plugin.plugin',",
         "'taskmaestro.mypy']",
     ]
 
 
+def test_plugin_function_registers_the_error_codes() -> None:
+    """A warm run prints cached errors without running a hook: their codes must be known."""
+    code = (
+        "import taskmaestro.mypy; from mypy.errorcodes import error_codes; "
+        "print('taskmaestro-type' in error_codes); taskmaestro.mypy.plugin('2.4.1'); "
+        "print('taskmaestro-type' in error_codes)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True"]
+
+
 def test_plugin_function_and_version() -> None:
-    assert taskmaestro.mypy.plugin("2.4.1") is TaskmaestroPlugin
+    plugin_class = taskmaestro.mypy.plugin("2.4.1")
+    assert plugin_class.__module__ == f"{taskmaestro.mypy.PLUGIN_PACKAGE}.plugin"
+    assert plugin_class.__qualname__ == TaskmaestroPlugin.__qualname__
     assert taskmaestro.mypy.__version__ == mypy_plugin.__version__
-    plugin = TaskmaestroPlugin(Options())
+    plugin = plugin_class(Options())
     context = ReportConfigContext("module", "module.py", is_check=True)
     assert plugin.report_config_data(context) == mypy_plugin.__version__
 
@@ -47,11 +63,19 @@ def test_plugin_function_and_version() -> None:
 def test_version_changes_with_any_plugin_source(tmp_path: Path) -> None:
     copy = tmp_path / "mypy_plugin"
     shutil.copytree(Path(mypy_plugin.__file__).parent, copy)
-    before = mypy_plugin.source_digest(copy)
-    assert mypy_plugin.__version__.endswith(before)
+    shared = tmp_path / "shared.py"
+    shared.write_text('"""A runtime module the plugin reads."""\n')
+    before = mypy_plugin.source_digest(copy, shared)
+    assert mypy_plugin.source_digest(copy, shared) == before
+    assert mypy_plugin.__version__.endswith(
+        mypy_plugin.source_digest(copy, *mypy_plugin.shared_sources())
+    )
     rules = copy / "rules.py"
     rules.write_text(rules.read_text() + "\n# edited\n")
-    assert mypy_plugin.source_digest(copy) != before
+    edited = mypy_plugin.source_digest(copy, shared)
+    assert edited != before
+    shared.write_text(shared.read_text() + "# edited\n")
+    assert mypy_plugin.source_digest(copy, shared) != edited
 
 
 def _context() -> FunctionContext:

@@ -8,15 +8,16 @@ import pty
 import re
 import select
 import threading
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import taskmaestro
-from taskmaestro import ExecutionContext, Job, ProgressHook, Runner, Workflow
+from taskmaestro import Job, ProgressHook, Runner, Task, Workflow
 from taskmaestro.hooks import ProgressHook as FromHooks
 from taskmaestro.hooks.progress import ProgressHook as FromModule
-from taskmaestro.job import TaskResult, TaskStatus
 
 from .helpers import AddOne, Boom, Double, Number, Sleep, Sleeper
 
@@ -57,9 +58,8 @@ def test_plain_lines_for_a_failed_job() -> None:
     Runner(hooks=[ProgressHook(stream)]).run(Job(workflow, Number(value=1)))
 
     assert durations(stream.getvalue()).splitlines()[-2:] == [
-        "bad: [1/3] boom failed after Ts: Task 'boom' failed: ValueError: boom",
-        "bad: job failed at task 'boom' after Ts (1/3 tasks done): "
-        "Task 'boom' failed: ValueError: boom",
+        "bad: [1/3] boom failed after Ts: ValueError: boom",
+        "bad: job failed at task 'boom' after Ts (1/3 tasks done): ValueError: boom",
     ]
 
 
@@ -91,16 +91,18 @@ def test_several_running_tasks_are_all_shown() -> None:
     hook = ProgressHook(stream, live=True, refresh_seconds=60)
     workflow = Workflow.builder("fan").add_task(AddOne).add_task(Double, depends_on=AddOne).build()
     job = Job(workflow, Number(value=1))
-    ctx = ExecutionContext()
+    add_one, double = _named(AddOne(), "add_one"), _named(Double(), "double")
 
-    hook.on_job_start(job, ctx)
-    hook.on_task_start(job, "add_one", ctx)
-    hook.on_task_start(job, "double", ctx)
+    hook.on_job_start(job)
+    hook.on_task_start(job, add_one)
+    hook.on_task_start(job, double)
     hook.write_line("a message")
-    hook.on_task_complete(job, _result("add_one", TaskStatus.COMPLETED), ctx)
+    hook.on_task_complete(job, add_one, Number(value=2))
     hook.write_line("another")
-    hook.on_task_fail(job, _result("double", TaskStatus.FAILED), ctx)
-    hook.on_job_fail(job, RuntimeError("stopped"), ctx)
+    stopped = RuntimeError("stopped")
+    hook.on_task_fail(job, double, stopped)
+    job._fail(stopped, None, datetime.now())
+    hook.on_job_fail(job)
 
     drawn = frames(stream.getvalue())
     assert re.fullmatch(r"fan \[-{20}\] 0/2  \d\.\ds", drawn[0])
@@ -114,7 +116,7 @@ def test_several_running_tasks_are_all_shown() -> None:
         drawn[drawn.index("\x1b[Kanother") + 1],
     )
     assert drawn[-1].startswith("\x1b[Kfan: job failed after ")
-    assert drawn[-1].endswith("(1/2 tasks done): stopped")
+    assert drawn[-1].endswith("(1/2 tasks done): RuntimeError: stopped")
 
 
 def test_the_live_line_never_reaches_the_last_column() -> None:
@@ -123,12 +125,12 @@ def test_the_live_line_never_reaches_the_last_column() -> None:
     workflow = Workflow(name="w" * 100, tasks=[AddOne])
     job = Job(workflow, Number(value=1))
 
-    hook.on_job_start(job, ExecutionContext())
+    hook.on_job_start(job)
 
     [line] = frames(stream.getvalue())
     assert len(line) == 79
     assert line.endswith("...")
-    hook.on_job_complete(job, ExecutionContext())
+    hook.on_job_complete(job)
 
 
 def test_auto_mode_is_live_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -213,13 +215,7 @@ def _read_all(controller: int) -> str:
     return shown.decode()
 
 
-def _result(name: str, status: TaskStatus) -> TaskResult:
-    from datetime import UTC, datetime
-
-    return TaskResult(
-        name,
-        status,
-        datetime.now(UTC),
-        0.0,
-        error="failed" if status is TaskStatus.FAILED else None,
-    )
+def _named[T: Task[Any, Any]](task: T, name: str) -> T:
+    """A task instance as the runner hands it to hooks: named after its instance."""
+    task.name = name
+    return task

@@ -24,7 +24,7 @@ from taskmaestro import (
     Workflow,
 )
 
-from .helpers import AddOne, Boom, Double, Number, Sum, Text, Total
+from .helpers import AddOne, Boom, Double, Number, Sum, Text, Total, names, result_of
 
 
 class Recorder(BaseHook):
@@ -33,11 +33,11 @@ class Recorder(BaseHook):
     def __init__(self) -> None:
         self.started: list[str] = []
 
-    def on_task_start(self, job: Job[Any, Any], task_name: str, ctx: ExecutionContext) -> None:
-        self.started.append(task_name)
+    def on_task_start(self, job: Job[Any, Any], task: Task[Any, Any]) -> None:
+        self.started.append(task.name)
 
 
-def test_topological_order_breaks_ties_in_declaration_order() -> None:
+def test_topological_order_breaks_ties_alphabetically() -> None:
     workflow = (
         Workflow.builder(name="w", result_task="sum")
         .add_task(Sum, depends_on={"a": "late", "b": "early"})
@@ -47,11 +47,13 @@ def test_topological_order_breaks_ties_in_declaration_order() -> None:
         .add_task(Double, name="side", depends_on="root")
         .build()
     )
-    # Among the tasks ready to run, the one declared first goes first.
-    assert workflow.topological_order() == ["root", "late", "early", "sum", "side"]
+    # Among the tasks ready to run, the first by instance name goes first (0.1.0's rule).
+    order = workflow.topological_order()
+    assert [name for name, _ in order] == ["root", "early", "late", "side", "sum"]
+    assert [task for _, task in order] == [AddOne, Double, Double, Double, Sum]
     recorder = Recorder()
     job = Runner(hooks=[recorder]).run(Job(workflow, Number(value=1)))
-    assert recorder.started == workflow.topological_order()
+    assert recorder.started == [name for name, _ in order]
     assert job.result == Total(total=8)
 
 
@@ -71,8 +73,8 @@ def test_job_record_after_success() -> None:
     assert job.started_at <= job.completed_at
     assert job.duration_seconds is not None
     assert job.duration_seconds >= 0
-    assert list(job.task_results) == ["add_one", "double"]
-    first = job.task_results["add_one"]
+    assert names(job) == ["add_one", "double"]
+    first = result_of(job, "add_one")
     assert isinstance(first, TaskResult)
     assert first.status is TaskStatus.COMPLETED
     assert first.output == Number(value=6)
@@ -87,7 +89,7 @@ def test_a_job_runs_once() -> None:
         Runner().run(job)
     failed = Job(Workflow(name="bad", tasks=[Boom]), Number(value=1))
     Runner().run(failed)
-    with pytest.raises(JobStateError, match="is failed"):
+    with pytest.raises(JobStateError, match="Cannot run job with status 'failed'; expected"):
         Runner().run(failed)
 
 
@@ -99,15 +101,14 @@ def test_fail_fast_stops_at_the_first_failure() -> None:
     assert job.failed_task == "boom"
     assert job.result is None
     assert recorder.started == ["add_one", "boom"]
-    assert list(job.task_results) == ["add_one", "boom"]
-    failure = job.task_results["boom"]
+    assert names(job) == ["add_one", "boom"]
+    failure = result_of(job, "boom")
     assert failure.status is TaskStatus.FAILED
     assert failure.output is None
-    assert job.error == "Task 'boom' failed: ValueError: boom"
+    assert job.error == "boom"  # the task's own exception, recorded as it is
     assert failure.error == job.error
-    assert isinstance(job.exception, TaskExecutionError)
-    assert job.exception.task_name == "boom"
-    assert isinstance(job.exception.__cause__, ValueError)
+    assert isinstance(job.exception, ValueError)
+    assert failure.exception is job.exception
 
 
 class WrongOutput(Task[Number, Number]):
@@ -127,7 +128,7 @@ def test_output_type_is_checked(task: type[Task[Number, Number]]) -> None:
     assert isinstance(job.exception, TaskOutputTypeError)
     assert job.failed_task == task.name
     assert "expected Number" in (job.error or "")
-    assert "double" not in job.task_results
+    assert "double" not in names(job)
 
 
 class Unbuildable(Task[Number, Number]):
@@ -181,7 +182,7 @@ def test_configured_root_spread_and_override() -> None:
     configuration = JobConfiguration(
         {"load_settings": {"factor": 7, "label": "l"}, "scale": {"factor": 3}}
     )
-    job = Runner().run(Job(workflow, EmptyConfig(), configuration))
+    job = Runner().run(Job(workflow, EmptyConfig(), job_configuration=configuration))
     assert job.status is JobStatus.COMPLETED, job.error
     assert job.result == Scaled(value=21, label="default")
 
@@ -201,7 +202,9 @@ def test_configured_value_overrides_the_wired_one() -> None:
         .add_task(Scale, depends_on=Emit, config_fields=["factor"])
         .build()
     )
-    job = Runner().run(Job(workflow, Number(value=2), JobConfiguration({"scale": {"factor": 5}})))
+    job = Runner().run(
+        Job(workflow, Number(value=2), job_configuration=JobConfiguration({"scale": {"factor": 5}}))
+    )
     assert job.result == Scaled(value=10, label="default")
 
 
@@ -213,7 +216,7 @@ def test_fan_in_mixed_with_config_fields() -> None:
         .build()
     )
     configuration = JobConfiguration({"sum": {"b": {"value": 40}}})
-    job = Runner().run(Job(workflow, Number(value=1), configuration))
+    job = Runner().run(Job(workflow, Number(value=1), job_configuration=configuration))
     assert job.result == Total(total=42)
 
 
@@ -222,7 +225,7 @@ def test_invalid_config_value_fails_the_task_not_the_process() -> None:
         Workflow.builder(name="configured").add_task(LoadSettings, config_fields=["factor"]).build()
     )
     configuration = JobConfiguration({"load_settings": {"factor": "not a number"}})
-    job = Runner().run(Job(workflow, EmptyConfig(), configuration))
+    job = Runner().run(Job(workflow, EmptyConfig(), job_configuration=configuration))
     assert job.status is JobStatus.FAILED
     assert job.failed_task == "load_settings"
     assert "input does not validate" in (job.error or "")

@@ -18,7 +18,7 @@ def test_ten_thousand_task_chain() -> None:
     for index in range(1, CHAIN):
         builder.add_task(AddOne, name=f"t{index}", depends_on=f"t{index - 1}")
     workflow = builder.build()
-    assert workflow.result_task == f"t{CHAIN - 1}"
+    assert workflow.result_task_name == f"t{CHAIN - 1}"
     job = Runner().run(Job(workflow, Number(value=0)))
     assert job.result == Number(value=CHAIN)
     assert workflow.to_mermaid().count("-->") == CHAIN + 1
@@ -26,7 +26,7 @@ def test_ten_thousand_task_chain() -> None:
 
 def test_linear_chain_of_one_class() -> None:
     workflow = Workflow(name="chain", tasks=[AddOne] * CHAIN)
-    assert workflow.topological_order()[-1] == f"add_one_{CHAIN}"
+    assert workflow.topological_order()[-1][0] == f"add_one_{CHAIN}"
     assert Runner().run(Job(workflow, Number(value=0))).result == Number(value=CHAIN)
 
 

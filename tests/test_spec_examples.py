@@ -17,6 +17,8 @@ from taskmaestro import (
     Workflow,
 )
 
+from .helpers import names, result_of
+
 
 def test_linear_pipeline(capsys: pytest.CaptureFixture[str]) -> None:
     class NumberInput(BaseModel):
@@ -127,7 +129,8 @@ def test_named_instances_need_a_result_task_for_two_sinks() -> None:
     )
     job = Runner().run(Job(workflow=workflow, config=EmptyConfig()))
     assert job.status is JobStatus.COMPLETED
-    assert list(job.task_results) == ["load_model", "well_1", "well_2", "proc_1", "proc_2"]
+    # Execution order: Kahn's, tasks ready together taken alphabetically (0.1.0's rule).
+    assert names(job) == ["load_model", "well_1", "proc_1", "well_2", "proc_2"]
     assert job.result == Processed(summary="NORNE-WELL")
 
 
@@ -181,7 +184,7 @@ def test_per_task_configuration() -> None:
     result = Runner().run(job)
     assert result.status == "completed"
     assert result.result == Transformed(scaled_cells=250.0)
-    assert result.task_results["load_model"].output == Grid(path="/data/model.egrid", cells=100)
+    assert result_of(result, "load_model").output == Grid(path="/data/model.egrid", cells=100)
 
 
 class TextInput(BaseModel):

@@ -9,7 +9,8 @@ from pydantic import BaseModel
 from typing_extensions import TypeVar
 
 from taskmaestro import ExecutionContext, Task, Workflow, WorkflowDefinitionError
-from taskmaestro.task import snake_case, task_models
+from taskmaestro._contract import snake_case
+from taskmaestro.task import task_models
 
 from .helpers import Number, Text
 

@@ -11,6 +11,7 @@ import time
 from typing import Any, ClassVar
 
 import pytest
+from pydantic import BaseModel
 
 from taskmaestro import (
     BaseHook,
@@ -19,12 +20,11 @@ from taskmaestro import (
     JobStatus,
     Runner,
     Task,
-    TaskResult,
     TaskTimeoutError,
     Workflow,
 )
 
-from .helpers import Busy, QuickTimeout, Sleep, Sleeper
+from .helpers import Busy, QuickTimeout, Sleep, Sleeper, names, result_of
 
 # Generous upper bounds: these tests check that a deadline fires, and roughly
 # when, not how fast the machine is.
@@ -60,7 +60,7 @@ def test_task_timeout_is_sub_second() -> None:
     assert isinstance(job.exception, TaskTimeoutError)
     assert job.exception.task_name == "quick_timeout"
     assert job.error == "Task 'quick_timeout' timed out after 0.3 s"
-    assert job.task_results["quick_timeout"].status == "failed"
+    assert result_of(job, "quick_timeout").status == "failed"
 
 
 def test_task_within_its_timeout_completes() -> None:
@@ -84,7 +84,7 @@ def test_job_timeout_fires_during_a_task() -> None:
     assert isinstance(job.exception, TaskTimeoutError)
     assert job.failed_task == "sleeper_3"
     assert job.error == ("Job of workflow 'w' timed out after 0.5 s while running task 'sleeper_3'")
-    assert [r.status for r in job.task_results.values()] == ["completed", "completed", "failed"]
+    assert [r.status for r in job.task_results] == ["completed", "completed", "failed"]
 
 
 def test_job_deadline_survives_a_task_with_its_own_timeout() -> None:
@@ -105,9 +105,7 @@ def test_task_deadline_shorter_than_the_job_deadline_wins() -> None:
 
 
 class SlowHook(BaseHook):
-    def on_task_complete(
-        self, job: Job[Any, Any], result: TaskResult, ctx: ExecutionContext
-    ) -> None:
+    def on_task_complete(self, job: Job[Any, Any], task: Task[Any, Any], output: BaseModel) -> None:
         time.sleep(0.4)
 
 
@@ -118,7 +116,7 @@ def test_job_deadline_passing_between_tasks_stops_the_next_one() -> None:
     assert job.error == (
         "Job of workflow 'w' timed out after 0.2 s, before task 'sleeper_2' could start"
     )
-    assert list(job.task_results) == ["sleeper"]
+    assert names(job) == ["sleeper"]
 
 
 def test_off_the_main_thread_timeouts_still_fire_on_time() -> None:

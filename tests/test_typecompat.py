@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from taskmaestro import ExecutionContext, ObjectModel, Task, Workflow
 from taskmaestro._typecompat import format_annotation, is_assignable
-from taskmaestro.errors import WorkflowDefinitionError
+from taskmaestro.exceptions import WorkflowDefinitionError
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)

@@ -21,7 +21,7 @@ import yaml
 from mypy import api
 from pydantic import BaseModel
 
-from taskmaestro.errors import WorkflowDefinitionError
+from taskmaestro.exceptions import WorkflowDefinitionError
 from tests.wiring_scenarios import PRELUDE, SCENARIOS, Scenario
 
 _TYPETESTS = Path(__file__).parent.parent / "typetests"

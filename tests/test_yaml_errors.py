@@ -99,7 +99,8 @@ SHAPE_CASES = {
     ),
     "empty file": (
         "# <- nothing but this comment\n",
-        "^[^ ]*:1:1: expected a workflow file, got null",
+        "^[^ ]*:1:1: YAML file must contain a mapping at top level; "
+        "expected a workflow file, got null",
     ),
     "file is a list": (
         """
@@ -131,7 +132,7 @@ SHAPE_CASES = {
           tasks:
             - name: lonely  # <-
         """,
-        r"workflow.tasks\[0\]: a task entry needs one of the keys 'task' or 'workflow'",
+        r"workflow.tasks\[0\]: Must specify either 'task' or 'workflow': a task entry needs one",
     ),
     "entry with task and workflow": (
         f"""
@@ -141,7 +142,7 @@ SHAPE_CASES = {
             - task: {M}.AddOne
               workflow: inner.yaml  # <-
         """,
-        "has one of the keys 'task' or 'workflow', not several",
+        "Specify either 'task' or 'workflow', not several",
     ),
     "entry with a typo and no task": (
         f"""
@@ -201,7 +202,8 @@ SHAPE_CASES = {
             - task: {M}.Double
               depends_on: [split, high, low]  # <-
         """,
-        r"depends_on: expected a \[task, field\] list",
+        r"depends_on: List depends_on must be \[task_path, field_name\]: "
+        r"expected a \[task, field\] list",
     ),
     "fan-in value is a mapping": (
         f"""
@@ -235,7 +237,7 @@ SHAPE_CASES = {
         runner:
           timeout_seconds: -1  # <-
         """,
-        "runner.timeout_seconds: expected a positive number of seconds, got the number -1",
+        "runner.timeout_seconds: expected a finite positive number of seconds, .*got the number -1",
     ),
     "timeout is a string": (
         f"""
@@ -246,7 +248,7 @@ SHAPE_CASES = {
         runner:
           timeout_seconds: soon  # <-
         """,
-        "expected a positive number of seconds, got the string 'soon'",
+        "expected a finite positive number of seconds, .*got the string 'soon'",
     ),
     "services is a list": (
         f"""
@@ -275,7 +277,7 @@ SHAPE_CASES = {
           name: w: x  # <-
           tasks: []
         """,
-        "invalid YAML: mapping values are not allowed",
+        "YAML parse error: mapping values are not allowed",
     ),
     "unknown tag": (
         f"""
@@ -284,8 +286,7 @@ SHAPE_CASES = {
           tasks:
             - task: {M}.AddOne
         """,
-        "workflow.name: expected a name, got a value tagged !secret "
-        r"\(only YAML's own tags are allowed\)",
+        r"refused tag '!secret': only YAML's own tags are allowed",
     ),
 }
 
@@ -305,8 +306,8 @@ IMPORT_CASES = {
             - task: no_such_module.Task  # <-
               depends_on: add_one
         """,
-        r"workflow.tasks\[1\].task: cannot import 'no_such_module.Task': no module named "
-        "'no_such_module'",
+        r"workflow.tasks\[1\].task: cannot import 'no_such_module.Task': "
+        "Cannot import module 'no_such_module': no module named 'no_such_module'",
     ),
     "no such class": (
         f"""
@@ -315,7 +316,7 @@ IMPORT_CASES = {
           tasks:
             - task: {M}.AddTwo  # <-
         """,
-        f"cannot import '{M}.AddTwo': '{M}' has no attribute 'AddTwo'",
+        f"cannot import '{M}.AddTwo': Module '{M}' has no attribute 'AddTwo'",
     ),
     "not a task class": (
         f"""
@@ -324,7 +325,7 @@ IMPORT_CASES = {
           tasks:
             - task: {M}.NotATask  # <-
         """,
-        "is not a Task class .*the class NotATask.*expected a subclass of taskmaestro.Task",
+        "is not a Task subclass .*the class NotATask.*expected a subclass of taskmaestro.Task",
     ),
     "a function, not a class": (
         f"""
@@ -333,7 +334,7 @@ IMPORT_CASES = {
           tasks:
             - task: {M}.not_a_class  # <-
         """,
-        r"is not a Task class \(it is a function\)",
+        r"is not a Task subclass \(it is a function\)",
     ),
     "abstract task": (
         f"""
@@ -363,7 +364,8 @@ IMPORT_CASES = {
           hooks:
             - hook: {M}.AddOne  # <-
         """,
-        r"runner.hooks\[0\]: '.*AddOne' is not a hook class: subclass taskmaestro.BaseHook",
+        r"runner.hooks\[0\]: '.*AddOne' is not a BaseHook subclass, "
+        "nor a class with any of the hook",
     ),
     "hook module missing": (
         f"""
@@ -375,8 +377,9 @@ IMPORT_CASES = {
           hooks:
             - hook: taskmaestro.hooks.nothing.Hook  # <-
         """,
-        r"runner.hooks\[0\].hook: cannot import 'taskmaestro.hooks.nothing.Hook': no module "
-        "named 'taskmaestro.hooks.nothing'",
+        r"runner.hooks\[0\].hook: cannot import 'taskmaestro.hooks.nothing.Hook': "
+        "Cannot import module 'taskmaestro.hooks.nothing': no module named "
+        "'taskmaestro.hooks.nothing'",
     ),
     "dependency class path that is no task": (
         f"""
@@ -387,7 +390,7 @@ IMPORT_CASES = {
             - task: {M}.Double
               depends_on: {M}.Number  # <-
         """,
-        "is not a Task class",
+        "is not a Task subclass",
     ),
 }
 
@@ -407,7 +410,7 @@ def test_a_module_that_fails_while_importing(tmp_path: Path) -> None:
           tasks:
             - task: broken_tasks.Anything  # <-
         """,
-        "importing module 'broken_tasks' failed: RuntimeError: half written",
+        "Cannot import module 'broken_tasks': importing it raised RuntimeError: half written",
     )
     assert isinstance(error.__cause__, RuntimeError)
 
@@ -422,7 +425,7 @@ def test_a_module_whose_own_import_is_missing(tmp_path: Path) -> None:
           tasks:
             - task: needy_tasks.Anything  # <-
         """,
-        "importing module 'needy_tasks' failed: ModuleNotFoundError",
+        "Cannot import module 'needy_tasks': importing it raised ModuleNotFoundError",
     )
 
 
@@ -436,7 +439,7 @@ WIRING_CASES = {
             - task: {M}.Double
               depends_on: add_two  # <-
         """,
-        "refers to 'add_two', which is not a task of workflow 'w'",
+        "Task 'double' depends on 'add_two', which is not registered in workflow 'w'",
     ),
     "unknown fan-in source": (
         f"""
@@ -449,7 +452,7 @@ WIRING_CASES = {
                 a: add_one
                 b: nowhere  # <-
         """,
-        "refers to 'nowhere'",
+        "Task 'sum' depends on 'nowhere', which is not registered",
     ),
     "class path of a task not in the workflow": (
         f"""
@@ -460,7 +463,7 @@ WIRING_CASES = {
             - task: {M}.Double
               depends_on: {M}.Split  # <-
         """,
-        "refers to 'Split', which is not a task of workflow 'w'",
+        "Task class 'Split' not found in workflow 'w': task 'double' refers to it by class",
     ),
     "class path matching two instances": (
         f"""
@@ -475,8 +478,8 @@ WIRING_CASES = {
             - task: {M}.Double
               depends_on: {M}.AddOne  # <-
         """,
-        "refers to AddOne by class, but it is registered as 'one' and 'two'; refer to it by "
-        "instance name",
+        "Ambiguous reference to task class 'AddOne' in workflow 'w': task 'double' refers to it "
+        "by class, but it is registered as 'one' and 'two'; refer to it by instance name",
     ),
     "type mismatch": (
         f"""
@@ -503,7 +506,7 @@ WIRING_CASES = {
                 b: add_one
                 c: add_one  # <-
         """,
-        "Fan-in of task 'sum': 'c' is not a field of Pair",
+        "Fan-in field 'c' not found on Pair: task 'sum'",
     ),
     "fan-in type mismatch": (
         f"""
@@ -518,7 +521,7 @@ WIRING_CASES = {
                 a: add_one
                 b: to_text  # <-
         """,
-        "Fan-in of task 'sum': field 'b' is Number",
+        "Fan-in type mismatch: field 'b' of task 'sum' is Number",
     ),
     "routed field that does not exist": (
         f"""
@@ -531,7 +534,7 @@ WIRING_CASES = {
                 a: [split, low]
                 b: [split, middle]  # <-
         """,
-        "routes field 'middle' of 'split', but Outputs has no field 'middle'",
+        "Field 'middle' not found on Outputs: task 'sum' routes field 'middle' of 'split'",
     ),
     "incomplete fan-in": (
         f"""
@@ -543,7 +546,7 @@ WIRING_CASES = {
               depends_on:
                 a: add_one
         """,
-        "required input field.*nothing provides: b",
+        "Required field 'b' on Pair of task 'sum' is not mapped to any upstream task",
     ),
     "config field that is no input field": (
         f"""
@@ -555,7 +558,7 @@ WIRING_CASES = {
                 - value
                 - amount  # <-
         """,
-        "lists config field 'amount', which is not a field of Number",
+        "Config field 'amount' not found on Number: task 'add_one' lists it in config_fields",
     ),
     "duplicate instance name": (
         f"""
@@ -599,7 +602,7 @@ WIRING_CASES = {
           tasks:
             - task: {M}.AddOne
         """,
-        "result_task refers to 'final'",
+        "result_task 'final' not found",
     ),
     "no tasks": (
         """
@@ -607,7 +610,7 @@ WIRING_CASES = {
           name: w
           tasks: []  # <-
         """,
-        "Workflow 'w' has no tasks",
+        "Cannot build workflow 'w': it has no tasks",
     ),
 }
 
@@ -637,7 +640,7 @@ def test_a_cycle_is_located_at_a_dependency_on_it(tmp_path: Path) -> None:
             - task: {M}.AddOne
               depends_on: b
         """,
-        "Dependency cycle in workflow 'w': a -> b -> a",
+        "Cycle detected involving task 'a' in workflow 'w': a -> b -> a",
     )
     assert isinstance(error.__cause__, CycleDetectedError)
 
@@ -653,7 +656,7 @@ def test_incomplete_input_keeps_its_specific_error_type(tmp_path: Path) -> None:
             - task: {M}.Sum  # <-
               depends_on: {{a: add_one}}
         """,
-        "nothing provides: b",
+        r"\(missing: b\)",
     )
     assert isinstance(error.__cause__, IncompleteInputError)
 
@@ -672,7 +675,8 @@ HOOK_CASES = {
                 folder: out
                 colour: red  # <-
         """,
-        r"hook .*RecordingHook has no parameter 'colour' \(its parameters: folder, label, repeat\)",
+        r"Cannot instantiate hook .*RecordingHook': it has no parameter 'colour' "
+        r"\(its parameters: folder, label, repeat\)",
     ),
     "parameter of the wrong type": (
         f"""
@@ -700,7 +704,8 @@ HOOK_CASES = {
             - hook: {M}.RecordingHook  # <-
               params: {{label: x}}
         """,
-        r"hook .*RecordingHook needs the parameter\(s\) folder under 'params'",
+        r"Cannot instantiate hook .*RecordingHook': "
+        r"it needs the parameter\(s\) folder under 'params'",
     ),
     "constructor that raises": (
         f"""
@@ -713,7 +718,7 @@ HOOK_CASES = {
             - hook: {M}.ExplodingHook  # <-
               params: {{limit: 3}}
         """,
-        "creating hook .*ExplodingHook failed: ValueError: limit 3 is too small",
+        "Cannot instantiate hook .*ExplodingHook': ValueError: limit 3 is too small",
     ),
     "parameter a hook without parameters": (
         f"""
@@ -754,14 +759,14 @@ def test_hook_params_are_checked_against_the_constructor(
 
 
 def test_unreadable_workflow_file_is_named(tmp_path: Path) -> None:
-    error = load_error(tmp_path / "absent.yaml", match="cannot read the workflow file")
+    error = load_error(tmp_path / "absent.yaml", match=r"Cannot read file \(the workflow file\)")
     assert error.path == str(tmp_path / "absent.yaml")
     assert error.line is None
     assert "No such file or directory" in str(error)
 
 
 def test_a_folder_is_not_a_workflow_file(tmp_path: Path) -> None:
-    error = load_error(tmp_path, match="cannot read the workflow file")
+    error = load_error(tmp_path, match=r"Cannot read file \(the workflow file\)")
     assert error.line is None
 
 

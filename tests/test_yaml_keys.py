@@ -29,7 +29,7 @@ def run(workflow: Path, inputs: Path | None = None) -> object:
 
 def edges(workflow: Path, inputs: Path, task: str) -> tuple[Edge, ...]:
     loaded = load_workflow_from_yaml(workflow, inputs)
-    return loaded.workflow._graph.nodes[task].edges
+    return loaded.workflow.graph.nodes[task].edges
 
 
 @pytest.fixture
@@ -139,7 +139,7 @@ def test_result_task_by_name_and_by_class_path(tmp_path: Path, number: Path) -> 
             """,
         )
         loaded = load_workflow_from_yaml(workflow, number)
-        assert loaded.workflow.result_task == "double"
+        assert loaded.workflow.result_task_name == "double"
         result = loaded.run().result
         assert result is not None
         assert result.value == 8
@@ -168,8 +168,9 @@ def test_config_fields_declared_in_the_workflow_file(tmp_path: Path) -> None:
         """,
     )
     loaded = load_workflow_from_yaml(workflow, inputs)
-    assert loaded.workflow._graph.nodes["scale"].config_fields == ("factor",)
-    assert dict(loaded.job.job_configuration["scale"]) == {"factor": 3}
+    assert loaded.workflow.graph.nodes["scale"].config_fields == ("factor",)
+    assert loaded.job.job_configuration is not None
+    assert loaded.job.job_configuration.get_config_for_task("scale") == {"factor": 3}
     result = loaded.run().result
     assert result is not None
     assert result.value == 15
@@ -274,7 +275,7 @@ def test_without_runner_and_context_sections_defaults_apply(tmp_path: Path, numb
         """,
     )
     loaded = load_workflow_from_yaml(workflow, number)
-    assert loaded.runner.hooks == ()
+    assert loaded.runner.hooks == []
     assert loaded.timeout_seconds is None
     assert len(loaded.context.correlation_id) == 36  # a fresh UUID
 

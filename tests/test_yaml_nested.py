@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from taskmaestro import IncompleteInputError, JobStatus, load_workflow_from_yaml
-from taskmaestro.nested import nested_workflow
+from taskmaestro.workflow_task import nested_workflow
 
 from .yaml_support import M, assert_at, line_of, load_error, write
 
@@ -71,10 +71,10 @@ def test_a_nested_workflow_runs_as_one_task(tmp_path: Path, parts: Path) -> None
     )
     loaded = load_workflow_from_yaml(workflow, tmp_path / "input.yaml")
     assert list(loaded.workflow.task_names) == ["add_one", "inner", "to_text"]
-    inner = nested_workflow(loaded.workflow._graph.nodes["inner"].task)
+    inner = nested_workflow(loaded.workflow.graph.nodes["inner"].task)
     assert inner is not None
     assert list(inner.task_names) == ["double", "scale"]
-    assert inner._graph.nodes["scale"].config_fields == ("factor",)
+    assert inner.graph.nodes["scale"].config_fields == ("factor",)
     job = loaded.run()
     assert job.status is JobStatus.COMPLETED, job.error
     assert job.result is not None
@@ -131,7 +131,7 @@ def test_a_file_included_twice_is_loaded_once(tmp_path: Path, parts: Path) -> No
         """,
     )
     loaded = load_workflow_from_yaml(workflow, tmp_path / "input.yaml")
-    nodes = loaded.workflow._graph.nodes
+    nodes = loaded.workflow.graph.nodes
     left, right = nested_workflow(nodes["left"].task), nested_workflow(nodes["right"].task)
     assert left is not None
     assert left is right
@@ -186,7 +186,7 @@ def test_an_include_cycle_through_two_files(tmp_path: Path) -> None:
 
 def test_a_missing_nested_file_is_reported_where_it_is_named(tmp_path: Path) -> None:
     workflow = outer(tmp_path, "- workflow: parts/absent.yaml  # <-")
-    error = load_error(workflow, None, match="cannot read the nested workflow file")
+    error = load_error(workflow, None, match="Cannot read file .* \\(the nested workflow file\\)")
     assert_at(error, workflow, line_of(workflow, "# <-"))
 
 

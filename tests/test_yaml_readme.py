@@ -26,7 +26,7 @@ def test_the_workflow_file_example_runs(tmp_path: Path) -> None:
     (tmp_path / "workflow.yaml").write_text(example, encoding="utf-8")
 
     loaded = load_workflow_from_yaml(tmp_path / "workflow.yaml", tmp_path / "input.yaml")
-    assert loaded.workflow.result_task == "build_report"
+    assert loaded.workflow.result_task_name == "build_report"
     assert loaded.timeout_seconds == 60
     assert loaded.context.correlation_id == "nightly-run"
     persistence = loaded.runner.hooks[1]
@@ -87,7 +87,7 @@ workflow:
     (tmp_path / "input.yaml").write_text(yaml_blocks("The input file")[0], encoding="utf-8")
 
     loaded = load_workflow_from_yaml(tmp_path / "workflow.yaml", tmp_path / "input.yaml")
-    nodes = loaded.workflow._graph.nodes
+    nodes = loaded.workflow.graph.nodes
     assert nodes["load_model"].config_fields == ("path",)
     assert nodes["transform"].config_fields == ("scale_factor",)
     job = loaded.run()

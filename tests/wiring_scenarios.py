@@ -16,7 +16,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Final
 
-from taskmaestro.errors import CycleDetectedError, IncompleteInputError, WorkflowDefinitionError
+from taskmaestro.exceptions import CycleDetectedError, IncompleteInputError, WorkflowDefinitionError
 
 __all__ = ["ERROR_OF_CODE", "PRELUDE", "SCENARIOS", "Scenario"]
 

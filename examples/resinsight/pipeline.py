@@ -225,7 +225,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     job = run_yaml() if arguments.yaml else run_python()
     if job.result is None:
-        print(f"The job failed in task '{job.failed_task}': {job.error}", file=sys.stderr)
+        error = f"{type(job.exception).__name__}: {job.error}"
+        print(f"The job failed in task '{job.failed_task}': {error}", file=sys.stderr)
         return 1
     print(f"Exported completions of {', '.join(job.result.wells)} to {job.result.folder}")
     return 0

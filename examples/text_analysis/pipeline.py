@@ -261,7 +261,8 @@ def run_yaml() -> AnalysisReport:
 
 def _report(job: Job[TextInput, AnalysisReport]) -> AnalysisReport:
     if job.result is None:
-        raise SystemExit(f"The job failed in task {job.failed_task!r}: {job.error}")
+        error = f"{type(job.exception).__name__}: {job.error}"
+        raise SystemExit(f"The job failed in task {job.failed_task!r}: {error}")
     return job.result
 
 

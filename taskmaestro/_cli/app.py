@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             console.error("taskmaestro: interrupted")
             return INTERRUPTED
         except BrokenPipeError:  # the reader went away (| head): say nothing more to it
-            _silence_stdout()
+            commands.silence_stdout()
             return commands.FAILED
         except Exception as error:
             console.error(f"taskmaestro: error: {type(error).__name__}: {error}", error)
@@ -181,7 +181,7 @@ class _Console:
     @contextmanager
     def session(self) -> Iterator[None]:
         """Log records and warnings to stderr (through the progress display); the
-        current directory importable, as with ``python -m``; all undone afterwards."""
+        current directory importable (last); all undone afterwards."""
         handler = _Handler(self)
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         root = logging.getLogger()
@@ -190,15 +190,15 @@ class _Console:
         root.setLevel(logging.DEBUG if self.debug else logging.WARNING)
         show_warning = warnings.showwarning
         warnings.showwarning = self._show_warning
-        added = _current_directory_importable()
+        path_before = list(sys.path)
+        _current_directory_last()
         try:
             yield
         finally:
             warnings.showwarning = show_warning
             root.removeHandler(handler)
             root.setLevel(level)
-            if added is not None and added in sys.path:
-                sys.path.remove(added)
+            sys.path[:] = path_before
 
     def _show_warning(
         self,
@@ -224,26 +224,19 @@ class _Handler(logging.Handler):
             self.handleError(record)
 
 
-def _current_directory_importable() -> str | None:
-    """Put the current directory first on ``sys.path`` unless it is there (``python -m``
-    puts it there; the ``taskmaestro`` script would not): task modules are then found the
-    same way by both. Returns the entry added, if any."""
-    if "" in sys.path:
-        return None
+def _current_directory_last() -> None:
+    """Make the current directory importable, *after* the standard library and installed
+    packages, which a module in it must not shadow (a ``json.py`` there is not ``json``).
+
+    ``python -m`` puts it first on ``sys.path`` and the ``taskmaestro`` script not at
+    all; both then find task modules the same way."""
     cwd = os.getcwd()
-    if cwd in sys.path:
-        return None
-    sys.path.insert(0, cwd)
-    return cwd
+    entries = [entry for entry in sys.path if entry in ("", cwd)]
+    for entry in entries:
+        sys.path.remove(entry)
+    sys.path.extend(entries or [cwd])
 
 
 def _write(stream: TextIO, text: str) -> None:
     stream.write(text + "\n")
     stream.flush()
-
-
-def _silence_stdout() -> None:
-    """After EPIPE, point stdout at /dev/null so that the flush at exit cannot fail again."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)

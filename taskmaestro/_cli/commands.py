@@ -7,12 +7,13 @@ them, so that ``--help``, ``--version`` and wrong arguments answer at once.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from ..errors import ConfigLoadError, WorkflowDefinitionError
+from ..exceptions import ConfigLoadError, WorkflowDefinitionError
 
 if TYPE_CHECKING:
     from ..hooks.progress import ProgressHook
@@ -46,7 +47,11 @@ class Console(Protocol):
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    """Load the files, run the job, report it: 0 completed, 1 failed, 2 a file's problem."""
+    """Load the files, run the job, report it: 0 completed, 1 not completed, 2 a file's problem.
+
+    Nothing that escapes the run (a task's ``SystemExit``, say) passes for success,
+    and a reader that goes away (``| head``) does not change the status.
+    """
     from .._yaml.build import load
     from ..job import JobStatus
     from .report import job_record, text_report, to_json
@@ -61,16 +66,37 @@ def run(args: argparse.Namespace, console: Console) -> int:
     except ConfigLoadError as error:
         console.error(str(error), error)
         return CONFIG_ERROR
+    escaped: BaseException | None = None
     try:
         job = loaded.runner.run(
             loaded.job, ctx=loaded.context, timeout_seconds=loaded.timeout_seconds
         )
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # SystemExit and the like: the job did not complete
+        escaped = error
+        job = loaded.job
     finally:
         loaded.context.close()
-    if args.json:
-        print(to_json(job_record(job, loaded.context)))
-    else:
-        print(text_report(job, loaded.context))
+    try:
+        report = (
+            to_json(job_record(job, loaded.context))
+            if args.json
+            else text_report(job, loaded.context)
+        )
+    except Exception as error:  # never a crash after the job ran: say why, keep its status
+        console.error(f"taskmaestro: cannot print the report: {type(error).__name__}: {error}")
+        report = None
+    if report is not None:
+        _emit(report)
+    if escaped is not None:
+        console.error(
+            f"taskmaestro: the run was stopped by {type(escaped).__name__}"
+            f"{f': {escaped}' if str(escaped) else ''}; the job did not complete "
+            f"(status {job.status.value})",
+            escaped,
+        )
+        return FAILED
     if job.status is JobStatus.COMPLETED:
         return OK
     if console.debug and job.exception is not None:
@@ -78,15 +104,43 @@ def run(args: argparse.Namespace, console: Console) -> int:
     return FAILED
 
 
+def _emit(text: str) -> None:
+    """Print the report on stdout; a closed stdout or a reader gone away is not an error."""
+    stream = sys.stdout
+    if stream is None:  # started with stdout closed
+        return
+    try:
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+        stream.write(text + "\n")
+        stream.flush()
+    except BrokenPipeError:
+        silence_stdout()
+    except (OSError, ValueError):  # closed, or not writable: nobody reads the report
+        pass
+
+
+def silence_stdout() -> None:
+    """After EPIPE, point stdout at /dev/null so that the flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no stdout file to redirect
+        pass
+
+
 def check(args: argparse.Namespace, console: Console) -> int:
     """Load each workflow file (with its input file, if one follows it) and run nothing."""
     from .._yaml.build import load, load_definition
+    from .._yaml.problems import problems_of
 
     problems = 0
     for workflow, input_file, unreadable in _pairs([Path(name) for name in args.files]):
         if unreadable is not None:
             problems += 1
-            _problem(console, str(unreadable), unreadable)
+            _problem(console, _coded(unreadable), unreadable)
             continue
         try:
             if input_file is None:
@@ -94,12 +148,16 @@ def check(args: argparse.Namespace, console: Console) -> int:
             else:
                 load(workflow, input_file).context.close()
         except ConfigLoadError as error:
-            problems += 1
-            message = str(error)
-            if input_file is None and isinstance(error.__cause__, WorkflowDefinitionError):
-                message += " (checked without an input file)"
-            _problem(console, message, error)
-        except Exception as error:  # not a problem of the file: a fault of ours, still said
+            for problem in problems_of(error):  # every problem of the file, each with its code
+                problems += 1
+                message = str(problem.error)
+                cause = problem.error.__cause__
+                if input_file is None and isinstance(cause, WorkflowDefinitionError):
+                    message += " (checked without an input file)"
+                _problem(console, f"{message} [{problem.code}]", problem.error)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # not a problem of the file: a fault of ours, still said
             problems += 1
             _problem(console, f"{workflow}: unexpected {type(error).__name__}: {error}", error)
     count = len(args.files)
@@ -121,7 +179,7 @@ def graph(args: argparse.Namespace, console: Console) -> int:
         else:
             loaded = load(Path(args.workflow), Path(args.input))
             loaded.context.close()
-            text = loaded.workflow.to_mermaid(loaded.job.job_configuration)
+            text = loaded.workflow.to_mermaid(job_configuration=loaded.job.job_configuration)
     except ConfigLoadError as error:
         console.error(str(error), error)
         return CONFIG_ERROR
@@ -187,6 +245,13 @@ def _problem(console: Console, message: str, error: BaseException) -> None:
     if console.debug:
         console.error(f"traceback of: {message}", error)
     print(message, flush=True)
+
+
+def _coded(error: ConfigLoadError) -> str:
+    """``message [code]``: an error's text and the code of its kind of problem."""
+    from .._yaml.problems import problems_of
+
+    return f"{error} [{problems_of(error)[0].code}]"
 
 
 def _optional_path(name: str | None) -> Path | None:

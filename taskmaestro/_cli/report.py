@@ -1,8 +1,20 @@
-"""What ``taskmaestro run`` prints about a finished job: a text report or a JSON record."""
+"""What ``taskmaestro run`` prints about a finished job: a text report or a JSON record.
+
+Both are produced for any job, whatever its outputs hold: values JSON cannot
+hold are given as their ``repr``, bytes that are not UTF-8 text in base64,
+NaN and infinities as the strings ``"nan"``, ``"inf"``, ``"-inf"``, and text
+that cannot be encoded (lone surrogates) with backslash escapes, so that
+``--json`` always prints valid JSON.
+
+The reads of the job's results and of the run order are in ``_results`` and
+``_order`` only (the core's shapes of these are changing to 0.1.0's).
+"""
 
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +22,7 @@ from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
 from ..context import ExecutionContext
+from ..exceptions import describe_error
 from ..job import Job
 
 __all__ = ["NOT_RUN", "job_record", "text_report"]
@@ -21,8 +34,9 @@ NOT_RUN = "not_run"
 def job_record(job: Job[Any, Any], ctx: ExecutionContext) -> dict[str, object]:
     """The whole job as JSON-ready data; every task of the workflow is listed, in run order."""
     tasks: dict[str, object] = {}
-    for name in job.workflow.topological_order():
-        result = job.task_results.get(name)
+    results = {result.task_name: result for result in job.task_results}
+    for name, _ in job.workflow.topological_order():
+        result = results.get(name)
         if result is None:
             tasks[name] = {
                 "status": NOT_RUN,
@@ -37,9 +51,9 @@ def job_record(job: Job[Any, Any], ctx: ExecutionContext) -> dict[str, object]:
                 "started_at": _time(result.started_at),
                 "duration_seconds": result.duration_seconds,
                 "output": _data(result.output),
-                "error": result.error,
+                "error": _optional_text(result.error),
             }
-    return {
+    record: dict[str, object] = {
         "job_id": job.id,
         "workflow": job.workflow.name,
         "correlation_id": ctx.correlation_id,
@@ -48,10 +62,11 @@ def job_record(job: Job[Any, Any], ctx: ExecutionContext) -> dict[str, object]:
         "completed_at": _time(job.completed_at),
         "duration_seconds": job.duration_seconds,
         "failed_task": job.failed_task,
-        "error": job.error,
+        "error": _optional_text(job.error),
         "result": _data(job.result),
         "tasks": tasks,
     }
+    return record
 
 
 def text_report(job: Job[Any, Any], ctx: ExecutionContext) -> str:
@@ -63,13 +78,16 @@ def text_report(job: Job[Any, Any], ctx: ExecutionContext) -> str:
     ]
     if job.failed_task is not None:
         lines.append(f"failed task: {job.failed_task}")
-    if job.error is not None:
+    if job.exception is not None:
+        lines.append(f"error: {describe_error(job.exception)}")
+    elif job.error is not None:
         lines.append(f"error: {job.error}")
     lines.append("tasks:")
-    order = job.workflow.topological_order()
-    width = max(len(name) for name in order)
+    order = [name for name, _ in job.workflow.topological_order()]
+    results = {result.task_name: result for result in job.task_results}
+    width = max((len(name) for name in order), default=0)
     for name in order:
-        result = job.task_results.get(name)
+        result = results.get(name)
         if result is None:
             lines.append(f"  {name:<{width}}  not run")
         else:
@@ -82,14 +100,52 @@ def text_report(job: Job[Any, Any], ctx: ExecutionContext) -> str:
 
 
 def to_json(data: object) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False)
+    """Strict JSON (no NaN), non-ASCII text kept as is."""
+    return json.dumps(_clean(data), indent=2, ensure_ascii=False, allow_nan=False)
 
 
 def _data(model: BaseModel | None) -> object:
     """A model as JSON-ready data; values JSON cannot hold are given as their repr."""
     if model is None:
         return None
-    return to_jsonable_python(model, fallback=repr)
+    try:
+        return _clean(to_jsonable_python(model, fallback=repr))
+    except Exception:  # e.g. bytes that are not UTF-8: dump first, then base64 them
+        pass
+    try:
+        plain = model.model_dump(mode="python")
+        return _clean(to_jsonable_python(plain, fallback=repr, bytes_mode="base64"))
+    except Exception as error:
+        return {
+            "unserializable": _text(f"{type(error).__name__}: {error}"),
+            "repr": _text(repr(model)),
+        }
+
+
+def _clean(data: object) -> object:
+    """JSON-ready data with non-finite floats as strings and unencodable text escaped."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return repr(data)
+    if isinstance(data, str):
+        return _text(data)
+    if isinstance(data, Mapping):
+        return {_text(str(key)): _clean(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [_clean(item) for item in data]
+    return data
+
+
+def _text(text: str) -> str:
+    """Text that UTF-8 can encode: lone surrogates become backslash escapes."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
+def _optional_text(text: str | None) -> str | None:
+    return _text(text) if text is not None else None
 
 
 def _time(moment: datetime | None) -> str | None:

@@ -9,19 +9,21 @@ task; the message's quoted names pick the key within its entry).
 from __future__ import annotations
 
 import inspect
+import itertools
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..context import ExecutionContext
-from ..errors import WorkflowDefinitionError
+from ..exceptions import ConfigLoadError, WorkflowDefinitionError
 from ..hooks.base import Hook
-from ..job import Job, JobConfiguration, _config_values
-from ..nested import workflow_task
+from ..job import Job, JobConfiguration
 from ..runner import Runner
 from ..task import Task, task_models
 from ..workflow import Workflow, WorkflowBuilder
+from ..workflow_task import workflow_task
+from .core import check_configuration, task_input_model
 from .format import (
     WORKFLOW_FILE,
     ContextSection,
@@ -30,11 +32,13 @@ from .format import (
     Route,
     RunnerSection,
     TaskEntry,
+    WorkflowFile,
     WorkflowSection,
 )
 from .hooks import check_hook_class, make_hook
 from .imports import ImportProblem, import_object
 from .inputs import (
+    INPUT_INVALID,
     PER_TASK_HINT,
     InputFile,
     check_task_values,
@@ -50,6 +54,17 @@ from .locate import (
     blame,
     blame_job,
 )
+from .problems import (
+    HOOK,
+    IMPORT,
+    INPUT,
+    TASK_MODEL,
+    ConfigProblems,
+    coded,
+    collecting,
+    job_code,
+    note,
+)
 from .shapes import Marked
 from .source import Source, read_source
 
@@ -57,6 +72,8 @@ __all__ = ["MAX_INCLUDE_DEPTH", "Definition", "Loaded", "load", "load_definition
 
 MAX_INCLUDE_DEPTH = 32
 """Most workflow files nested inside one another."""
+VALIDATION_FAILED = "Workflow validation failed"
+"""0.1.0's key phrase before a wiring rule's message."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,13 +130,13 @@ class _Loading:
         self, workflow_path: Path, input_path: Path | None, extra_hooks: Sequence[Hook] = ()
     ) -> Loaded:
         source = read_source(workflow_path, label="workflow file")
-        file = WORKFLOW_FILE.read(source.root, "", source)
+        file = read_workflow_file(source)
         section = file.workflow
 
         def read_inputs(names: Collection[str]) -> InputFile | None:
             if input_path is None:
                 return None
-            input_source = read_source(input_path, label="input file")
+            input_source = read_source(input_path, label="input file", input_file=True)
             return read_input_file(input_source, names, per_task_only=False)
 
         self._including.append((workflow_path.resolve(), source.path))
@@ -131,7 +148,7 @@ class _Loading:
 
     def definition(self, workflow_path: Path) -> Definition:
         source = read_source(workflow_path, label="workflow file")
-        file = WORKFLOW_FILE.read(source.root, "", source)
+        file = read_workflow_file(source)
         self._including.append((workflow_path.resolve(), source.path))
         workflow, _, _ = self._compile(source, file.workflow, lambda names: None)
         runner, timeout = self._runner(file.runner, source)
@@ -145,10 +162,14 @@ class _Loading:
         section: WorkflowSection,
         read_inputs: Callable[[Collection[str]], InputFile | None],
     ) -> tuple[Workflow[Any, Any], InputFile | None, list[ResolvedTask]]:
-        tasks = [
-            self._resolve(entry, source, f"workflow.tasks[{index}]")
-            for index, entry in enumerate(section.tasks)
-        ]
+        tasks: list[ResolvedTask] = []
+        with collecting():  # every entry's import problems, not only the first
+            for index, entry in enumerate(section.tasks):
+                try:
+                    tasks.append(self._resolve(entry, source, f"workflow.tasks[{index}]"))
+                except ConfigLoadError as error:
+                    note(error, _resolve_code(error))
+        _chain_if_linear(tasks, source)
         inputs = read_inputs({task.name for task in tasks})
         if inputs is not None and inputs.per_task is not None:
             for task in tasks:
@@ -156,8 +177,10 @@ class _Loading:
                     task.config_fields.setdefault(name.value, (inputs.source, name.node))
         result = section.result_task
         result_ref = self._ref(result, source, "workflow.result_task") if result else None
-        builder: WorkflowBuilder[Any, Any] = WorkflowBuilder(section.name.value, result_ref)
-        for task in tasks:
+        builder: WorkflowBuilder[Any, Any] = WorkflowBuilder(
+            section.name.value, result_task=result_ref
+        )
+        for index, task in enumerate(tasks):
             entry = task.entry
             try:
                 builder.add_task(
@@ -167,13 +190,19 @@ class _Loading:
                     config_fields=list(task.config_fields),
                 )
             except WorkflowDefinitionError as error:
+                # add_task checks the name and resolves class references: blame the part
+                # at fault among the entries added so far (this one last).
+                if error.part is not None:
+                    where, node = blame(error, tasks[: index + 1], source, section)
+                    raise where.error(node, f"{task.at}: {error}") from error
                 node = entry.name.node if entry.name is not None else task.key_node
-                raise source.error(node, f"{task.at}: {error}") from error
+                raise source.error(node, f"{VALIDATION_FAILED}: {task.at}: {error}") from error
         try:
             workflow = builder.build()
         except WorkflowDefinitionError as error:
             where_source, node = blame(error, tasks, source, section)
-            raise where_source.error(node, str(error)) from error
+            message = f"{_not_found(error, tasks, section, result_ref)}{error}"
+            raise where_source.error(node, f"{VALIDATION_FAILED}: {message}") from error
         return workflow, inputs, tasks
 
     def _resolve(self, entry: TaskEntry | NestedEntry, source: Source, at: str) -> ResolvedTask:
@@ -207,7 +236,7 @@ class _Loading:
         if not (isinstance(found, type) and issubclass(found, Task)):
             raise source.error(
                 path.node,
-                f"{at}: '{path.value}' is not a Task class (it is {_kind(found)}); "
+                f"{at}: '{path.value}' is not a Task subclass (it is {_kind(found)}); "
                 "expected a subclass of taskmaestro.Task",
             )
         if inspect.isabstract(found):
@@ -311,7 +340,7 @@ class _Loading:
             shown_as=shown,
             included_from=(outer, entry.workflow.node),
         )
-        file = WORKFLOW_FILE.read(source.root, "", source)
+        file = read_workflow_file(source)
 
         def read_inputs(names: Collection[str]) -> InputFile | None:
             if input_path is None or entry.workflow_input is None:
@@ -319,6 +348,7 @@ class _Loading:
             input_source = read_source(
                 input_path,
                 label="nested workflow input file",
+                input_file=True,
                 shown_as=str(Path(outer.path).parent / entry.workflow_input.value),
                 included_from=(outer, entry.workflow_input.node),
             )
@@ -327,7 +357,7 @@ class _Loading:
         workflow, inputs, tasks = self._compile(source, file.workflow, read_inputs)
         configuration = _configuration(workflow, inputs)
         try:
-            _config_values(workflow, configuration)
+            check_configuration(workflow, configuration)
         except WorkflowDefinitionError as error:
             where_source, node = blame_job(error, inputs, tasks, source, file.workflow)
             raise where_source.error(node, str(error)) from error
@@ -343,15 +373,20 @@ class _Loading:
         source: Source,
         section: WorkflowSection,
     ) -> Job[Any, Any]:
-        if inputs is not None and inputs.per_task is not None:
-            config = _empty_config(workflow, inputs)
-        elif inputs is not None:
-            config = flat_config(workflow, inputs)
-        else:
-            config = _no_input_config(workflow, source, section)
+        try:
+            if inputs is not None and inputs.per_task is not None:
+                config = _empty_config(workflow, inputs)
+            elif inputs is not None:
+                config = flat_config(workflow, inputs)
+            else:
+                config = _no_input_config(workflow, source, section)
+        except ConfigProblems:
+            raise
+        except ConfigLoadError as error:
+            raise coded(error, INPUT) from error.__cause__
         configuration = _configuration(workflow, inputs)
         try:
-            return Job(workflow, config, configuration)
+            return Job(workflow, config, job_configuration=configuration)
         except WorkflowDefinitionError as error:
             where_source, node = blame_job(error, inputs, tasks, source, section)
             hint = ""
@@ -360,7 +395,9 @@ class _Loading:
                     " (the input file is flat: its keys are the root task's input fields; to "
                     "configure tasks, key it by task names)"
                 )
-            raise where_source.error(node, f"{error}{hint}") from error
+            problem = where_source.error(node, f"{error}{hint}")
+            problem.__cause__ = error
+            raise coded(problem, job_code(error)) from error
 
     def _runner(
         self, section: RunnerSection | None, source: Source, extra_hooks: Sequence[Hook] = ()
@@ -368,12 +405,15 @@ class _Loading:
         if section is None:
             return Runner(hooks=extra_hooks), None
         hooks: list[Hook] = []
-        for index, entry in enumerate(section.hooks):
-            at = f"runner.hooks[{index}]"
-            found = self._import(entry.hook, source, f"{at}.hook")
-            hooks.append(
-                make_hook(check_hook_class(found, entry.hook, source, at), entry, source, at)
-            )
+        with collecting():
+            for index, entry in enumerate(section.hooks):
+                at = f"runner.hooks[{index}]"
+                try:
+                    found = self._import(entry.hook, source, f"{at}.hook")
+                    hook_class = check_hook_class(found, entry.hook, source, at)
+                    hooks.append(make_hook(hook_class, entry, source, at))
+                except ConfigLoadError as error:
+                    note(error, HOOK)
         timeout = section.timeout_seconds.value if section.timeout_seconds is not None else None
         return Runner(hooks=[*hooks, *extra_hooks]), timeout
 
@@ -393,11 +433,14 @@ def _configuration(workflow: Workflow[Any, Any], inputs: InputFile | None) -> Jo
     """The per-task values of the input file, each checked where it is written."""
     if inputs is None or inputs.per_task is None:
         return JobConfiguration()
-    nodes = workflow._graph.nodes
     values: dict[str, Mapping[str, object]] = {}
-    for task, (_, fields) in inputs.per_task.items():
-        check_task_values(nodes[task].input_model, task, fields, inputs.source)
-        values[task] = {name.value: value.value for name, value in fields}
+    with collecting():
+        for task, (_, fields) in inputs.per_task.items():
+            try:
+                check_task_values(task_input_model(workflow, task), task, fields, inputs.source)
+            except ConfigLoadError as error:
+                note(error, INPUT)
+            values[task] = {name.value: value.value for name, value in fields}
     return JobConfiguration(values)
 
 
@@ -410,7 +453,8 @@ def _empty_config(workflow: Workflow[Any, Any], inputs: InputFile) -> Any:
         root = root_task(workflow)
         raise inputs.source.error(
             inputs.source.root,
-            f"root task '{root}' needs its input ({model.__name__}), but {PER_TASK_HINT}; "
+            f"{INPUT_INVALID}: root task '{root}' needs its input ({model.__name__}), but "
+            f"{PER_TASK_HINT}; "
             f"give its fields under '{root}:'",
         ) from None
 
@@ -426,6 +470,68 @@ def _no_input_config(workflow: Workflow[Any, Any], source: Source, section: Work
             f"root task '{root}' needs its input ({model.__name__}: "
             f"{', '.join(model.model_fields)}); give an input file",
         ) from None
+
+
+def read_workflow_file(source: Source) -> WorkflowFile:
+    """The file's records; every problem of its keys and shapes is reported at once."""
+    read: WorkflowFile | None = None
+    with collecting():
+        read = WORKFLOW_FILE.read(source.root, "", source)
+    assert read is not None  # collecting() raised otherwise
+    return read
+
+
+def _resolve_code(error: ConfigLoadError) -> str:
+    if isinstance(error.__cause__, WorkflowDefinitionError):
+        return TASK_MODEL
+    return IMPORT
+
+
+def _chain_if_linear(tasks: list[ResolvedTask], source: Source) -> None:
+    """Linear mode (as in 0.1.0): when no entry has ``depends_on``, each task takes the
+    whole output of the entry before it. Names and ``config_fields`` work as anywhere."""
+    if any(task.entry.depends_on is not None for task in tasks):
+        return
+    for previous, task in itertools.pairwise(tasks):
+        task.dependency = previous.name
+        task.clues.append(Clue(("reference", None), source, task.key_node, previous.name))
+        task.clues.append(Clue(("depends_on", None), source, task.key_node))
+
+
+def _not_found(
+    error: WorkflowDefinitionError,
+    tasks: list[ResolvedTask],
+    section: WorkflowSection,
+    result_ref: TaskRef | None,
+) -> str:
+    """0.1.0's key phrase for a reference to no task, to put before the core's message."""
+    part = error.part
+    names = {task.name for task in tasks}
+    classes = {task.task for task in tasks}
+
+    def unknown(ref: object) -> bool:
+        return ref not in names if isinstance(ref, str) else ref not in classes
+
+    if part == ("result_task", None) and section.result_task is not None:
+        if result_ref is not None and unknown(result_ref):
+            return f"result_task '{section.result_task.value}' not found: "
+        return ""
+    if part is None or part[0] != "reference":
+        return ""
+    task = next((t for t in tasks if t.name == error.task), None)
+    if task is None:
+        return ""
+    for clue in task.clues:
+        if clue.part == part and clue.refers_to is not None and unknown(clue.refers_to):
+            written = str(getattr(clue.node, "value", clue.refers_to))
+            entry = task.entry.name.value if task.entry.name is not None else _written(task)
+            return f"Dependency '{written}' for task '{entry}' not found: "
+    return ""
+
+
+def _written(task: ResolvedTask) -> str:
+    """The entry's ``task:`` or ``workflow:`` value, as written."""
+    return str(getattr(task.key_node, "value", task.name))
 
 
 def _kind(found: object) -> str:

@@ -46,6 +46,7 @@ _IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
 CLASS_PATH = Text(
     "a dotted path to a class, such as 'pipeline.PrepareText'",
     pattern=rf"{_IDENTIFIER}(?:\.{_IDENTIFIER})+",
+    invalid="Invalid import path",
 )
 NAME = Text("a name")
 FIELD = Text("a field name")
@@ -61,7 +62,12 @@ class Route:
     field: Marked[str]
 
 
-ROUTE = Pair(TASK_REF, FIELD, "a [task, field] list (one field of a task's output)", Route)
+_ROUTE_WHAT = "a [task, field] list (one field of a task's output)"
+ROUTE = Pair(TASK_REF, FIELD, _ROUTE_WHAT, Route, "List depends_on must be [task_path, field_name]")
+FAN_IN_ROUTE = Pair(TASK_REF, FIELD, _ROUTE_WHAT, Route, "List dep must be [task_path, field_name]")
+
+MAX_TIMEOUT_SECONDS = 1e9
+"""The longest job deadline a file may give (about 31 years): larger ones are mistakes."""
 
 type Source = Marked[str] | Route
 """One upstream value: a whole task output, or one field of it."""
@@ -73,7 +79,7 @@ type Dependency = Marked[str] | Route | FanIn
 """What ``depends_on`` reads as."""
 
 SOURCE: NodeKinds[Source] = NodeKinds(
-    "a task reference or a [task, field] list", scalar=TASK_REF, sequence=ROUTE
+    "a task reference or a [task, field] list", scalar=TASK_REF, sequence=FAN_IN_ROUTE
 )
 DEPENDS_ON: NodeKinds[Dependency] = NodeKinds(
     "a task reference, a [task, field] list, or a mapping from input field to either",
@@ -169,7 +175,13 @@ class RunnerSection(Located):
     ] = ()
     timeout_seconds: Annotated[
         Marked[float] | None,
-        Key(PositiveNumber("a positive number of seconds"), "Deadline of the whole job"),
+        Key(
+            PositiveNumber(
+                f"a finite positive number of seconds, at most {MAX_TIMEOUT_SECONDS:g}",
+                MAX_TIMEOUT_SECONDS,
+            ),
+            "Deadline of the whole job",
+        ),
     ] = None
 
 

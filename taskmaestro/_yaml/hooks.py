@@ -25,17 +25,26 @@ from .source import Source
 
 __all__ = ["check_hook_class", "make_hook"]
 
+CANNOT_INSTANTIATE = "Cannot instantiate hook"
+"""0.1.0's key phrase for a hook that cannot be built from its entry."""
+
 _BY_KEYWORD = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
 
 
 def check_hook_class(found: object, path: Marked[str], source: Source, at: str) -> type[Hook]:
-    """``found`` itself if it is a hook class, else a located error saying what a hook is."""
-    if isinstance(found, type) and (issubclass(found, BaseHook) or issubclass(found, Hook)):
-        return found
+    """``found`` itself if it is a hook class, else a located error saying what a hook is.
+
+    As for the runner, any class with at least one hook method is a hook: it
+    need not subclass ``BaseHook`` (events it lacks a method for are skipped).
+    """
+    if isinstance(found, type) and (
+        issubclass(found, BaseHook) or any(callable(getattr(found, e, None)) for e in EVENTS)
+    ):
+        return cast("type[Hook]", found)
     raise source.error(
         path.node,
-        f"{at}: '{path.value}' is not a hook class: subclass taskmaestro.BaseHook, or "
-        f"define the hook methods ({', '.join(EVENTS)})",
+        f"{at}: '{path.value}' is not a BaseHook subclass, nor a class with any of the hook "
+        f"methods ({', '.join(EVENTS)})",
     )
 
 
@@ -58,7 +67,7 @@ def make_hook(cls: type[Hook], entry: HookEntry, source: Source, at: str) -> Hoo
             accepted = [p.name for p in parameters.values() if p.kind in _BY_KEYWORD]
             raise source.error(
                 key.node,
-                f"{at}.params: hook {shown} has no parameter '{name}' "
+                f"{at}.params: {CANNOT_INSTANTIATE} '{shown}': it has no parameter '{name}' "
                 f"(its parameters: {', '.join(accepted) or 'none'})",
             )
         annotation = hints.get(name, parameter.annotation if parameter else inspect.Parameter.empty)
@@ -72,13 +81,15 @@ def make_hook(cls: type[Hook], entry: HookEntry, source: Source, at: str) -> Hoo
         if missing:
             raise source.error(
                 entry.node,
-                f"{at}: hook {shown} needs the parameter(s) {', '.join(missing)} under 'params'",
+                f"{at}: {CANNOT_INSTANTIATE} '{shown}': it needs the parameter(s) "
+                f"{', '.join(missing)} under 'params'",
             )
     try:
         return cls(**arguments)
     except Exception as error:
         raise source.error(
-            entry.hook.node, f"{at}: creating hook {shown} failed: {type(error).__name__}: {error}"
+            entry.hook.node,
+            f"{at}: {CANNOT_INSTANTIATE} '{shown}': {type(error).__name__}: {error}",
         ) from error
 
 

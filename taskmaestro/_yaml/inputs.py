@@ -11,6 +11,7 @@ name when every key names a task; anything flat can also be written per task
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from pydantic_core import ErrorDetails
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..workflow import Workflow
+from .core import first_unconfigured_root, has_task
 from .shapes import Marked, is_null
 from .source import STR_TAG, Source, describe_node
 
@@ -36,6 +38,10 @@ type Fields = tuple[tuple[Marked[str], Marked[object]], ...]
 """Field names and values, in file order."""
 
 PER_TASK_HINT = "the input file is read per task because every top-level key names a task"
+INPUT_NOT_MAPPING = "Input YAML file must contain a mapping"
+"""0.1.0's key phrase for an input file whose document is not a mapping."""
+INPUT_INVALID = "Input validation error"
+"""0.1.0's key phrase before a problem with the values an input file gives."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,9 +75,12 @@ def read_input_file(
             if per_task_only
             else ("a mapping of the root task's input fields, or of task names to their fields")
         )
-        raise source.error(root, f"expected {expected}, got {describe_node(root)}")
+        raise source.error(
+            root, f"{INPUT_NOT_MAPPING}: expected {expected}, got {describe_node(root)}"
+        )
     pairs = source.pairs(root)
     names = [_key(source, key, "a field or task name") for key, _ in pairs]
+    _check_misspelled_task(source, names, [value for _, value in pairs], task_names)
     if pairs and all(name.value in task_names for name in names):
         per_task = {
             name.value: (name, _fields(source, value, f"task '{name.value}'"))
@@ -91,6 +100,33 @@ def read_input_file(
         for name, (_, value) in zip(names, pairs, strict=True)
     )
     return InputFile(source, flat, None)
+
+
+def _check_misspelled_task(
+    source: Source, names: Sequence[Marked[str]], values: Sequence[Node], tasks: Collection[str]
+) -> None:
+    """Refuse a file keyed by task names but one, when that one is a near miss of a task.
+
+    Without this, one misspelled task name (``transfrom:``) would make the whole
+    file read flat, and the error would name some other key.
+    """
+    named = [name for name in names if name.value in tasks]
+    if not named or len(named) == len(names):
+        return
+    if not all(is_null(value) or isinstance(value, MappingNode) for value in values):
+        return  # not shaped like a per-task file
+    unused = sorted(set(tasks) - {name.value for name in named})
+    for name in names:
+        if name.value in tasks:
+            continue
+        close = difflib.get_close_matches(name.value, unused, n=1)
+        if close:
+            raise source.error(
+                name.node,
+                f"{INPUT_INVALID}: '{name.value}' is not a task of the workflow (did you mean "
+                f"'{close[0]}'?); the other top-level keys name tasks, so the input file is "
+                "meant per task, where every key must name a task",
+            )
 
 
 def _key(source: Source, node: Node, what: str) -> Marked[str]:
@@ -116,10 +152,7 @@ def _fields(source: Source, node: Node, owner: str) -> Fields:
 
 def root_task(workflow: Workflow[Any, Any]) -> str | None:
     """The root task whose input the flat input file gives (None: every root is configured)."""
-    for root in workflow._graph.roots:
-        if not root.config_fields:
-            return root.name
-    return None
+    return first_unconfigured_root(workflow)
 
 
 def flat_config(workflow: Workflow[Any, Any], inputs: InputFile) -> BaseModel:
@@ -132,7 +165,8 @@ def flat_config(workflow: Workflow[Any, Any], inputs: InputFile) -> BaseModel:
         accepted = _accepted_keys(model)
         for name, _ in inputs.flat:
             if name.value not in accepted:
-                raise source.error(name.node, _unknown_field(name.value, root, model, workflow))
+                problem = _unknown_field(name.value, root, model, workflow)
+                raise source.error(name.node, f"{INPUT_INVALID}: {problem}")
     try:
         return model.model_validate(data, by_name=True)
     except ValidationError as error:
@@ -150,7 +184,7 @@ def _unknown_field(
         )
     fields = ", ".join(model.model_fields) or "none"
     message = f"'{name}' is not an input field of root task '{root}' ({model.__name__}: {fields})"
-    if name in workflow._graph.nodes:
+    if has_task(workflow, name):
         message += (
             f"; '{name}' names a task, but an input file is read per task only when every "
             "top-level key names a task"
@@ -191,7 +225,8 @@ def _located(
     field = ".".join(str(part) for part in loc) or "(the whole input)"
     more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
     return source.error(
-        node_at(source, node, loc[skip:]), f"{owner}, field '{field}': {first['msg']}{more}"
+        node_at(source, node, loc[skip:]),
+        f"{INPUT_INVALID}: {owner}, field '{field}': {first['msg']}{more}",
     )
 
 

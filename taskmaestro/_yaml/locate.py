@@ -15,7 +15,7 @@ from typing import Any
 from yaml.nodes import MappingNode, Node
 
 from .._wiring import Route, TaskRef
-from ..errors import CycleDetectedError, WorkflowDefinitionError
+from ..exceptions import CycleDetectedError, WorkflowDefinitionError
 from ..task import Task
 from .format import NestedEntry, TaskEntry, WorkflowSection
 from .inputs import InputFile

@@ -21,10 +21,13 @@ from typing import Any, Generic, TypeVar
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ..errors import ConfigLoadError
+from ..exceptions import ConfigLoadError
+from .problems import SCHEMA, note, skip
 from .source import NULL_TAG, STR_TAG, TAG, Source, describe_node
 
 __all__ = [
+    "SCHEMA_ERROR",
+    "TOP_LEVEL_MAPPING",
     "Data",
     "Key",
     "ListOf",
@@ -48,6 +51,11 @@ B = TypeVar("B")
 R = TypeVar("R", bound="Located")
 
 JsonSchema = dict[str, Any]
+
+SCHEMA_ERROR = "YAML schema validation error"
+"""0.1.0's key phrase, which starts every message about a workflow file's keys and shapes."""
+TOP_LEVEL_MAPPING = "YAML file must contain a mapping at top level"
+"""0.1.0's key phrase for a workflow file whose document is not a mapping."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +91,13 @@ class Shape(ABC, Generic[T_co]):
         """The JSON Schema of the nodes this shape accepts."""
 
     def mismatch(self, node: Node, at: str, source: Source) -> ConfigLoadError:
-        where = f"{at}: " if at else ""
-        return source.error(node, f"{where}expected {self.what}, got {describe_node(node)}")
+        return schema_error(source, node, at, f"expected {self.what}, got {describe_node(node)}")
+
+
+def schema_error(source: Source, node: Node, at: str, problem: str) -> ConfigLoadError:
+    """``YAML schema validation error: <at>: <problem>``, located at ``node``."""
+    where = f"{at}: " if at else ""
+    return source.error(node, f"{SCHEMA_ERROR}: {where}{problem}")
 
 
 def _string(node: Node) -> str | None:
@@ -95,17 +108,24 @@ def _string(node: Node) -> str | None:
 
 
 class Text(Shape[Marked[str]]):
-    """A string, optionally matching ``pattern`` (a full match)."""
+    """A string, optionally matching ``pattern`` (a full match); ``invalid`` is said
+    before "expected ..." for a string that does not match."""
 
-    def __init__(self, what: str, pattern: str | None = None) -> None:
+    def __init__(self, what: str, pattern: str | None = None, invalid: str = "") -> None:
         self.what = what
         self.pattern = pattern
+        self.invalid = invalid
         self._regex = re.compile(pattern) if pattern is not None else None
 
     def read(self, node: Node, at: str, source: Source) -> Marked[str]:
         text = _string(node)
-        if text is None or (self._regex is not None and not self._regex.fullmatch(text)):
+        if text is None:
             raise self.mismatch(node, at, source)
+        if self._regex is not None and not self._regex.fullmatch(text):
+            problem = f"expected {self.what}, got {describe_node(node)}"
+            if self.invalid:
+                problem = f"{self.invalid} {text!r}: {problem}"
+            raise schema_error(source, node, at, problem)
         return Marked(text, node)
 
     def json_schema(self) -> JsonSchema:
@@ -116,21 +136,30 @@ class Text(Shape[Marked[str]]):
 
 
 class PositiveNumber(Shape[Marked[float]]):
-    """A finite number greater than zero (integers included, booleans not)."""
+    """A finite number greater than zero and at most ``maximum`` (integers included,
+    booleans and strings not): ``.nan``, ``.inf``, ``1e26`` and ``-1`` are refused."""
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, maximum: float) -> None:
         self.what = what
+        self.maximum = maximum
 
     def read(self, node: Node, at: str, source: Source) -> Marked[float]:
         if not (isinstance(node, ScalarNode) and node.tag in (TAG + "int", TAG + "float")):
             raise self.mismatch(node, at, source)
         value = source.construct(node)
-        if not isinstance(value, int | float) or not (math.isfinite(value) and value > 0):
+        if not isinstance(value, int | float) or not (
+            math.isfinite(value) and 0 < value <= self.maximum
+        ):
             raise self.mismatch(node, at, source)
         return Marked(float(value), node)
 
     def json_schema(self) -> JsonSchema:
-        return {"type": "number", "exclusiveMinimum": 0, "description": self.what}
+        return {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "maximum": self.maximum,
+            "description": self.what,
+        }
 
 
 class Data(Shape[Marked[object]]):
@@ -156,10 +185,17 @@ class ListOf(Shape[tuple[T, ...]]):
     def read(self, node: Node, at: str, source: Source) -> tuple[T, ...]:
         if not isinstance(node, SequenceNode):
             raise self.mismatch(node, at, source)
-        return tuple(
-            self.item.read(child, f"{at}[{index}]", source)
-            for index, child in enumerate(node.value)
-        )
+        items: list[T] = []
+        failed = False
+        for index, child in enumerate(node.value):
+            try:
+                items.append(self.item.read(child, f"{at}[{index}]", source))
+            except ConfigLoadError as error:  # noted; the other items are read too
+                note(error, SCHEMA)
+                failed = True
+        if failed:
+            raise skip()
+        return tuple(items)
 
     def json_schema(self) -> JsonSchema:
         return {"type": "array", "items": self.item.json_schema(), "description": self.what}
@@ -279,22 +315,36 @@ class Record(Shape[R]):
 
     def read(self, node: Node, at: str, source: Source) -> R:
         if not isinstance(node, MappingNode):
+            if not at:  # the document itself
+                raise source.error(
+                    node, f"{TOP_LEVEL_MAPPING}; expected {self.what}, got {describe_node(node)}"
+                )
             raise self.mismatch(node, at, source)
         fields = self.fields
         values: dict[str, Any] = {}
+        failed = False  # problems are noted and the other keys read, then the record skipped
         for key_node, value_node in source.pairs(node):
             name = _string(key_node)
             field = fields.get(name) if name is not None else None
             if field is None:
-                raise unknown_key(key_node, at, source, self.what, list(fields))
+                note(unknown_key(key_node, at, source, self.what, list(fields)), SCHEMA)
+                failed = True
+                continue
             if is_null(value_node) and not field.required:
                 continue
-            values[field.name] = field.shape.read(value_node, _join(at, field.name), source)
+            try:
+                values[field.name] = field.shape.read(value_node, _join(at, field.name), source)
+            except ConfigLoadError as error:
+                note(error, SCHEMA)
+                failed = True
+                values[field.name] = None  # given, though not readable: not missing
         for field in fields.values():
             if field.required and field.name not in values:
-                raise source.error(
-                    node, f"{at or 'the file'}: missing key '{field.name}' ({field.doc})"
-                )
+                missing = f"missing key '{field.name}' ({field.doc})"
+                note(schema_error(source, node, at or "the file", missing), SCHEMA)
+                failed = True
+        if failed:
+            raise skip()
         return self.cls(node=node, **values)
 
     def json_schema(self) -> JsonSchema:
@@ -328,17 +378,34 @@ class Variant(Shape[Any]):
         present = [(key, _string(key)) for key, _ in pairs]
         chosen = [(key, name) for key, name in present if name in self.by_key]
         if len(chosen) > 1:
-            raise source.error(
+            raise schema_error(
+                source,
                 chosen[1][0],
-                f"{at}: {self.what} has one of the keys {_listed(self.by_key)}, not several",
+                at,
+                f"Specify either {_listed(self.by_key)}, not several: "
+                f"{self.what} has one of these keys",
             )
         if chosen:
-            return self.by_key[str(chosen[0][1])].read(node, at, source)
+            chosen_key = str(chosen[0][1])
+            record = self.by_key[chosen_key]
+            for key, name in present:  # a key of another kind of entry: say which it needs
+                if name is not None and name not in record.fields:
+                    owner = next((k for k, r in self.by_key.items() if name in r.fields), None)
+                    if owner is not None:
+                        raise schema_error(
+                            source,
+                            key,
+                            at,
+                            f"'{name}' requires '{owner}' (this entry has '{chosen_key}')",
+                        )
+            return record.read(node, at, source)
         known = [name for record in self.by_key.values() for name in record.fields]
         for key, name in present:
             if name not in known:
                 raise unknown_key(key, at, source, self.what, list(dict.fromkeys(known)))
-        raise source.error(node, f"{at}: {self.what} needs one of the keys {_listed(self.by_key)}")
+        raise schema_error(
+            source, node, at, f"Must specify either {_listed(self.by_key)}: {self.what} needs one"
+        )
 
     def json_schema(self) -> JsonSchema:
         return {
@@ -351,16 +418,28 @@ class Pair(Shape[T], Generic[T, A, B]):
     """A list of exactly two items, of shapes ``first`` and ``second``, combined by ``make``."""
 
     def __init__(
-        self, first: Shape[A], second: Shape[B], what: str, make: Callable[[A, B], T]
+        self,
+        first: Shape[A],
+        second: Shape[B],
+        what: str,
+        make: Callable[[A, B], T],
+        phrase: str = "",
     ) -> None:
         self.first = first
         self.second = second
         self.what = what
         self.make = make
+        self.phrase = phrase
+        """Said before "expected ..." when the node is not a two-item list."""
 
     def read(self, node: Node, at: str, source: Source) -> T:
         if not isinstance(node, SequenceNode) or len(node.value) != 2:
-            raise self.mismatch(node, at, source)
+            problem = f"expected {self.what}, got {describe_node(node)}"
+            if isinstance(node, SequenceNode):
+                problem += f" of {len(node.value)} item(s)"
+            if self.phrase:
+                problem = f"{self.phrase}: {problem}"
+            raise schema_error(source, node, at, problem)
         first, second = node.value
         return self.make(
             self.first.read(first, f"{at}[0]", source), self.second.read(second, f"{at}[1]", source)
@@ -388,8 +467,8 @@ def unknown_key(
         close = difflib.get_close_matches(name, known, n=1)
         if close:
             problem += f" (did you mean '{close[0]}'?)"
-    where = f"{at}: " if at else ""
-    return source.error(key_node, f"{where}{problem}; {what} takes the keys: {', '.join(known)}")
+    listed = ", ".join(known)
+    return schema_error(source, key_node, at, f"{problem}; {what} takes the keys: {listed}")
 
 
 def _listed(names: Mapping[str, object]) -> str:

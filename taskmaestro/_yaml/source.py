@@ -26,7 +26,7 @@ from yaml.events import (
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ..errors import ConfigLoadError
+from ..exceptions import ConfigLoadError
 
 __all__ = [
     "MAX_DEPTH",
@@ -138,36 +138,62 @@ class Source:
             raise self.error(node, f"cannot read this value: {error}") from None
 
 
+@dataclass(frozen=True, slots=True)
+class _Phrases:
+    """0.1.0's key phrases for a file's problems (kept in our messages for compatibility)."""
+
+    cannot_read: str
+    parse_error: str
+
+
+_WORKFLOW_PHRASES = _Phrases("Cannot read file", "YAML parse error")
+_INPUT_PHRASES = _Phrases("Cannot read input file", "Input YAML parse error")
+
+
 def read_source(
     path: Path,
     *,
     label: str,
+    input_file: bool = False,
     shown_as: str | None = None,
     included_from: tuple[Source, Node] | None = None,
 ) -> Source:
     """Read and parse ``path``; any problem is a ``ConfigLoadError``.
 
     ``label`` says what the file is in messages ("workflow file", ...);
-    ``shown_as`` is how messages name it (default: ``path``). A file that cannot
-    be read is reported at ``included_from`` (the node that named it) if given.
+    ``input_file`` picks the input file's wording; ``shown_as`` is how messages
+    name it (default: ``path``). A file that cannot be read is reported at
+    ``included_from`` (the node that named it) if given. Anything but a regular
+    file (a FIFO, a device, a folder) is refused before it is opened for reading.
     """
     name = shown_as if shown_as is not None else str(path)
-    text = _read_text(path, name, label, included_from)
-    root, loader = _parse(text, name)
+    phrases = _INPUT_PHRASES if input_file else _WORKFLOW_PHRASES
+    text = _read_text(path, name, label, phrases, included_from)
+    root, loader = _parse(text, name, phrases)
     directory = Path(os.path.abspath(path)).parent
     return Source(path=name, directory=directory, root=root, _loader=loader)
 
 
-def _read_text(path: Path, name: str, label: str, included_from: tuple[Source, Node] | None) -> str:
+def _read_text(
+    path: Path,
+    name: str,
+    label: str,
+    phrases: _Phrases,
+    included_from: tuple[Source, Node] | None,
+) -> str:
     def unreadable(reason: str) -> ConfigLoadError:
         if included_from is not None:
             source, node = included_from
-            return source.error(node, f"cannot read the {label} '{name}': {reason}")
-        return file_error(name, f"cannot read the {label}: {reason}")
+            return source.error(node, f"{phrases.cannot_read} '{name}' (the {label}): {reason}")
+        return file_error(name, f"{phrases.cannot_read} (the {label}): {reason}")
 
     try:
-        with path.open("rb") as stream:
-            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+        # Refused before opening: opening a FIFO blocks until a writer comes.
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise unreadable(_not_regular(path))
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(descriptor, "rb") as stream:
+            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):  # replaced meanwhile
                 raise unreadable("it is not a regular file")
             data = stream.read(MAX_FILE_BYTES + 1)
     except OSError as error:
@@ -179,31 +205,46 @@ def _read_text(path: Path, name: str, label: str, included_from: tuple[Source, N
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        raise located_error(name, line, column, "the file is not valid UTF-8 text") from None
+        message = f"{phrases.parse_error}: the file is not valid UTF-8 text"
+        raise located_error(name, line, column, message) from None
 
 
-def _parse(text: str, name: str) -> tuple[Node, _Loader]:
+def _not_regular(path: Path) -> str:
+    mode = path.stat().st_mode
+    if stat.S_ISDIR(mode):
+        return "Is a directory"
+    if stat.S_ISFIFO(mode):
+        return "it is not a regular file (it is a FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "it is not a regular file (it is a device)"
+    if stat.S_ISSOCK(mode):
+        return "it is not a regular file (it is a socket)"
+    return "it is not a regular file"
+
+
+def _parse(text: str, name: str, phrases: _Phrases) -> tuple[Node, _Loader]:
+    invalid = phrases.parse_error
     try:
         _check_events(text, name)
         loader = _make_loader(text)
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
-        raise _syntax_error(error, name) from None
+        raise _syntax_error(error, name, invalid) from None
     except yaml.reader.ReaderError as error:
         line, column = _line_column(text, int(error.position))
-        raise located_error(name, line, column, f"invalid YAML: {error.reason}") from None
+        raise located_error(name, line, column, f"{invalid}: {error.reason}") from None
     except yaml.YAMLError as error:
-        raise located_error(name, 1, 1, f"invalid YAML: {error}") from None
+        raise located_error(name, 1, 1, f"{invalid}: {error}") from None
     if root is None:  # an empty document reads as null
         root = ScalarNode(NULL_TAG, "", Mark(name, 0, 0, 0, "", 0), None)
     _check_graph(root, name)
     return root, loader
 
 
-def _syntax_error(error: yaml.MarkedYAMLError, name: str) -> ConfigLoadError:
+def _syntax_error(error: yaml.MarkedYAMLError, name: str, invalid: str) -> ConfigLoadError:
     mark = error.problem_mark or error.context_mark
     problem = " ".join(part for part in (error.context, error.problem) if part)
-    message = f"invalid YAML: {problem or error}"
+    message = f"{invalid}: {problem or error}"
     if mark is None:
         return located_error(name, 1, 1, message)
     return located_error(name, mark.line + 1, mark.column + 1, message)
@@ -295,9 +336,38 @@ def _check_graph(root: Node, name: str) -> None:
             )
         open_nodes.add(key)
         stack.append((node, True))
+        _check_tag(node, name)
         if isinstance(node, MappingNode):
             _check_unique_keys(node, name)
         stack.extend((child, False) for child in _children(node) if id(child) not in size)
+
+
+_ALLOWED_TAGS = frozenset(
+    TAG + kind
+    for kind in (
+        "str", "int", "float", "bool", "null", "binary", "timestamp", "set", "omap",
+        "pairs", "merge", "value", "map", "seq",
+    )
+)  # fmt: skip
+
+
+def spelled_tag(tag: str) -> str:
+    """A tag as written in the file: ``!!python/tuple`` rather than its full URI."""
+    return "!!" + tag.removeprefix(TAG) if tag.startswith(TAG) else tag
+
+
+def _check_tag(node: Node, name: str) -> None:
+    """Refuse any tag but YAML's own (``!!python/...`` and local ``!tags``) at its line."""
+    if node.tag in _ALLOWED_TAGS:
+        return
+    mark = node.start_mark
+    raise located_error(
+        name,
+        mark.line + 1,
+        mark.column + 1,
+        f"refused tag '{spelled_tag(node.tag)}': only YAML's own tags are allowed "
+        "(Python tags such as !!python/object are never built)",
+    )
 
 
 def _check_unique_keys(node: MappingNode, name: str) -> None:
@@ -349,8 +419,7 @@ def describe_node(node: Node) -> str:
         return f"the boolean {shown}"
     if tag.startswith(TAG) and tag.removeprefix(TAG) in _YAML_TYPES:
         return f"a {tag.removeprefix(TAG)} value ({shown!r})"
-    spelled = "!!" + tag.removeprefix(TAG) if tag.startswith(TAG) else tag
-    return f"a value tagged {spelled} (only YAML's own tags are allowed)"
+    return f"a value tagged {spelled_tag(tag)} (only YAML's own tags are allowed)"
 
 
 _YAML_TYPES = {"binary", "timestamp", "set", "omap", "pairs", "merge", "value", "map", "seq"}

@@ -1,6 +1,6 @@
 """Lifecycle hooks: the base class, the protocol and the built-ins."""
 
-from .base import BaseHook, Hook, HookWarning
+from .base import BaseHook, Event, Hook, HookWarning
 from .logging import LoggingHook
 from .persistence import ResultPersistenceHook
 from .progress import ProgressHook
@@ -8,6 +8,7 @@ from .timing import TimingHook
 
 __all__ = [
     "BaseHook",
+    "Event",
     "Hook",
     "HookWarning",
     "LoggingHook",

@@ -1,90 +1,109 @@
-"""Lifecycle hooks: observers of jobs and tasks that can never break a job."""
+"""Lifecycle hooks: observers of jobs and tasks that can never break a job.
+
+The six methods and their arguments are those of taskmaestro 0.1.0: the job,
+the Task instance that ran (its ``name`` is the instance name), its output or
+its error. What else a hook may want is on the job: ``job.context`` (the run's
+ExecutionContext) and ``job.task_results[-1]`` (the TaskResult just recorded,
+when ``on_task_complete`` or ``on_task_fail`` is called).
+"""
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from ..context import ExecutionContext
-    from ..job import Job, TaskResult
+    from pydantic import BaseModel
 
-__all__ = ["BaseHook", "Hook", "HookWarning"]
+    from ..job import Job
+    from ..task import Task
+
+__all__ = ["EVENTS", "BaseHook", "Dispatcher", "Event", "Hook", "HookWarning"]
 
 
-class HookWarning(RuntimeWarning):
+class Event(StrEnum):
+    """The lifecycle events; a hook method is named ``on_<value>``."""
+
+    JOB_START = "job_start"
+    JOB_COMPLETE = "job_complete"
+    JOB_FAIL = "job_fail"
+    TASK_START = "task_start"
+    TASK_COMPLETE = "task_complete"
+    TASK_FAIL = "task_fail"
+
+
+class HookWarning(UserWarning):
     """A hook raised; the job went on. The message names the hook, the event and the error."""
 
 
 @runtime_checkable
 class Hook(Protocol):
-    """What the runner calls. Subclass ``BaseHook`` and override only what you need."""
+    """What the runner calls. Any object works: methods it lacks are skipped.
 
-    def on_job_start(self, job: Job[Any, Any], ctx: ExecutionContext) -> None: ...
-    def on_job_complete(self, job: Job[Any, Any], ctx: ExecutionContext) -> None: ...
-    def on_job_fail(
-        self, job: Job[Any, Any], error: BaseException, ctx: ExecutionContext
-    ) -> None: ...
-    def on_task_start(self, job: Job[Any, Any], task_name: str, ctx: ExecutionContext) -> None: ...
+    Subclass ``BaseHook`` and override only what you need.
+    """
+
+    def on_job_start(self, job: Job[Any, Any]) -> None: ...
+    def on_job_complete(self, job: Job[Any, Any]) -> None: ...
+    def on_job_fail(self, job: Job[Any, Any]) -> None: ...
+    def on_task_start(self, job: Job[Any, Any], task: Task[Any, Any]) -> None: ...
     def on_task_complete(
-        self, job: Job[Any, Any], result: TaskResult, ctx: ExecutionContext
+        self, job: Job[Any, Any], task: Task[Any, Any], output: BaseModel
     ) -> None: ...
-    def on_task_fail(
-        self, job: Job[Any, Any], result: TaskResult, ctx: ExecutionContext
-    ) -> None: ...
+    def on_task_fail(self, job: Job[Any, Any], task: Task[Any, Any], error: Exception) -> None: ...
 
 
 class BaseHook:
     """A hook that does nothing; override the events you care about.
 
-    Events come in this order: ``on_job_start``; per task ``on_task_start`` then
-    ``on_task_complete`` or ``on_task_fail`` (whose ``result.exception`` is the
-    error); finally ``on_job_complete`` or ``on_job_fail``. An exception raised
-    by a hook is reported with ``warnings.warn`` (``HookWarning``) and ignored.
+    Events come in this order: ``on_job_start`` (the job is still pending); per
+    task, in execution order, ``on_task_start`` then ``on_task_complete`` or
+    ``on_task_fail`` (after its TaskResult was appended to ``job.task_results``;
+    on failure the job is already marked failed); finally ``on_job_complete`` or
+    ``on_job_fail``. An exception raised by a hook is reported as a
+    ``HookWarning`` and ignored.
     """
 
-    def on_job_start(self, job: Job[Any, Any], ctx: ExecutionContext) -> None:
-        """The job is about to run its first task."""
+    def on_job_start(self, job: Job[Any, Any]) -> None:
+        """The job is about to run its first task (its status is still pending)."""
 
-    def on_job_complete(self, job: Job[Any, Any], ctx: ExecutionContext) -> None:
-        """Every task completed; ``job.result`` is set."""
+    def on_job_complete(self, job: Job[Any, Any]) -> None:
+        """Every task completed; ``job.result`` and ``job.completed_at`` are set."""
 
-    def on_job_fail(self, job: Job[Any, Any], error: BaseException, ctx: ExecutionContext) -> None:
-        """The job failed; ``job.failed_task`` names the task at fault, if any."""
+    def on_job_fail(self, job: Job[Any, Any]) -> None:
+        """The job failed: ``job.error``, ``job.exception`` and ``job.failed_task`` say why."""
 
-    def on_task_start(self, job: Job[Any, Any], task_name: str, ctx: ExecutionContext) -> None:
-        """``task_name`` is about to run."""
+    def on_task_start(self, job: Job[Any, Any], task: Task[Any, Any]) -> None:
+        """``task`` (an instance; ``task.name`` is its instance name) is about to run."""
 
-    def on_task_complete(
-        self, job: Job[Any, Any], result: TaskResult, ctx: ExecutionContext
-    ) -> None:
-        """A task returned its output (``result.output``)."""
+    def on_task_complete(self, job: Job[Any, Any], task: Task[Any, Any], output: BaseModel) -> None:
+        """``task`` returned ``output``; ``job.task_results[-1]`` is its TaskResult."""
 
-    def on_task_fail(self, job: Job[Any, Any], result: TaskResult, ctx: ExecutionContext) -> None:
-        """A task failed (``result.exception``)."""
+    def on_task_fail(self, job: Job[Any, Any], task: Task[Any, Any], error: Exception) -> None:
+        """``task`` failed with ``error``; ``job.task_results[-1]`` is its TaskResult."""
 
 
-EVENTS = (
-    "on_job_start",
-    "on_job_complete",
-    "on_job_fail",
-    "on_task_start",
-    "on_task_complete",
-    "on_task_fail",
-)
+EVENTS = tuple(f"on_{event.value}" for event in Event)
+"""The hook method names, in ``Event`` order."""
 
 
 class Dispatcher:
-    """Calls each event on the hooks that define it, precomputed once per runner.
+    """Calls each event on the hooks that define it, precomputed once per hook list.
 
-    The boolean attributes (``on_task_start`` ...) say whether anyone listens,
-    so the runner's loop skips events nobody observes.
+    Duck-typed: any object works, and a method a hook lacks (or inherits from
+    ``BaseHook`` unchanged) is skipped. The boolean attributes
+    (``on_task_start`` ...) say whether anyone listens, so the runner's loop
+    skips events nobody observes.
     """
 
     def __init__(self, hooks: Sequence[object]) -> None:
+        self.hooks = tuple(hooks)
         self._listeners: dict[str, tuple[tuple[object, Callable[..., object]], ...]] = {
-            event: tuple((hook, getattr(hook, event)) for hook in hooks if _listens(hook, event))
+            event: tuple(
+                (hook, getattr(hook, event)) for hook in self.hooks if _listens(hook, event)
+            )
             for event in EVENTS
         }
         self.on_task_start = bool(self._listeners["on_task_start"])
@@ -100,14 +119,14 @@ class Dispatcher:
 
 def _listens(hook: object, event: str) -> bool:
     if isinstance(hook, BaseHook):
-        return getattr(type(hook), event) is not getattr(BaseHook, event)
+        return getattr(type(hook), event, None) is not getattr(BaseHook, event)
     return callable(getattr(hook, event, None))
 
 
 def _report(hook: object, event: str, error: Exception) -> None:
     message = (
-        f"Hook {type(hook).__qualname__}.{event} raised {type(error).__name__}: {error}; "
-        "the job goes on"
+        f"Hook {type(hook).__name__} raised during {event.removeprefix('on_')}: "
+        f"{type(error).__name__}: {error}; the job goes on"
     )
     try:
         warnings.warn(HookWarning(message), stacklevel=4)

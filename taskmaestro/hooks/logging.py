@@ -8,50 +8,48 @@ from typing import TYPE_CHECKING, Any
 from .base import BaseHook
 
 if TYPE_CHECKING:
-    from ..context import ExecutionContext
-    from ..job import Job, TaskResult
+    from pydantic import BaseModel
+
+    from ..job import Job
+    from ..task import Task
 
 __all__ = ["LoggingHook"]
 
+LOGGER_NAME = "taskmaestro.hooks.logging"
+
 
 class LoggingHook(BaseHook):
-    """Logs every event to ``logger`` (default: the context's logger), tagged with the job.
+    """Logs every event at ``level`` to the logger ``"taskmaestro.hooks.logging"``.
 
-    Failures are logged at ERROR, the rest at ``level`` (default INFO).
+    The lines are taskmaestro 0.1.0's ("Job started: workflow=etl", "Task
+    completed: load", "Task failed: load, error=...", ...). ``logger`` (keyword
+    only) sends them to another logger instead.
     """
 
-    def __init__(self, logger: logging.Logger | None = None, level: int = logging.INFO) -> None:
-        self.logger = logger
-        self.level = level
+    def __init__(self, level: int = logging.INFO, *, logger: logging.Logger | None = None) -> None:
+        self._level = level
+        self._logger = logger if logger is not None else logging.getLogger(LOGGER_NAME)
 
-    def _log(self, ctx: ExecutionContext, level: int, message: str, *args: object) -> None:
-        logger = self.logger if self.logger is not None else ctx.logger
-        logger.log(level, "[%s] " + message, ctx.correlation_id, *args)
+    def on_job_start(self, job: Job[Any, Any]) -> None:
+        self._logger.log(self._level, "Job started: workflow=%s", job.workflow.name)
 
-    def on_job_start(self, job: Job[Any, Any], ctx: ExecutionContext) -> None:
-        self._log(ctx, self.level, "job %s of workflow '%s' started", job.id, job.workflow.name)
+    def on_job_complete(self, job: Job[Any, Any]) -> None:
+        self._logger.log(self._level, "Job completed: workflow=%s", job.workflow.name)
 
-    def on_job_complete(self, job: Job[Any, Any], ctx: ExecutionContext) -> None:
-        self._log(
-            ctx, self.level, "job %s completed in %.3f s", job.id, job.duration_seconds or 0.0
+    def on_job_fail(self, job: Job[Any, Any]) -> None:
+        self._logger.log(
+            self._level,
+            "Job failed: workflow=%s, failed_task=%s, error=%s",
+            job.workflow.name,
+            job.failed_task,
+            job.error,
         )
 
-    def on_job_fail(self, job: Job[Any, Any], error: BaseException, ctx: ExecutionContext) -> None:
-        self._log(ctx, logging.ERROR, "job %s failed: %s", job.id, error)
+    def on_task_start(self, job: Job[Any, Any], task: Task[Any, Any]) -> None:
+        self._logger.log(self._level, "Task started: %s", task.name)
 
-    def on_task_start(self, job: Job[Any, Any], task_name: str, ctx: ExecutionContext) -> None:
-        self._log(ctx, self.level, "task '%s' started", task_name)
+    def on_task_complete(self, job: Job[Any, Any], task: Task[Any, Any], output: BaseModel) -> None:
+        self._logger.log(self._level, "Task completed: %s", task.name)
 
-    def on_task_complete(
-        self, job: Job[Any, Any], result: TaskResult, ctx: ExecutionContext
-    ) -> None:
-        self._log(
-            ctx,
-            self.level,
-            "task '%s' completed in %.3f s",
-            result.task_name,
-            result.duration_seconds,
-        )
-
-    def on_task_fail(self, job: Job[Any, Any], result: TaskResult, ctx: ExecutionContext) -> None:
-        self._log(ctx, logging.ERROR, "%s", result.error)
+    def on_task_fail(self, job: Job[Any, Any], task: Task[Any, Any], error: Exception) -> None:
+        self._logger.log(self._level, "Task failed: %s, error=%s", task.name, error)

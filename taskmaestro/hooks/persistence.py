@@ -1,4 +1,4 @@
-"""ResultPersistenceHook: each completed task's output as ``{task_name}.json``."""
+"""ResultPersistenceHook: each completed task's output as ``<instance name>.json``."""
 
 from __future__ import annotations
 
@@ -7,35 +7,40 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._contract import INSTANCE_NAME
+from ._filenames import result_file_name
 from .base import BaseHook
 
 if TYPE_CHECKING:
-    from ..context import ExecutionContext
-    from ..job import Job, TaskResult
+    from pydantic import BaseModel
+
+    from ..job import Job
+    from ..task import Task
 
 __all__ = ["ResultPersistenceHook"]
 
 
 class ResultPersistenceHook(BaseHook):
-    """Writes ``output_dir/{task_name}.json`` for every completed task.
+    """Writes ``output_dir/<instance name>.json`` (``output.model_dump_json(indent=2)``).
 
     Files are written atomically (a temporary file in the same folder, then
     ``os.replace``): a reader sees the previous file or the complete new one,
-    never half of one. Task names are validated identifiers, so they are safe
-    file names. An output that cannot be serialized to JSON is reported as a
-    hook warning and leaves no file behind.
+    never half of one. A name that is not a valid instance name (a path
+    separator, ``..``) is refused rather than written outside ``output_dir``;
+    one too long for a file name is shortened to ``{prefix}.{hash}.json`` (see
+    ``_filenames``). An output that cannot be serialized is reported as a hook
+    warning and leaves no file behind.
     """
 
     def __init__(self, output_dir: str | Path) -> None:
         self.output_dir = Path(output_dir)
 
-    def on_task_complete(
-        self, job: Job[Any, Any], result: TaskResult, ctx: ExecutionContext
-    ) -> None:
-        if result.output is None:
-            return
-        data = result.output.model_dump_json(indent=2)
-        write_atomically(self.output_dir / f"{result.task_name}.json", data)
+    def on_task_complete(self, job: Job[Any, Any], task: Task[Any, Any], output: BaseModel) -> None:
+        name = task.name
+        if not INSTANCE_NAME.fullmatch(name):
+            raise ValueError(f"Task name {name!r} is not a safe file name; nothing written")
+        data = output.model_dump_json(indent=2)
+        write_atomically(self.output_dir / result_file_name(name), data)
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -8,11 +8,14 @@ import threading
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..exceptions import describe_error as _describe
 from .base import BaseHook
 
 if TYPE_CHECKING:
-    from ..context import ExecutionContext
-    from ..job import Job, TaskResult
+    from pydantic import BaseModel
+
+    from ..job import Job
+    from ..task import Task
 
 __all__ = ["ProgressHook"]
 
@@ -63,7 +66,7 @@ class ProgressHook(BaseHook):
 
     # -- events --------------------------------------------------------------------------
 
-    def on_job_start(self, job: Job[Any, Any], ctx: ExecutionContext) -> None:
+    def on_job_start(self, job: Job[Any, Any]) -> None:
         self._begin(job)
         if self._live:
             with self._lock:
@@ -78,41 +81,40 @@ class ProgressHook(BaseHook):
             tasks = "task" if self._total == 1 else "tasks"
             self._plain(f"job started, {self._total} {tasks}")
 
-    def on_task_start(self, job: Job[Any, Any], task_name: str, ctx: ExecutionContext) -> None:
+    def on_task_start(self, job: Job[Any, Any], task: Task[Any, Any]) -> None:
+        name = task.name
         with self._lock:
-            self._running[task_name] = perf_counter()
+            self._running[name] = perf_counter()
         if not self._live:
-            self._plain(f"{self._count()} {task_name} started")
+            self._plain(f"{self._count()} {name} started")
 
-    def on_task_complete(
-        self, job: Job[Any, Any], result: TaskResult, ctx: ExecutionContext
-    ) -> None:
+    def on_task_complete(self, job: Job[Any, Any], task: Task[Any, Any], output: BaseModel) -> None:
+        name = task.name
         with self._lock:
-            self._running.pop(result.task_name, None)
+            started = self._running.pop(name, None)
             self._done += 1
         if not self._live:
-            self._plain(
-                f"{self._count()} {result.task_name} completed in "
-                f"{_seconds(result.duration_seconds)}"
-            )
+            self._plain(f"{self._count()} {name} completed in {_seconds(_since(started))}")
 
-    def on_task_fail(self, job: Job[Any, Any], result: TaskResult, ctx: ExecutionContext) -> None:
+    def on_task_fail(self, job: Job[Any, Any], task: Task[Any, Any], error: Exception) -> None:
+        name = task.name
         with self._lock:
-            self._running.pop(result.task_name, None)
+            started = self._running.pop(name, None)
         if not self._live:
             self._plain(
-                f"{self._count()} {result.task_name} failed after "
-                f"{_seconds(result.duration_seconds)}: {_one_line(result.error or '')}"
+                f"{self._count()} {name} failed after {_seconds(_since(started))}: "
+                f"{_describe(error)}"
             )
 
-    def on_job_complete(self, job: Job[Any, Any], ctx: ExecutionContext) -> None:
+    def on_job_complete(self, job: Job[Any, Any]) -> None:
         self._end(f"job completed, {self._done}/{self._total} tasks in {self._elapsed(job)}")
 
-    def on_job_fail(self, job: Job[Any, Any], error: BaseException, ctx: ExecutionContext) -> None:
+    def on_job_fail(self, job: Job[Any, Any]) -> None:
         where = f" at task '{job.failed_task}'" if job.failed_task else ""
+        error = _describe(job.exception) if job.exception is not None else job.error or ""
         self._end(
             f"job failed{where} after {self._elapsed(job)} ({self._done}/{self._total} tasks "
-            f"done): {_one_line(str(error))}"
+            f"done): {error}"
         )
 
     # -- writing -------------------------------------------------------------------------
@@ -240,6 +242,10 @@ def _seconds(seconds: float) -> str:
 def _clock(seconds: float) -> str:
     """A running time on the live line: tenths only, so that it does not flicker."""
     return f"{seconds:.1f}s" if seconds < 60 else _seconds(seconds)
+
+
+def _since(started: float | None) -> float:
+    return perf_counter() - started if started is not None else 0.0
 
 
 def _one_line(text: str) -> str:

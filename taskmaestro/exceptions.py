@@ -13,12 +13,23 @@ __all__ = [
     "CycleDetectedError",
     "IncompleteInputError",
     "JobStateError",
+    "NestedWorkflowError",
     "TaskExecutionError",
     "TaskOutputTypeError",
     "TaskTimeoutError",
+    "TimeoutValueError",
     "WorkflowDefinitionError",
     "WorkflowRunnerError",
 ]
+
+
+def describe_error(error: BaseException) -> str:
+    """A failure on one line for people: ``ValueError: boom``; the library's own errors,
+    whose messages say what failed, as they are."""
+    text = str(error)
+    if not isinstance(error, WorkflowRunnerError):
+        text = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return " ".join(text.split())
 
 
 class WorkflowRunnerError(Exception):
@@ -58,9 +69,9 @@ class WorkflowDefinitionError(WorkflowRunnerError):
 class CycleDetectedError(WorkflowDefinitionError):
     """The dependency graph has a cycle; ``cycle`` lists the task names on it."""
 
-    def __init__(self, message: str, cycle: list[str]) -> None:
+    def __init__(self, message: str = "", cycle: list[str] | None = None) -> None:
         super().__init__(message)
-        self.cycle = cycle
+        self.cycle: list[str] = cycle if cycle is not None else []
 
 
 class IncompleteInputError(WorkflowDefinitionError):
@@ -81,7 +92,7 @@ class ConfigLoadError(WorkflowRunnerError):
 
     def __init__(
         self,
-        message: str,
+        message: str = "",
         *,
         path: str | None = None,
         line: int | None = None,
@@ -94,12 +105,14 @@ class ConfigLoadError(WorkflowRunnerError):
 
 
 class TaskExecutionError(WorkflowRunnerError):
-    """A task failed while the job ran; ``task_name`` names it.
+    """A failure the runner itself detected while a task ran; ``task_name`` names it.
 
-    The original exception, if any, is chained as ``__cause__``.
+    Its input did not validate, it returned the wrong model, it ran out of time,
+    or the workflow it wraps failed. An exception the task's own code raised is
+    recorded as it is, not wrapped in this class.
     """
 
-    def __init__(self, message: str, task_name: str | None = None) -> None:
+    def __init__(self, message: str = "", task_name: str | None = None) -> None:
         super().__init__(message)
         self.task_name = task_name
 
@@ -110,3 +123,22 @@ class TaskOutputTypeError(TaskExecutionError):
 
 class TaskTimeoutError(TaskExecutionError):
     """A task, or the job around it, ran past its deadline."""
+
+
+class NestedWorkflowError(TaskExecutionError, RuntimeError):
+    """The workflow a ``workflow_task`` wraps failed; the outer task fails with this.
+
+    Also a ``RuntimeError``, which is what taskmaestro 0.1.0 raised there.
+    ``inner_task`` names the inner task at fault; the inner error is ``__cause__``.
+    """
+
+    def __init__(
+        self, message: str = "", task_name: str | None = None, inner_task: str | None = None
+    ) -> None:
+        super().__init__(message, task_name)
+        self.inner_task = inner_task
+
+
+class TimeoutValueError(WorkflowRunnerError, ValueError):
+    """``Runner.run`` got a ``timeout_seconds`` that is neither ``None`` nor a
+    positive, finite number of seconds (at most 1e9). Also a ``ValueError``."""

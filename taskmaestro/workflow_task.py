@@ -1,4 +1,4 @@
-"""Nested workflows: a whole workflow used as one task of another."""
+"""``workflow_task``: a whole workflow used as one task of another."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from typing import Any, cast
 
 from pydantic import BaseModel
 
+from . import _contract as contract
 from .context import ExecutionContext
-from .errors import TaskExecutionError
+from .exceptions import NestedWorkflowError, WorkflowDefinitionError
 from .job import Job, JobConfiguration, JobStatus
+from .models import EmptyConfig
 from .task import InT, OutT, Task
 from .workflow import Workflow
 
@@ -29,14 +31,16 @@ class NestedRun:
     job_configuration: JobConfiguration | None
 
     def job(self, config: BaseModel) -> Job[Any, Any]:
-        return Job(self.workflow, config, self.job_configuration)
+        return Job(self.workflow, config, job_configuration=self.job_configuration)
 
-    def failure(self, task_name: str, job: Job[Any, Any]) -> TaskExecutionError:
+    def failure(self, task_name: str, job: Job[Any, Any]) -> NestedWorkflowError:
         """The error of the outer task when the inner job failed."""
-        error = TaskExecutionError(
-            f"Nested workflow '{self.workflow.name}' failed in task '{job.failed_task}': "
-            f"{job.error}",
+        error = NestedWorkflowError(
+            contract.NESTED_FAILED.format(
+                workflow=self.workflow.name, task=job.failed_task, error=job.error
+            ),
             task_name,
+            job.failed_task,
         )
         error.__cause__ = job.exception
         return error
@@ -49,15 +53,17 @@ def workflow_task(
     job_configuration: JobConfiguration | None = None,
     timeout_seconds: float | None = None,
 ) -> type[Task[InT, OutT]]:
-    """Wrap ``workflow`` as a task class.
+    """Wrap ``workflow`` as a task class named ``WorkflowTask_<name>``.
 
-    Its input is the inner workflow's job config model (``EmptyConfig`` when every
-    inner root takes its input from ``job_configuration``) and its output is the
-    inner result. The inner tasks share the outer task's ExecutionContext. An
-    inner failure fails the outer task, naming the inner workflow and task.
+    Its input is the input model of the inner roots without ``config_fields``
+    (several such roots must share one model), or ``EmptyConfig`` when every
+    inner root takes its input from ``job_configuration`` (which is then
+    required). Its output is the inner result. The inner tasks share the outer
+    task's ExecutionContext. An inner failure fails the outer task with a
+    ``NestedWorkflowError`` naming the inner workflow and task.
     """
     task_name = name if name is not None else workflow.name
-    input_model = workflow.input_model
+    input_model = _input_model(workflow, job_configuration)
     output_model = workflow.output_model
     spec = NestedRun(workflow, job_configuration)
 
@@ -67,7 +73,7 @@ def workflow_task(
         job = spec.job(input)
         Runner().run(job, ctx=ctx)
         if job.status is not JobStatus.COMPLETED or job.result is None:
-            raise spec.failure(task_name, job)
+            raise spec.failure(self.name, job)
         result: BaseModel = job.result
         return result
 
@@ -80,12 +86,31 @@ def workflow_task(
         "__module__": __name__,
         "__doc__": f"The workflow '{workflow.name}' run as one task.",
         "__taskmaestro_nested__": spec,
+        "_inner_workflow": workflow,
     }
-    class_name = (
-        "".join(part.title() for part in task_name.replace("-", "_").split("_")) or "Nested"
-    )
-    task_class = type(f"{class_name}Workflow", (Task,), namespace)
+    class_name = f"WorkflowTask_{task_name}"
+    task_class = type(class_name, (Task,), namespace)
+    task_class.__qualname__ = class_name
     return cast("type[Task[InT, OutT]]", task_class)
+
+
+def _input_model(
+    workflow: Workflow[Any, Any], job_configuration: JobConfiguration | None
+) -> type[BaseModel]:
+    """The wrapper's input: the one model of the unconfigured roots, else EmptyConfig."""
+    roots = [root for root in workflow.graph.roots if not root.config_fields]
+    described = contract.describe_workflow(workflow.name)
+    if not roots:
+        if job_configuration is None:
+            raise WorkflowDefinitionError(contract.NESTED_NO_ROOT.format(workflow=described))
+        return EmptyConfig
+    models = {root.input_model for root in roots}
+    if len(models) > 1:
+        listed = ", ".join(f"'{root.name}' ({root.input_model.__name__})" for root in roots)
+        raise WorkflowDefinitionError(
+            contract.NESTED_DIFFERENT_ROOTS.format(workflow=described, roots=listed)
+        )
+    return roots[0].input_model
 
 
 def nested_run(task: type[Task[Any, Any]]) -> NestedRun | None:
