@@ -108,7 +108,7 @@ def declare(state: BuilderState, declaration: Declaration, report: Reporter) -> 
         resolution = _resolve(state, wire.ref, index)
         checked = replace(wire, pending=isinstance(resolution, _Unresolved))
         if isinstance(resolution, _Ambiguous):
-            _report_ambiguous(wire, resolution, instance_name(declaration), report)
+            _report_ambiguous(wire, resolution, instance_name(declaration), report, workflow)
         elif isinstance(resolution, int):
             sources[checked] = _source(state, resolution)
         wires.append(checked)
@@ -157,13 +157,13 @@ def _resolve_edges(
                 continue
             known = None
             if isinstance(resolution, _Ambiguous) and (wire.pending or resolution.before < 2):
-                _report_ambiguous(wire, resolution, instance_name(declaration), report)
+                referrer = instance_name(declaration)
+                _report_ambiguous(wire, resolution, referrer, report, state.header.workflow)
             elif isinstance(resolution, _Unresolved) and complete:
                 assert wire.ref is not None
                 report.fail(
                     codes.REFERENCE,
-                    f"Task '{instance_name(declaration)}' refers to '{describe(wire.ref)}', "
-                    f"which is not a task of {describe_workflow(state.header.workflow)}",
+                    _not_found(wire.ref, f"task '{instance_name(declaration)}'", state),
                     wire.ref_pos or wire.pos,
                 )
         edges.append(known)
@@ -217,7 +217,11 @@ def _check_cycles(
     names_on_cycle = contract.format_cycle(instance_name(declarations[index]) for index in cycle)
     report.fail(
         codes.CYCLE,
-        f"Dependency cycle in {describe_workflow(state.header.workflow)}: {names_on_cycle}",
+        contract.CYCLE.format(
+            task=instance_name(declarations[cycle[0]]),
+            workflow=describe_workflow(state.header.workflow),
+            cycle=names_on_cycle,
+        ),
         next(forward, pos),
     )
     return True
@@ -237,20 +241,19 @@ def _result(
     if given is not None:
         resolution = _resolve(state, given.ref, len(declarations))
         if isinstance(resolution, _Ambiguous):
-            listed = " and ".join(f"'{n}'" for n in resolution.names)
             assert isinstance(given.ref, ClassRef)
             report.fail(
                 codes.AMBIGUOUS,
-                f"result_task refers to {given.ref.name} by class, but it is registered as "
-                f"{listed}; refer to it by instance name",
+                _ambiguous(given.ref, "result_task", resolution, workflow),
                 given.pos,
             )
         elif isinstance(resolution, _Unresolved):
             assert given.ref is not None
             report.fail(
                 codes.REFERENCE,
-                f"result_task refers to '{describe(given.ref)}', which is not a task of "
-                f"{describe_workflow(workflow)}",
+                contract.RESULT_NOT_FOUND.format(
+                    ref=describe(given.ref), workflow=describe_workflow(workflow)
+                ),
                 given.pos,
             )
         return resolution if isinstance(resolution, int) else None
@@ -330,15 +333,33 @@ def _resolve(state: BuilderState, ref: TaskRef | None, index: int) -> _Resolutio
     return None if state.header.unknown_tasks else _UNRESOLVED
 
 
-def _report_ambiguous(wire: Wire, ambiguous: _Ambiguous, referrer: str, report: Reporter) -> None:
+def _report_ambiguous(
+    wire: Wire, ambiguous: _Ambiguous, referrer: str, report: Reporter, workflow: str | None
+) -> None:
     assert isinstance(wire.ref, ClassRef)
-    listed = " and ".join(f"'{n}'" for n in ambiguous.names)
     report.fail(
         codes.AMBIGUOUS,
-        f"Task '{referrer}' refers to {wire.ref.name} by class, but it is registered as "
-        f"{listed}; refer to it by instance name",
+        _ambiguous(wire.ref, f"task '{referrer}'", ambiguous, workflow),
         wire.ref_pos or wire.pos,
     )
+
+
+def _ambiguous(ref: ClassRef, referrer: str, ambiguous: _Ambiguous, workflow: str | None) -> str:
+    return contract.AMBIGUOUS_CLASS.format(
+        cls=ref.name,
+        workflow=describe_workflow(workflow),
+        referrer=referrer,
+        names=" and ".join(f"'{n}'" for n in ambiguous.names),
+    )
+
+
+def _not_found(ref: TaskRef, referrer: str, state: BuilderState) -> str:
+    """W9: a reference to no task; by class, the contract says to add the class first."""
+    workflow = describe_workflow(state.header.workflow)
+    if isinstance(ref, ClassRef):
+        return contract.CLASS_NOT_FOUND.format(cls=ref.name, workflow=workflow, referrer=referrer)
+    task = referrer.removeprefix("task '").removesuffix("'")
+    return contract.NOT_REGISTERED.format(task=task, ref=ref, workflow=workflow)
 
 
 def _source(state: BuilderState, index: int) -> Source:
@@ -386,7 +407,6 @@ def _check_models(info: TypeInfo, pos: Pos, report: Reporter) -> None:
         if slot is MISSING:
             report.fail(
                 codes.TASK_MODEL,
-                f"Task {info.name} has no {role} model: subclass Task[InputModel, OutputModel] "
-                f"or define a nested {nested} model",
+                contract.NO_MODEL.format(cls=info.name, role=role, nested=nested),
                 pos,
             )

@@ -270,8 +270,7 @@ def _declaration(ctx: MethodContext, report: Reporter) -> Declaration:
     if isinstance(config, str):
         report.fail(
             codes.CONFIG_FIELD,
-            f"Task '{name or '?'}': config_fields must be a list of field names, "
-            f"not the string {config!r}",
+            contract.CONFIG_FIELDS_NOT_A_LIST.format(task=name or "?", value=config),
             pos,
         )
         config = None

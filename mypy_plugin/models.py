@@ -40,7 +40,7 @@ from mypy.typevars import fill_typevars, fill_typevars_with_any
 from taskmaestro import _contract as contract
 
 from . import names
-from .fields import recorded_verdicts
+from .fields import Verdict, recorded_verdicts
 
 __all__ = [
     "MISSING",
@@ -168,7 +168,8 @@ def model_fields(model: Instance) -> dict[str, ModelField] | None:
             continue
         verdicts = recorded_verdicts(base)
         mapped: Instance | None = None
-        for name, symbol in base.names.items():
+        for name in _declaration_order(base, verdicts):
+            symbol = base.names[name]
             node = symbol.node
             if (
                 not isinstance(node, Var)
@@ -188,6 +189,15 @@ def model_fields(model: Instance) -> dict[str, ModelField] | None:
             field_type = expand_type_by_instance(node.type, mapped)
             fields[name] = ModelField(name, field_type, required.get(name, False))
     return fields
+
+
+def _declaration_order(info: TypeInfo, verdicts: dict[str, Verdict] | None) -> list[str]:
+    """The class's names, its fields in declaration order first (as pydantic orders them).
+
+    The symbol table comes back from mypy's cache sorted; the verdicts keep the order.
+    """
+    declared = [name for name in verdicts or () if name in info.names]
+    return declared + sorted(set(info.names) - set(declared))
 
 
 def format_model(typ: Type, options: Options) -> str:

@@ -27,6 +27,7 @@ from mypy.options import Options
 from mypy.subtypes import is_subtype
 from mypy.types import Instance, Type, get_proper_type
 
+from taskmaestro import _contract as contract
 from taskmaestro._contract import describe_workflow
 
 from . import codes
@@ -118,8 +119,9 @@ def check_config_fields(node: Node, report: Reporter) -> None:
         if field.name not in node.fields:
             report.fail(
                 codes.CONFIG_FIELD,
-                f"Task '{node.name}' lists config field '{field.name}', which is not a field "
-                f"of {report.type(node.input)}",
+                contract.CONFIG_FIELD_NOT_FOUND.format(
+                    field=field.name, model=report.type(node.input), task=node.name
+                ),
                 field.pos,
             )
 
@@ -140,8 +142,12 @@ def check_single_dependency(node: Node, source_of: SourceOf, report: Reporter) -
     if node.input is not None and not report.assignable(value, node.input):
         report.fail(
             codes.TYPE,
-            f"Type mismatch: task '{node.name}' takes {report.type(node.input)}, but "
-            f"{_source(edge, source)} is {report.type(value)}",
+            contract.TYPE_MISMATCH.format(
+                task=node.name,
+                expected=report.type(node.input),
+                source=_source(edge, source),
+                provided=report.type(value),
+            ),
             edge.pos,
         )
 
@@ -151,15 +157,18 @@ def _check_spread(node: Node, edge: Wire, source: Source, value: Type, report: R
     provided = _model_fields(value)
     if provided is None or node.fields is None:
         return
-    for name in sorted(node.fields):
-        field = node.fields[name]
+    for name, field in node.fields.items():
         upstream = provided.get(name)
         if upstream is not None and not report.assignable(upstream.type, field.type):
             report.fail(
                 codes.TYPE,
-                f"Type mismatch: field '{name}' of task '{node.name}' input is "
-                f"{report.type(field.type)}, but {_source(edge, source)} provides "
-                f"{report.type(upstream.type)}",
+                contract.SHARED_FIELD_MISMATCH.format(
+                    source_task=source.name,
+                    field=name,
+                    provided=report.type(upstream.type),
+                    task=node.name,
+                    expected=report.type(field.type),
+                ),
                 edge.pos,
             )
     _check_covered(node, provided.keys(), report)
@@ -177,8 +186,9 @@ def check_fan_in(node: Node, source_of: SourceOf, report: Reporter, first_pass: 
             if first_pass:
                 report.fail(
                     codes.FAN_IN_KEY,
-                    f"Fan-in of task '{node.name}': '{key}' is not a field of "
-                    f"{report.type(node.input)}",
+                    contract.FAN_IN_KEY_NOT_FOUND.format(
+                        key=key, model=report.type(node.input), task=node.name
+                    ),
                     edge.key_pos or edge.pos,
                 )
             continue
@@ -190,8 +200,13 @@ def check_fan_in(node: Node, source_of: SourceOf, report: Reporter, first_pass: 
         if value is not None and not report.assignable(value, wanted):
             report.fail(
                 codes.TYPE,
-                f"Fan-in of task '{node.name}': field '{key}' is {report.type(wanted)}, "
-                f"but {_source(edge, source)} is {report.type(value)}",
+                contract.FAN_IN_TYPE_MISMATCH.format(
+                    key=key,
+                    task=node.name,
+                    expected=report.type(wanted),
+                    source=_source(edge, source),
+                    provided=report.type(value),
+                ),
                 edge.pos,
             )
     if first_pass:
@@ -210,14 +225,18 @@ def _check_covered(node: Node, wired: Iterable[str], report: Reporter) -> None:
     if node.fields is None or node.config_fields is None:
         return
     covered = set(wired) | {field.name for field in node.config_fields}
-    missing = sorted(
+    missing = [
         name for name, field in node.fields.items() if field.required and name not in covered
-    )
-    if missing:
+    ]
+    if missing and node.input is not None:
         report.fail(
             codes.MISSING_INPUT,
-            f"Task '{node.name}' has required input field(s) that nothing provides: "
-            f"{', '.join(missing)} (wire them with depends_on or list them in config_fields)",
+            contract.REQUIRED_FIELD.format(
+                field=missing[0],
+                model=report.type(node.input),
+                task=node.name,
+                missing=", ".join(missing),
+            ),
             node.pos,
         )
 
@@ -234,20 +253,23 @@ def _edge_value(node: Node, edge: Wire, source: Source, report: Reporter) -> Typ
         return None
     field = fields.get(edge.source_field)
     if field is None:
-        prefix = f"Fan-in of task '{node.name}'" if node.fans_in else f"Task '{node.name}'"
         if is_computed_field(output, edge.source_field):
             report.fail(
                 codes.ROUTE,
-                f"{prefix} routes field '{edge.source_field}' of '{source.name}', but "
-                f"'{edge.source_field}' is a computed field of {report.type(output)}: it "
+                f"Field '{edge.source_field}' of {report.type(output)} is a computed field: "
+                f"task '{node.name}' routes it from '{source.name}', but a computed field "
                 "cannot be routed (route a model field, or compute it in the task)",
                 edge.field_pos or edge.pos,
             )
             return None
         report.fail(
             codes.ROUTE,
-            f"{prefix} routes field '{edge.source_field}' of '{source.name}', but "
-            f"{report.type(output)} has no field '{edge.source_field}'",
+            contract.FIELD_NOT_FOUND.format(
+                field=edge.source_field,
+                model=report.type(output),
+                task=node.name,
+                source_task=source.name,
+            ),
             edge.field_pos or edge.pos,
         )
         return None
@@ -258,7 +280,7 @@ def check_has_tasks(workflow: str | None, count: int, report: Reporter, pos: Pos
     """A workflow has at least one task (``workflow.py``'s first check)."""
     if count:
         return True
-    report.fail(codes.RESULT, f"{_capitalized(describe_workflow(workflow))} has no tasks", pos)
+    report.fail(codes.RESULT, contract.NO_TASKS.format(workflow=describe_workflow(workflow)), pos)
     return False
 
 
@@ -267,8 +289,9 @@ def check_result(workflow: str | None, sinks: Sequence[str], report: Reporter, p
     if len(sinks) != 1:
         report.fail(
             codes.RESULT,
-            f"{_capitalized(describe_workflow(workflow))} has {len(sinks)} sink tasks "
-            f"({', '.join(sinks)}); pass result_task to choose the result",
+            contract.SINKS.format(
+                workflow=describe_workflow(workflow), count=len(sinks), sinks=", ".join(sinks)
+            ),
             pos,
         )
 
@@ -378,10 +401,6 @@ def check_job_configuration(
                     f"{report.type(field.type)}",
                     value.pos,
                 )
-
-
-def _capitalized(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _model_fields(value: Type) -> dict[str, ModelField] | None:

@@ -193,4 +193,5 @@ def _source(edge: Edge) -> str:
 
 
 def _name(model: type[BaseModel]) -> str:
-    return model.__name__
+    """A model by its qualified name, so nested models read ``Publish.Inputs`` (issue 17.6)."""
+    return model.__qualname__.rpartition("<locals>.")[2]

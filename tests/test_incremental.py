@@ -264,7 +264,7 @@ def daemon(project: Path) -> Iterator[_Daemon]:
 def test_cold_warm_and_daemon_agree(project: Path, daemon: _Daemon) -> None:
     cold = _mypy(project, ".cache-a")
     assert "Workflow[models.Input, models.Merged]" in cold
-    assert "field 'count' is \"int\", but field 'keywords' of 'extract' is" in cold
+    assert "field 'count' of task 'bad' is \"int\", but field 'keywords' of 'extract' is" in cold
     assert "Type mismatch: task 'extract' takes \"Extract.Inputs\"" in cold
     assert 'tasks.py:36: error: Task Mislabelled: run() takes "Input"' in cold
     assert _mypy(project, ".cache-a") == cold
@@ -276,8 +276,9 @@ def test_cold_warm_and_daemon_agree(project: Path, daemon: _Daemon) -> None:
     _write(project, "models2.py", MODELS2.replace("value: int", "value: str"))
     edited = _mypy(project, ".cache-b")
     assert edited != cold
-    assert "clean.py:7: error: Fan-in of task 'combine': field 'count' is \"int\"" in edited
-    assert "clean.py:16: error: Fan-in of task 'combine': field 'count' is \"int\"" in edited
+    mismatch = "error: Fan-in type mismatch: field 'count' of task 'combine' is \"int\""
+    assert f"clean.py:7: {mismatch}" in edited
+    assert f"clean.py:16: {mismatch}" in edited
     assert _mypy(project, ".cache-a") == edited
     assert daemon.run() == edited
     assert _mypy(project, ".cache-a") == edited
@@ -291,7 +292,7 @@ def test_cold_warm_and_daemon_agree(project: Path, daemon: _Daemon) -> None:
     )
     edited_again = _mypy(project, ".cache-c")
     assert (
-        "clean.py:23: error: Fan-in of task 'take': field 'item' is \"Base\", "
+        "clean.py:23: error: Fan-in type mismatch: field 'item' of task 'take' is \"Base\", "
         "but field 'item' of 'hold' is \"Sub\"" in edited_again
     )
     assert _mypy(project, ".cache-a") == edited_again

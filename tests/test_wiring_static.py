@@ -12,6 +12,7 @@ import importlib.util
 import re
 import sys
 import textwrap
+import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,8 @@ class _Checked:
     output: str
     codes: dict[str, set[str]]
     """Error codes per scenario id."""
+    messages: dict[str, list[str]]
+    """Error messages (without their code) per scenario id."""
     stray: list[str]
     """Errors outside every scenario (in the prelude)."""
 
@@ -76,6 +79,7 @@ def _check(folder: Path, plugins: str) -> _Checked:
     )
     assert status in (0, 1), stderr + stdout
     codes: dict[str, set[str]] = {scenario.id: set() for scenario in SCENARIOS}
+    messages: dict[str, list[str]] = {scenario.id: [] for scenario in SCENARIOS}
     stray: list[str] = []
     for line in stdout.splitlines():
         match = _ERROR.match(line)
@@ -87,8 +91,9 @@ def _check(folder: Path, plugins: str) -> _Checked:
             stray.append(line)
         else:
             codes[owner].add(match["code"])
+            messages[owner].append(match["message"])
     output = re.sub(r"^.*scenarios\.py:", "scenarios.py:", stdout, flags=re.MULTILINE)
-    return _Checked(output, codes, stray)
+    return _Checked(output, codes, messages, stray)
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +111,29 @@ def checked(pytestconfig: pytest.Config) -> Iterator[dict[str, _Checked]]:
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda scenario: scenario.id)
 def test_static_verdict(scenario: Scenario, checked: dict[str, _Checked]) -> None:
     assert checked["pydantic-first"].codes[scenario.id] == set(scenario.static)
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [scenario for scenario in SCENARIOS if scenario.static],
+    ids=lambda scenario: scenario.id,
+)
+def test_plugin_message_is_the_runtime_message(
+    scenario: Scenario, checked: dict[str, _Checked], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 13.4: both fill the templates of ``taskmaestro._contract``, so the runtime's
+    message (it raises at the first violation) is one of the plugin's, word for word, once
+    the plugin's mypy-style quotes around types are taken away."""
+    module = types.ModuleType("wiring_prelude")
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    exec(compile(PRELUDE, "<wiring prelude>", "exec"), module.__dict__)
+    assert scenario.runtime is not None
+    with pytest.raises(scenario.runtime) as raised:
+        exec(compile(scenario.code, scenario.id, "exec"), dict(module.__dict__))
+    unquoted = [
+        message.replace('"', "") for message in checked["pydantic-first"].messages[scenario.id]
+    ]
+    assert str(raised.value) in unquoted
 
 
 def test_prelude_is_clean(checked: dict[str, _Checked]) -> None:
@@ -128,7 +156,7 @@ def test_required_fields_agree_with_pydantic(tmp_path: Path) -> None:
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    expected = re.search(r"nothing provides: ([\w, ]+) \(", case["main"])
+    expected = re.search(r"\(missing: ([\w, ]+)\)", case["main"])
     assert expected is not None
     every: type[BaseModel] = module.Every
     required = [name for name, field in every.model_fields.items() if field.is_required()]

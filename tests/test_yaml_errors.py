@@ -534,7 +534,7 @@ WIRING_CASES = {
                 a: [split, low]
                 b: [split, middle]  # <-
         """,
-        "Field 'middle' not found on Outputs: task 'sum' routes field 'middle' of 'split'",
+        "Field 'middle' not found on Split.Outputs: task 'sum' routes field 'middle' of 'split'",
     ),
     "incomplete fan-in": (
         f"""
