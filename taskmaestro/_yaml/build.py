@@ -66,6 +66,7 @@ from .problems import (
     collecting,
     job_code,
     note,
+    wiring_code,
 )
 from .shapes import Marked
 from .source import Source, read_source
@@ -210,9 +211,20 @@ class _Loading:
         try:
             workflow = builder.build()
         except WorkflowDefinitionError as error:
-            where_source, node = blame(error, tasks, source, section)
-            message = f"{_not_found(error, tasks, section, result_ref)}{error}"
-            raise where_source.error(node, f"{VALIDATION_FAILED}: {message}") from error
+            # The core stops at the first violation; each task's own wiring is then
+            # checked apart, so that every task with a wiring problem is reported.
+            found = [error, *_each_task_problem(section.name.value, tasks, error)]
+            located: list[ConfigLoadError] = []
+            for problem in found:
+                where_source, node = blame(problem, tasks, source, section)
+                message = f"{_not_found(problem, tasks, section, result_ref)}{problem}"
+                located.append(where_source.error(node, f"{VALIDATION_FAILED}: {message}"))
+                located[-1].__cause__ = problem
+            if len(located) == 1:
+                raise located[0] from error
+            with collecting():
+                for problem, one in zip(found, located, strict=True):
+                    note(one, wiring_code(problem))
         return workflow, inputs, tasks
 
     def _resolve(self, entry: TaskEntry | NestedEntry, source: Source, at: str) -> ResolvedTask:
@@ -693,3 +705,61 @@ def _given(workflow: Workflow[Any, Any], inputs: InputFile | None) -> GivenValue
         task: {name.value: value.value for name, value in fields}
         for task, (_, fields) in inputs.per_task.items()
     }
+
+
+def _each_task_problem(
+    workflow: str, tasks: list[ResolvedTask], first: WorkflowDefinitionError
+) -> list[WorkflowDefinitionError]:
+    """The wiring problems of each task, found by building it apart with its upstream
+    tasks as plain roots (the rules W1-W8 of a task read only its own declaration and
+    its upstream tasks' output models), except the ``first`` one already found.
+
+    A task whose references do not resolve to one entry is skipped: the problem of
+    the whole workflow (``first``) is about it.
+    """
+    by_name = {task.name: task for task in tasks}
+    found: list[WorkflowDefinitionError] = []
+    seen = {(first.task, first.part, str(first))}
+    for task in tasks:
+        upstream = _upstream(task, tasks, by_name)
+        if upstream is None:
+            continue
+        builder: WorkflowBuilder[Any, Any] = WorkflowBuilder(workflow, result_task=task.name)
+        try:
+            for up in upstream:
+                builder.add_task(up.task, name=up.name)
+            builder.add_task(
+                task.task,
+                name=task.name,
+                depends_on=task.dependency,
+                config_fields=list(task.config_fields),
+            )
+            builder.build()
+        except WorkflowDefinitionError as error:
+            key = (error.task, error.part, str(error))
+            if error.task == task.name and key not in seen:
+                seen.add(key)
+                found.append(error)
+    return found
+
+
+def _upstream(
+    task: ResolvedTask, tasks: list[ResolvedTask], by_name: Mapping[str, ResolvedTask]
+) -> list[ResolvedTask] | None:
+    """The entries a task's dependency names, each once; ``None`` if one is unclear."""
+    dependency = task.dependency
+    if dependency is None:
+        return []
+    values = list(dependency.values()) if isinstance(dependency, dict) else [dependency]
+    upstream: list[ResolvedTask] = []
+    for value in values:
+        ref = value[0] if isinstance(value, tuple) else value
+        if isinstance(ref, str):
+            match = [by_name[ref]] if ref in by_name else []
+        else:
+            match = [other for other in tasks if other.task is ref]
+        if len(match) != 1 or match[0] is task:
+            return None
+        if match[0] not in upstream:
+            upstream.append(match[0])
+    return upstream
