@@ -391,3 +391,26 @@ def test_input_values_stay_out_of_the_document(plugins: PluginVenv, work: Path) 
         cli(plugins, work, "validate", "wf.yaml", "bad_input.yaml", "--json", "--show-values")
     )
     assert "Input should be a valid integer" in shown["error"]["issues"][0]["message"]
+
+
+def test_the_discovery_names_are_exported_lazily() -> None:
+    import taskmaestro
+    from taskmaestro import discovery, loader
+
+    for name in [
+        "PluginLoadError",
+        "TASK_ENTRY_POINT_GROUP",
+        "WORKFLOW_ENTRY_POINT_GROUP",
+        "get_registered_task",
+        "get_registered_workflow",
+        "registered_task_names",
+        "registered_tasks",
+        "registered_workflow_names",
+        "registered_workflows",
+    ]:
+        assert name in taskmaestro.__all__
+        assert getattr(taskmaestro, name) is getattr(discovery, name)
+    assert taskmaestro.load_registered_workflow is loader.load_registered_workflow
+    assert taskmaestro.TASK_ENTRY_POINT_GROUP == "taskmaestro.tasks"
+    assert taskmaestro.WORKFLOW_ENTRY_POINT_GROUP == "taskmaestro.workflows"
+    assert issubclass(taskmaestro.PluginLoadError, taskmaestro.ConfigLoadError)
