@@ -257,3 +257,18 @@ def test_ctrl_c_gives_the_interrupted_document(work: Path) -> None:
     data = json.loads(stdout)
     jsonschema.validate(data, cli_schema())
     assert (data["status"], data["error"]["code"]) == ("interrupted", "taskmaestro-interrupted")
+
+
+def test_tasks_describe_a_dotted_path(work: Path) -> None:
+    data = document(cli(work, "tasks", "describe", "jsontasks.AddOne", "--json"))
+
+    assert data["result"]["id"] is None  # not registered by any package
+    assert data["result"]["python_type"] == "jsontasks.AddOne"
+    assert data["result"]["output_schema"]["required"] == ["value"]
+    missing = cli(work, "tasks", "describe", "jsontasks.Nope", "--json")
+    assert missing.returncode == 2
+    error = document(missing)["error"]
+    assert (error["code"], error["type"]) == ("taskmaestro-plugin", "PluginLoadError")
+    assert "has no attribute 'Nope'" in error["message"]
+    not_task = document(cli(work, "tasks", "describe", "jsontasks.Number", "--json"))
+    assert "is not a concrete Task subclass" in not_task["error"]["message"]

@@ -264,7 +264,9 @@ def _parser() -> argparse.ArgumentParser:
         within=task_commands,
         full_name="tasks describe",
     )
-    describe_task.add_argument("task_id", metavar="ID", help="a registered task identifier")
+    describe_task.add_argument(
+        "task_id", metavar="ID", help="a registered task identifier, or a dotted path module.Class"
+    )
     return parser
 
 

@@ -6,7 +6,7 @@ one envelope (``envelope``), else text.
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ConfigLoadError
 from . import envelope
@@ -19,6 +19,9 @@ from .commands import (
     load_target,
     workflow_target,
 )
+
+if TYPE_CHECKING:
+    from ..task import Task
 
 __all__ = ["describe_task", "describe_workflow", "list_tasks", "list_workflows", "validate"]
 
@@ -104,20 +107,24 @@ def list_tasks(args: argparse.Namespace, console: Console) -> int:
 
 
 def describe_task(args: argparse.Namespace, console: Console) -> int:
-    """A registered task's descriptor (only its plugin imported): 0, or 2."""
-    from ..discovery import PluginLoadError, get_registered_task
+    """A task's descriptor: a registered identifier (only its plugin imported) or a
+    dotted path ``module.Class`` (found as a YAML file beside the current folder would)."""
+    from ..discovery import PluginLoadError, get_registered_task, registered_task_names
     from .describe import task_descriptor
 
     task_id: str = args.task_id
+    registered = task_id in registered_task_names()
     try:
-        task = get_registered_task(task_id)
+        task = get_registered_task(task_id) if registered or "." not in task_id else None
+        if task is None:
+            task = _task_at(task_id)
     except PluginLoadError as error:
         console.error(f"Plugin error: {error}", error)
         if console.json:
             info = envelope.simple_error(envelope.PLUGIN, error)
             console.document(envelope.document("tasks describe", "error", error=info))
         return CONFIG_ERROR
-    descriptor = task_descriptor(task, task_id)
+    descriptor = task_descriptor(task, task_id if registered else None)
     if console.json:
         console.document(envelope.document("tasks describe", "ok", result=descriptor))
     else:
@@ -167,3 +174,24 @@ def _indented(data: object) -> str:
     import json  # imported late, as every module the commands need (see app)
 
     return json.dumps(data, indent=2, ensure_ascii=False, default=repr)
+
+
+def _task_at(dotted: str) -> type[Task[Any, Any]]:
+    """The Task class at a dotted path; a problem is a ``PluginLoadError`` of that name."""
+    import inspect
+    from pathlib import Path
+
+    from .._yaml.imports import ImportProblem, import_object
+    from ..discovery import PluginLoadError
+    from ..task import Task
+
+    try:
+        found = import_object(dotted, Path.cwd())
+    except ImportProblem as problem:
+        raise PluginLoadError(str(problem), kind="task", name=dotted) from problem
+    if not (isinstance(found, type) and issubclass(found, Task)) or inspect.isabstract(found):
+        raise PluginLoadError(
+            f"'{dotted}' is not a concrete Task subclass", kind="task", name=dotted
+        )
+    task: type[Task[Any, Any]] = found
+    return task
