@@ -272,3 +272,15 @@ def test_tasks_describe_a_dotted_path(work: Path) -> None:
     assert "has no attribute 'Nope'" in error["message"]
     not_task = document(cli(work, "tasks", "describe", "jsontasks.Number", "--json"))
     assert "is not a concrete Task subclass" in not_task["error"]["message"]
+
+
+def test_job_problems_keep_their_value_free_message(work: Path) -> None:
+    (work / "partial.yaml").write_text("double: {}\n", encoding="utf-8")
+    done = cli(work, "validate", "math.yaml", "partial.yaml", "--json")
+
+    assert done.returncode == 2
+    [issue] = document(done)["error"]["issues"]
+    assert issue["task"] == "add_one"
+    assert issue["file"] == "partial.yaml"
+    assert "withheld" not in issue["message"]
+    assert "'add_one'" in issue["message"]

@@ -7,8 +7,8 @@ shipped schema ``taskmaestro/cli.schema.json`` describes it, and ``error`` is
 ``{"code", "message", "file", "line", "column", "task", "field"}``.
 
 Values of the input file never appear unless asked for (``--show-values``):
-messages located in an input file, a task's exception text and configured
-values are withheld without it.
+messages about input values, a task's exception text and configured values
+are withheld without it.
 """
 
 from __future__ import annotations
@@ -127,8 +127,10 @@ def config_error(
 ) -> ErrorInfo:
     """Every problem a ``ConfigLoadError`` stands for, each with its code and position.
 
-    Problems located in one of ``input_files`` keep their message only with
-    ``show_values``: it may quote the value at fault.
+    Problems of input values (code ``taskmaestro-input``) located in one of
+    ``input_files`` keep their message only with ``show_values``: it may quote
+    the value at fault. The core's messages (wiring, job checks) name tasks,
+    fields and types only, and are kept.
     """
     from .._yaml.problems import problems_of
 
@@ -139,7 +141,8 @@ def config_error(
         task, field_name = _task_and_field(located)
         if task is None and problem.code == INPUT_CODE:
             task, field_name = _input_task_and_field(str(located))
-        if located.path is not None and located.path in input_files and not show_values:
+        in_input = located.path is not None and located.path in input_files
+        if in_input and problem.code == INPUT_CODE and not show_values:
             message = f"{located.path}:{located.line}:{located.column}: {WITHHELD}"
         issues.append(
             Issue(
