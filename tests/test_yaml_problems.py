@@ -142,3 +142,34 @@ def test_every_task_with_a_wiring_problem_is_reported(tmp_path: Path) -> None:
     assert "'typed_wrong'" in str(found[0].error)
     assert "'nope'" in str(found[1].error)
     assert "'bogus'" in str(found[2].error)
+
+
+def test_several_problems_of_one_task_are_each_reported(tmp_path: Path) -> None:
+    workflow = write(
+        tmp_path,
+        "w.yaml",
+        f"""
+        workflow:
+          name: w
+          tasks:
+            - task: {M}.AddOne
+              config_fields: [value, extra]
+            - task: {M}.Sum
+              depends_on:
+                a: [add_one, nope]
+                c: add_one
+                b: [add_one, value]
+              config_fields: [zzz]
+        """,
+    )
+    error = load_error(workflow, match="Workflow validation failed")
+    found = problems_of(error)
+    assert [(p.error.line, p.code) for p in found] == [
+        (5, "taskmaestro-config-field"),
+        (8, "taskmaestro-route"),
+        (9, "taskmaestro-fan-in-key"),
+        (10, "taskmaestro-type"),  # b takes a Number, the routed field is an int
+        (11, "taskmaestro-config-field"),
+    ]
+    assert "'extra'" in str(found[0].error)
+    assert "'zzz'" in str(found[4].error)

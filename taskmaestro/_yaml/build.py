@@ -17,7 +17,7 @@ from typing import Any
 
 from ..context import ExecutionContext
 from ..discovery import PluginLoadError, get_registered_task, registered_task_names
-from ..exceptions import ConfigLoadError, WorkflowDefinitionError
+from ..exceptions import ConfigLoadError, IncompleteInputError, WorkflowDefinitionError
 from ..hooks.base import Hook
 from ..job import Job, JobConfiguration
 from ..runner import Runner
@@ -222,8 +222,13 @@ class _Loading:
                 located[-1].__cause__ = problem
             if len(located) == 1:
                 raise located[0] from error
+            # the core's first problem first (the one the Python API raises), then by position
+            rest = sorted(
+                zip(found[1:], located[1:], strict=True),
+                key=lambda pair: (pair[1].path or "", pair[1].line or 0, pair[1].column or 0),
+            )
             with collecting():
-                for problem, one in zip(found, located, strict=True):
+                for problem, one in [(found[0], located[0]), *rest]:
                     note(one, wiring_code(problem))
         return workflow, inputs, tasks
 
@@ -714,8 +719,11 @@ def _each_task_problem(
     tasks as plain roots (the rules W1-W8 of a task read only its own declaration and
     its upstream tasks' output models), except the ``first`` one already found.
 
-    A task whose references do not resolve to one entry is skipped: the problem of
-    the whole workflow (``first``) is about it.
+    After a problem with one fan-in entry or one config field, that part is left
+    out and the task built again, so a task with several such problems reports
+    each. (A required field then left uncovered is not reported: leaving the part
+    out caused it.) A task whose references do not resolve to one entry is
+    skipped: the problem of the whole workflow (``first``) is about it.
     """
     by_name = {task.name: task for task in tasks}
     found: list[WorkflowDefinitionError] = []
@@ -724,23 +732,57 @@ def _each_task_problem(
         upstream = _upstream(task, tasks, by_name)
         if upstream is None:
             continue
-        builder: WorkflowBuilder[Any, Any] = WorkflowBuilder(workflow, result_task=task.name)
-        try:
-            for up in upstream:
-                builder.add_task(up.task, name=up.name)
-            builder.add_task(
-                task.task,
-                name=task.name,
-                depends_on=task.dependency,
-                config_fields=list(task.config_fields),
-            )
-            builder.build()
-        except WorkflowDefinitionError as error:
+        dependency = task.dependency
+        config_fields = list(task.config_fields)
+        trimmed = False
+        for _ in range(
+            len(config_fields) + (len(dependency) if isinstance(dependency, dict) else 0) + 1
+        ):
+            error = _build_apart(workflow, task, upstream, dependency, config_fields)
+            if error is None or error.task != task.name:
+                break
+            if trimmed and isinstance(error, IncompleteInputError):
+                break
             key = (error.task, error.part, str(error))
-            if error.task == task.name and key not in seen:
+            if key not in seen:
                 seen.add(key)
                 found.append(error)
+            part = error.part
+            if part is not None and part[0] == "config_fields" and part[1] in config_fields:
+                config_fields.remove(part[1])
+            elif (
+                part is not None
+                and part[0] in ("depends_on", "key", "route", "reference")
+                and isinstance(dependency, dict)
+                and part[1] in dependency
+                and len(dependency) > 1
+            ):
+                dependency = {k: v for k, v in dependency.items() if k != part[1]}
+            else:
+                break
+            trimmed = True
     return found
+
+
+def _build_apart(
+    workflow: str,
+    task: ResolvedTask,
+    upstream: list[ResolvedTask],
+    dependency: CoreDependency | None,
+    config_fields: list[str],
+) -> WorkflowDefinitionError | None:
+    """Build one task with its upstream tasks as plain roots; the problem, if any."""
+    builder: WorkflowBuilder[Any, Any] = WorkflowBuilder(workflow, result_task=task.name)
+    try:
+        for up in upstream:
+            builder.add_task(up.task, name=up.name)
+        builder.add_task(
+            task.task, name=task.name, depends_on=dependency, config_fields=config_fields
+        )
+        builder.build()
+    except WorkflowDefinitionError as error:
+        return error
+    return None
 
 
 def _upstream(
