@@ -17,13 +17,14 @@ from typing import Any
 
 from ..context import ExecutionContext
 from ..discovery import PluginLoadError, get_registered_task, registered_task_names
-from ..exceptions import ConfigLoadError, IncompleteInputError, WorkflowDefinitionError
+from ..exceptions import ConfigLoadError, WorkflowDefinitionError
 from ..hooks.base import Hook
 from ..job import Job, JobConfiguration
 from ..runner import Runner
 from ..task import Task, task_models
 from ..workflow import Workflow, WorkflowBuilder
 from ..workflow_task import workflow_task
+from .apart import each_task_problem
 from .core import check_configuration, task_input_model
 from .format import (
     WORKFLOW_FILE,
@@ -213,7 +214,7 @@ class _Loading:
         except WorkflowDefinitionError as error:
             # The core stops at the first violation; each task's own wiring is then
             # checked apart, so that every task with a wiring problem is reported.
-            found = [error, *_each_task_problem(section.name.value, tasks, error)]
+            found = [error, *each_task_problem(section.name.value, tasks, error)]
             located: list[ConfigLoadError] = []
             for problem in found:
                 where_source, node = blame(problem, tasks, source, section)
@@ -710,98 +711,3 @@ def _given(workflow: Workflow[Any, Any], inputs: InputFile | None) -> GivenValue
         task: {name.value: value.value for name, value in fields}
         for task, (_, fields) in inputs.per_task.items()
     }
-
-
-def _each_task_problem(
-    workflow: str, tasks: list[ResolvedTask], first: WorkflowDefinitionError
-) -> list[WorkflowDefinitionError]:
-    """The wiring problems of each task, found by building it apart with its upstream
-    tasks as plain roots (the rules W1-W8 of a task read only its own declaration and
-    its upstream tasks' output models), except the ``first`` one already found.
-
-    After a problem with one fan-in entry or one config field, that part is left
-    out and the task built again, so a task with several such problems reports
-    each. (A required field then left uncovered is not reported: leaving the part
-    out caused it.) A task whose references do not resolve to one entry is
-    skipped: the problem of the whole workflow (``first``) is about it.
-    """
-    by_name = {task.name: task for task in tasks}
-    found: list[WorkflowDefinitionError] = []
-    seen = {(first.task, first.part, str(first))}
-    for task in tasks:
-        upstream = _upstream(task, tasks, by_name)
-        if upstream is None:
-            continue
-        dependency = task.dependency
-        config_fields = list(task.config_fields)
-        trimmed = False
-        for _ in range(
-            len(config_fields) + (len(dependency) if isinstance(dependency, dict) else 0) + 1
-        ):
-            error = _build_apart(workflow, task, upstream, dependency, config_fields)
-            if error is None or error.task != task.name:
-                break
-            if trimmed and isinstance(error, IncompleteInputError):
-                break
-            key = (error.task, error.part, str(error))
-            if key not in seen:
-                seen.add(key)
-                found.append(error)
-            part = error.part
-            if part is not None and part[0] == "config_fields" and part[1] in config_fields:
-                config_fields.remove(part[1])
-            elif (
-                part is not None
-                and part[0] in ("depends_on", "key", "route", "reference")
-                and isinstance(dependency, dict)
-                and part[1] in dependency
-                and len(dependency) > 1
-            ):
-                dependency = {k: v for k, v in dependency.items() if k != part[1]}
-            else:
-                break
-            trimmed = True
-    return found
-
-
-def _build_apart(
-    workflow: str,
-    task: ResolvedTask,
-    upstream: list[ResolvedTask],
-    dependency: CoreDependency | None,
-    config_fields: list[str],
-) -> WorkflowDefinitionError | None:
-    """Build one task with its upstream tasks as plain roots; the problem, if any."""
-    builder: WorkflowBuilder[Any, Any] = WorkflowBuilder(workflow, result_task=task.name)
-    try:
-        for up in upstream:
-            builder.add_task(up.task, name=up.name)
-        builder.add_task(
-            task.task, name=task.name, depends_on=dependency, config_fields=config_fields
-        )
-        builder.build()
-    except WorkflowDefinitionError as error:
-        return error
-    return None
-
-
-def _upstream(
-    task: ResolvedTask, tasks: list[ResolvedTask], by_name: Mapping[str, ResolvedTask]
-) -> list[ResolvedTask] | None:
-    """The entries a task's dependency names, each once; ``None`` if one is unclear."""
-    dependency = task.dependency
-    if dependency is None:
-        return []
-    values = list(dependency.values()) if isinstance(dependency, dict) else [dependency]
-    upstream: list[ResolvedTask] = []
-    for value in values:
-        ref = value[0] if isinstance(value, tuple) else value
-        if isinstance(ref, str):
-            match = [by_name[ref]] if ref in by_name else []
-        else:
-            match = [other for other in tasks if other.task is ref]
-        if len(match) != 1 or match[0] is task:
-            return None
-        if match[0] not in upstream:
-            upstream.append(match[0])
-    return upstream
