@@ -20,6 +20,17 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from .context import ExecutionContext
+    from .discovery import (
+        TASK_ENTRY_POINT_GROUP,
+        WORKFLOW_ENTRY_POINT_GROUP,
+        PluginLoadError,
+        get_registered_task,
+        get_registered_workflow,
+        registered_task_names,
+        registered_tasks,
+        registered_workflow_names,
+        registered_workflows,
+    )
     from .exceptions import (
         ConfigLoadError,
         CycleDetectedError,
@@ -41,7 +52,12 @@ if TYPE_CHECKING:
         TimingHook,
     )
     from .job import Job, JobConfiguration, JobStatus, TaskResult, TaskStatus
-    from .loader import LoadedWorkflow, load_workflow_from_yaml, run_workflow_from_yaml
+    from .loader import (
+        LoadedWorkflow,
+        load_registered_workflow,
+        load_workflow_from_yaml,
+        run_workflow_from_yaml,
+    )
     from .models import EmptyConfig, ObjectModel
     from .runner import Runner
     from .schema import workflow_schema
@@ -51,6 +67,16 @@ if TYPE_CHECKING:
     from .workflow_task import workflow_task
 
 _EXPORTS = {
+    "PluginLoadError": ".discovery",
+    "TASK_ENTRY_POINT_GROUP": ".discovery",
+    "WORKFLOW_ENTRY_POINT_GROUP": ".discovery",
+    "get_registered_task": ".discovery",
+    "get_registered_workflow": ".discovery",
+    "registered_task_names": ".discovery",
+    "registered_tasks": ".discovery",
+    "registered_workflow_names": ".discovery",
+    "registered_workflows": ".discovery",
+    "load_registered_workflow": ".loader",
     "BaseHook": ".hooks",
     "ConfigLoadError": ".exceptions",
     "CycleDetectedError": ".exceptions",
@@ -88,6 +114,8 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "TASK_ENTRY_POINT_GROUP",
+    "WORKFLOW_ENTRY_POINT_GROUP",
     "BaseHook",
     "ConfigLoadError",
     "CycleDetectedError",
@@ -103,6 +131,7 @@ __all__ = [
     "LoadedWorkflow",
     "LoggingHook",
     "ObjectModel",
+    "PluginLoadError",
     "ProgressHook",
     "ResultPersistenceHook",
     "Runner",
@@ -117,7 +146,14 @@ __all__ = [
     "WorkflowBuilder",
     "WorkflowDefinitionError",
     "WorkflowRunnerError",
+    "get_registered_task",
+    "get_registered_workflow",
+    "load_registered_workflow",
     "load_workflow_from_yaml",
+    "registered_task_names",
+    "registered_tasks",
+    "registered_workflow_names",
+    "registered_workflows",
     "run_workflow_from_yaml",
     "to_mermaid",
     "workflow_schema",

@@ -19,7 +19,12 @@ from .job import Job
 from .runner import Runner
 from .workflow import Workflow
 
-__all__ = ["LoadedWorkflow", "load_workflow_from_yaml", "run_workflow_from_yaml"]
+__all__ = [
+    "LoadedWorkflow",
+    "load_registered_workflow",
+    "load_workflow_from_yaml",
+    "run_workflow_from_yaml",
+]
 
 type PathArgument = str | os.PathLike[str]
 
@@ -90,6 +95,30 @@ def run_workflow_from_yaml(
 ) -> Job[Any, Any]:
     """Load the files and run the job; returns it ``completed`` or ``failed``."""
     return load_workflow_from_yaml(workflow_path, input_path).run()
+
+
+def load_registered_workflow(name: str, input_path: PathArgument | None = None) -> LoadedWorkflow:
+    """The workflow an installed package registers as ``name``, bound to an input file.
+
+    The input file reads as for a YAML workflow, but the registered workflow's
+    ``config_fields`` are fixed: a per-task key that is not one of them is an
+    error. No hooks, no timeout, a default context. Raises ``PluginLoadError``
+    (a ``ConfigLoadError``) when the name is unknown, ambiguous or broken, and
+    ``ConfigLoadError`` for problems of the input file.
+    """
+    from ._yaml.build import load_for_workflow
+    from .discovery import get_registered_workflow
+
+    workflow = get_registered_workflow(name)
+    input_file = _path(input_path, "input_path") if input_path is not None else None
+    loaded = load_for_workflow(workflow, input_file)
+    return LoadedWorkflow(
+        workflow=loaded.workflow,
+        runner=loaded.runner,
+        job=loaded.job,
+        context=loaded.context,
+        _timeout=loaded.timeout_seconds,
+    )
 
 
 def _path(value: object, argument: str) -> Path:

@@ -269,7 +269,12 @@ def test_run_json_prints_the_whole_job_record(work: Path) -> None:
     done = cli("run", "--json", "math.yaml", "input.yaml", cwd=work)
 
     assert done.returncode == 0, done.stderr
-    record = json.loads(done.stdout)
+    document = json.loads(done.stdout)
+    assert document["status"] == "completed"
+    assert document["workflow"] == "math"
+    assert document["error"] is None
+    assert document["result"]["output"] == {"value": 12}
+    record = document["result"]["job"]
     assert record["workflow"] == "math"
     assert record["status"] == "completed"
     assert record["result"] == {"value": 12}
@@ -312,11 +317,21 @@ def test_run_json_of_a_failing_job(work: Path) -> None:
 
     assert done.returncode == 1
     assert done.stderr == ""
-    record = json.loads(done.stdout)
+    document = json.loads(done.stdout)
+    assert document["status"] == "failed"
+    assert document["error"]["code"] == "taskmaestro-task-failed"
+    assert document["error"]["type"] == "ValueError"
+    assert document["error"]["task"] == "boom"
+    assert document["error"]["message"] == "Task 'boom' failed"  # no error text unless asked
+    record = document["result"]["job"]
     assert record["status"] == "failed"
     assert record["failed_task"] == "boom"
-    assert record["error"] == "boom"  # job.error: the text of the task's exception
+    assert record["error"] == "ValueError"  # the text may quote input values: withheld
     assert record["result"] is None
+    shown = cli("run", "--json", "-q", "--show-values", "failing.yaml", "input.yaml", cwd=work)
+    document = json.loads(shown.stdout)
+    assert document["error"]["message"] == "Task 'boom' failed: boom"
+    assert document["result"]["job"]["error"] == "boom"  # job.error: the exception's text
     assert [task["status"] for task in record["tasks"].values()] == [
         "completed",
         "failed",
@@ -878,9 +893,10 @@ def test_json_report_is_strict_json_for_any_output(faults: Path, workflow: str) 
     def refuse(constant: str) -> object:
         raise AssertionError(f"not strict JSON: {constant}")
 
-    record = json.loads(done.stdout, parse_constant=refuse)
-    assert record["status"] == "completed"
-    result = record["result"]
+    document = json.loads(done.stdout, parse_constant=refuse)
+    assert document["status"] == "completed"
+    result = document["result"]["output"]
+    assert document["result"]["job"]["result"] == result
     if workflow == "odd.yaml":
         assert result["number"] == "nan"
         assert result["raw"] == "__4="  # not UTF-8: base64 (URL-safe alphabet)

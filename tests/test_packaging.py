@@ -126,6 +126,7 @@ def test_the_wheel_holds_only_the_taskmaestro_package(installed: Installed) -> N
     assert plugin_files == {path.name for path in (ROOT / "mypy_plugin").glob("*.py")}
     assert "taskmaestro/py.typed" in names
     assert "taskmaestro/workflow.schema.json" in names
+    assert "taskmaestro/cli.schema.json" in names
     assert "taskmaestro-0.1.0.dist-info/licenses/LICENSE" in names
     assert not any("__pycache__" in name for name in names)
 

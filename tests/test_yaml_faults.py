@@ -236,7 +236,7 @@ def test_modules_beside_the_file_never_shadow_the_standard_library(
     assert not Path(seen["colorsys"]).is_relative_to(shadowing_folder)
 
 
-@pytest.mark.parametrize("command", ["run", "check"])
+@pytest.mark.parametrize("command", ["run", "check", "validate", "run --json", "run --nope --json"])
 @pytest.mark.parametrize("how", ["module", "script"])
 def test_check_and_run_agree_on_a_folder_with_a_json_py(
     shadowing_folder: Path, command: str, how: str
@@ -247,14 +247,21 @@ def test_check_and_run_agree_on_a_folder_with_a_json_py(
         else [str(Path(sys.executable).parent / "taskmaestro")]
     )
     done = subprocess.run(
-        [*program, command, "workflow.yaml", "input.yaml", "-q"],
+        [*program, *command.split(), "workflow.yaml", "input.yaml", "-q"],
         cwd=shadowing_folder,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
-    assert done.returncode == 0, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr
+    if "--nope" in command:  # wrong arguments: still the JSON document, from the real json
+        assert done.returncode == 2
+        assert '"taskmaestro-usage"' in done.stdout
+    else:
+        assert done.returncode == 0, (done.stdout, done.stderr)
+    if "--json" in command:
+        assert done.stdout.startswith('{"format": 1, ')
 
 
 # -- process pools --------------------------------------------------------------------

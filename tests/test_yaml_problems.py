@@ -106,3 +106,70 @@ def test_input_problems_have_the_input_and_job_codes(tmp_path: Path) -> None:
     assert [p.code for p in problems_of(flat)] == ["taskmaestro-input"]
     missing = load_error(chain, None, match="give an input file")
     assert [p.code for p in problems_of(missing)] == ["taskmaestro-input"]
+
+
+def test_every_task_with_a_wiring_problem_is_reported(tmp_path: Path) -> None:
+    workflow = write(
+        tmp_path,
+        "w.yaml",
+        f"""
+        workflow:
+          name: w
+          tasks:
+            - task: {M}.AddOne
+            - task: {M}.ToText
+              depends_on: add_one
+            - task: {M}.Double
+              name: typed_wrong
+              depends_on: to_text
+            - task: {M}.Double
+              name: routed_wrong
+              depends_on: [add_one, nope]
+            - task: {M}.Double
+              name: configured_wrong
+              depends_on: add_one
+              config_fields: [bogus]
+        """,
+    )
+    error = load_error(workflow, match="Workflow validation failed")
+    assert isinstance(error, ConfigProblems)
+    found = problems_of(error)
+    assert [(p.error.line, p.code) for p in found] == [
+        (9, "taskmaestro-type"),
+        (12, "taskmaestro-route"),
+        (16, "taskmaestro-config-field"),
+    ]
+    assert "'typed_wrong'" in str(found[0].error)
+    assert "'nope'" in str(found[1].error)
+    assert "'bogus'" in str(found[2].error)
+
+
+def test_several_problems_of_one_task_are_each_reported(tmp_path: Path) -> None:
+    workflow = write(
+        tmp_path,
+        "w.yaml",
+        f"""
+        workflow:
+          name: w
+          tasks:
+            - task: {M}.AddOne
+              config_fields: [value, extra]
+            - task: {M}.Sum
+              depends_on:
+                a: [add_one, nope]
+                c: add_one
+                b: [add_one, value]
+              config_fields: [zzz]
+        """,
+    )
+    error = load_error(workflow, match="Workflow validation failed")
+    found = problems_of(error)
+    assert [(p.error.line, p.code) for p in found] == [
+        (5, "taskmaestro-config-field"),
+        (8, "taskmaestro-route"),
+        (9, "taskmaestro-fan-in-key"),
+        (10, "taskmaestro-type"),  # b takes a Number, the routed field is an int
+        (11, "taskmaestro-config-field"),
+    ]
+    assert "'extra'" in str(found[0].error)
+    assert "'zzz'" in str(found[4].error)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -13,7 +14,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO
 
 from .. import __version__
-from . import commands
+from . import commands, envelope, inspection
 from .commands import CONFIG_ERROR
 
 if TYPE_CHECKING:
@@ -28,30 +29,90 @@ Command = Callable[[argparse.Namespace, commands.Console], int]
 
 _EPILOG = """\
 exit status:
-  0  run: the job completed; check: no problems; graph, schema: done
+  0  run: the job completed; check, validate: no problems; other commands: done
   1  run: the job failed; check: a file has a problem
-  2  run, graph: a file could not be loaded; any command: wrong arguments
+  2  run, validate, graph, workflow describe: a file or a registered name could not be
+     loaded; tasks describe: the task could not be loaded; any command: wrong arguments
   130  interrupted (Ctrl-C)
 """
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
-    args = _parser().parse_args(argv)
-    console = _Console(debug=args.debug, quiet=args.quiet)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = _parser().parse_args(arguments)
+    except SystemExit as exit:
+        if exit.code in (0, None) or "--json" not in arguments:
+            raise
+        # argparse said why on stderr; the document says it too, for programs
+        _current_directory_last()  # before json is imported: a json.py here is not json
+        commands.emit_json(
+            sys.stdout,
+            envelope.document(
+                _command_name(arguments),
+                "error",
+                error=envelope.ErrorInfo(
+                    envelope.USAGE,
+                    "ArgumentError",
+                    "wrong arguments (see the usage on stderr)",
+                    issues=(envelope.Issue(envelope.USAGE, "wrong arguments"),),
+                ),
+            ),
+        )
+        return CONFIG_ERROR
+    console = _Console(
+        debug=args.debug,
+        quiet=args.quiet,
+        json=getattr(args, "json", False),
+        show_values=getattr(args, "show_values", False),
+    )
     command: Command = args.command
+    name: str = args.command_name
     with console.session():
         try:
             return command(args, console)
         except KeyboardInterrupt:
             console.error("taskmaestro: interrupted")
+            if console.json:
+                error = envelope.simple_error(
+                    envelope.INTERRUPTED, KeyboardInterrupt(), "interrupted"
+                )
+                console.document(envelope.document(name, "interrupted", error=error))
             return INTERRUPTED
         except BrokenPipeError:  # the reader went away (| head): say nothing more to it
             commands.silence_stdout()
             return commands.FAILED
         except Exception as error:
             console.error(f"taskmaestro: error: {type(error).__name__}: {error}", error)
+            if console.json:
+                from ..discovery import PluginLoadError
+
+                code = envelope.PLUGIN if isinstance(error, PluginLoadError) else envelope.INTERNAL
+                info = envelope.simple_error(code, error, f"{type(error).__name__}: {error}")
+                console.document(envelope.document(name, "error", error=info))
             return CONFIG_ERROR
+
+
+def _command_name(arguments: Sequence[str]) -> str:
+    """The command a wrong command line meant (its first words that name one)."""
+    words = [word for word in arguments if not word.startswith("-")]
+    if not words or words[0] not in _COMMANDS:
+        return ""
+    if words[0] in ("workflow", "tasks") and len(words) > 1 and words[1] in _COMMANDS[words[0]]:
+        return f"{words[0]} {words[1]}"
+    return words[0]
+
+
+_COMMANDS: dict[str, tuple[str, ...]] = {
+    "run": (),
+    "check": (),
+    "validate": (),
+    "graph": (),
+    "schema": (),
+    "workflow": ("describe", "list"),
+    "tasks": ("describe", "list"),
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,8 +131,15 @@ def _parser() -> argparse.ArgumentParser:
     _add_shared_options(parser, default=False)
     subcommands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
-    def add(name: str, command: Command, help: str, description: str) -> argparse.ArgumentParser:
-        sub = subcommands.add_parser(
+    def add(
+        name: str,
+        command: Command,
+        help: str,
+        description: str,
+        within: argparse._SubParsersAction[argparse.ArgumentParser] = subcommands,
+        full_name: str | None = None,
+    ) -> argparse.ArgumentParser:
+        sub = within.add_parser(
             name,
             parents=[shared],
             help=help,
@@ -79,8 +147,20 @@ def _parser() -> argparse.ArgumentParser:
             epilog=_EPILOG,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        sub.set_defaults(command=command)
+        sub.set_defaults(command=command, command_name=full_name or name)
+        _add_json_options(sub)
         return sub
+
+    def workflow_argument(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "workflow",
+            metavar="WORKFLOW",
+            help="a workflow file (.yaml/.yml, or any existing file) or a registered workflow name",
+        )
+        sub.add_argument("input", metavar="INPUT", nargs="?", help="its input file (optional)")
+        sub.add_argument(
+            "--input", dest="input_option", metavar="INPUT", help="the input file (same as INPUT)"
+        )
 
     run = add(
         "run",
@@ -89,11 +169,7 @@ def _parser() -> argparse.ArgumentParser:
         "Load WORKFLOW and INPUT, run the job and print its status, each task's status "
         "and duration, and the result as JSON. Progress is shown on stderr while it runs.",
     )
-    run.add_argument("workflow", metavar="WORKFLOW", help="the workflow file")
-    run.add_argument("input", metavar="INPUT", nargs="?", help="the input file, if it needs one")
-    run.add_argument(
-        "--json", action="store_true", help="print the whole job record as JSON on stdout"
-    )
+    workflow_argument(run)
 
     check = add(
         "check",
@@ -118,16 +194,93 @@ def _parser() -> argparse.ArgumentParser:
         "Print the Mermaid flowchart of WORKFLOW, its edges labelled with the data they carry; "
         "with INPUT, the values an input file configures are drawn too.",
     )
-    graph.add_argument("workflow", metavar="WORKFLOW", help="the workflow file")
-    graph.add_argument("input", metavar="INPUT", nargs="?", help="its input file (optional)")
+    workflow_argument(graph)
 
-    add(
+    schema = add(
         "schema",
         commands.schema,
         "print the JSON Schema of workflow files",
-        "Print the JSON Schema (draft 2020-12) of the workflow file format, for editors.",
+        "Print the JSON Schema (draft 2020-12) of the workflow file format, for editors; "
+        "with --cli, the schema of the --json documents of every command.",
+    )
+    schema.add_argument(
+        "--cli", action="store_true", help="the schema of the commands' --json documents"
+    )
+
+    validate = add(
+        "validate",
+        inspection.validate,
+        "load a workflow and its input and build the job, running nothing",
+        "Load WORKFLOW (a file or a registered name) and INPUT, check every rule and build "
+        "the job without running any task. Reports every problem of the first phase that "
+        "has any, each with its position and code.",
+    )
+    workflow_argument(validate)
+
+    workflow = subcommands.add_parser(
+        "workflow", help="describe or list workflows", description="Describe or list workflows."
+    )
+    workflow_commands = workflow.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    describe = add(
+        "describe",
+        inspection.describe_workflow,
+        "describe a workflow's tasks, wiring and configuration",
+        "Describe WORKFLOW (a file or a registered name): each task in run order with its "
+        "class, dependencies, config fields and model schemas. With INPUT, which configured "
+        "fields it gives and which are missing (a partial input is fine: nothing runs).",
+        within=workflow_commands,
+        full_name="workflow describe",
+    )
+    workflow_argument(describe)
+    add(
+        "list",
+        inspection.list_workflows,
+        "list the workflows installed packages register",
+        "List the workflow names installed packages register (entry-point group "
+        "'taskmaestro.workflows'); imports nothing.",
+        within=workflow_commands,
+        full_name="workflow list",
+    )
+
+    tasks = subcommands.add_parser(
+        "tasks", help="describe or list registered tasks", description="Describe or list tasks."
+    )
+    task_commands = tasks.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    add(
+        "list",
+        inspection.list_tasks,
+        "list the tasks installed packages register",
+        "List the task identifiers installed packages register (entry-point group "
+        "'taskmaestro.tasks'); imports nothing.",
+        within=task_commands,
+        full_name="tasks list",
+    )
+    describe_task = add(
+        "describe",
+        inspection.describe_task,
+        "describe a task: its models' schemas, timeout and docstring",
+        "Describe the task ID (a registered identifier or a dotted path module.Class); "
+        "imports only that task's module.",
+        within=task_commands,
+        full_name="tasks describe",
+    )
+    describe_task.add_argument(
+        "task_id", metavar="ID", help="a registered task identifier, or a dotted path module.Class"
     )
     return parser
+
+
+def _add_json_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document on stdout (see 'schema --cli'); logs stay on stderr",
+    )
+    parser.add_argument(
+        "--show-values",
+        action="store_true",
+        help="with --json: include values of the input file and task error texts",
+    )
 
 
 def _add_shared_options(parser: argparse.ArgumentParser, default: object) -> None:
@@ -149,10 +302,17 @@ def _add_shared_options(parser: argparse.ArgumentParser, default: object) -> Non
 class _Console:
     """stderr for one command: errors, notes, log records and the progress display."""
 
-    def __init__(self, *, debug: bool, quiet: bool) -> None:
+    def __init__(self, *, debug: bool, quiet: bool, json: bool, show_values: bool) -> None:
         self.debug = debug
         self.quiet = quiet
+        self.json = json
+        self.show_values = show_values
         self._progress: ProgressHook | None = None
+        self._stdout: TextIO = sys.stdout
+
+    def document(self, data: dict[str, object]) -> None:
+        """Print the one JSON document on the real stdout."""
+        commands.emit_json(self._stdout, data)
 
     def progress(self) -> ProgressHook | None:
         if self.quiet:
@@ -192,8 +352,12 @@ class _Console:
         warnings.showwarning = self._show_warning
         path_before = list(sys.path)
         _current_directory_last()
+        self._stdout = sys.stdout
+        # --json: stdout carries the document only; prints of imported code go to stderr
+        redirect = contextlib.redirect_stdout(sys.stderr) if self.json else contextlib.nullcontext()
         try:
-            yield
+            with redirect:
+                yield
         finally:
             warnings.showwarning = show_warning
             root.removeHandler(handler)

@@ -10,13 +10,17 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from ..exceptions import ConfigLoadError, WorkflowDefinitionError
 
 if TYPE_CHECKING:
+    from .._yaml.build import Loaded
+    from ..hooks.base import Hook
     from ..hooks.progress import ProgressHook
+    from ..job import Job
 
 __all__ = ["CONFIG_ERROR", "FAILED", "OK", "check", "graph", "run", "schema"]
 
@@ -45,6 +49,81 @@ class Console(Protocol):
         """Say something on stderr that ``--quiet`` silences."""
         ...
 
+    @property
+    def json(self) -> bool:
+        """``--json``: the command prints one JSON document (``document``) and nothing else."""
+        ...
+
+    @property
+    def show_values(self) -> bool:
+        """``--show-values``: the document may hold input values and task error texts."""
+        ...
+
+    def document(self, data: dict[str, object]) -> None:
+        """Print the JSON document on stdout."""
+        ...
+
+
+def workflow_target(args: argparse.Namespace) -> tuple[Path | None, str | None]:
+    """``(file, None)`` or ``(None, registered name)`` for the WORKFLOW argument.
+
+    A file when it ends in ``.yaml``/``.yml`` (any case), has a path separator
+    or names an existing path; a registered workflow name otherwise.
+    """
+    value: str = args.workflow
+    if value.lower().endswith((".yaml", ".yml")) or os.sep in value or Path(value).exists():
+        return Path(value), None
+    return None, value
+
+
+def input_path(args: argparse.Namespace) -> Path | None:
+    """The input file, given as INPUT or ``--input`` (both: an error)."""
+    positional: str | None = getattr(args, "input", None)
+    option: str | None = getattr(args, "input_option", None)
+    if positional is not None and option is not None:
+        raise ConfigLoadError("give the input file once: as INPUT or with --input, not both")
+    chosen = positional if positional is not None else option
+    return Path(chosen) if chosen is not None else None
+
+
+def load_target(args: argparse.Namespace, extra_hooks: Sequence[Hook] = ()) -> Loaded:
+    """Load the WORKFLOW argument (a file or a registered name) with its input file."""
+    from .._yaml.build import load, load_for_workflow
+    from ..discovery import get_registered_workflow
+
+    file, name = workflow_target(args)
+    inputs = input_path(args)
+    if file is not None:
+        return load(file, inputs, extra_hooks=extra_hooks)
+    assert name is not None
+    loaded = load_for_workflow(get_registered_workflow(name), inputs)
+    if extra_hooks:
+        from ..runner import Runner
+
+        return replace(loaded, runner=Runner(hooks=extra_hooks))
+    return loaded
+
+
+def error_document(
+    console: Console, command: str, args: argparse.Namespace, error: ConfigLoadError
+) -> None:
+    """The envelope of a file or plugin problem (status ``invalid``, or ``error`` for a
+    registered name that cannot be loaded)."""
+    from ..discovery import PluginLoadError
+    from . import envelope
+
+    if isinstance(error, PluginLoadError):
+        info = envelope.simple_error(envelope.PLUGIN, error)
+        console.document(envelope.document(command, "error", error=info))
+        return
+    inputs = input_path(args)
+    info = envelope.config_error(
+        error,
+        input_files=[str(inputs)] if inputs is not None else [],
+        show_values=console.show_values,
+    )
+    console.document(envelope.document(command, "invalid", error=info))
+
 
 def run(args: argparse.Namespace, console: Console) -> int:
     """Load the files, run the job, report it: 0 completed, 1 not completed, 2 a file's problem.
@@ -52,19 +131,16 @@ def run(args: argparse.Namespace, console: Console) -> int:
     Nothing that escapes the run (a task's ``SystemExit``, say) passes for success,
     and a reader that goes away (``| head``) does not change the status.
     """
-    from .._yaml.build import load
     from ..job import JobStatus
-    from .report import job_record, text_report, to_json
+    from .report import text_report
 
     progress = console.progress()
     try:
-        loaded = load(
-            Path(args.workflow),
-            _optional_path(args.input),
-            extra_hooks=(progress,) if progress is not None else (),
-        )
+        loaded = load_target(args, extra_hooks=(progress,) if progress is not None else ())
     except ConfigLoadError as error:
         console.error(str(error), error)
+        if console.json:
+            error_document(console, "run", args, error)
         return CONFIG_ERROR
     escaped: BaseException | None = None
     try:
@@ -78,17 +154,16 @@ def run(args: argparse.Namespace, console: Console) -> int:
         job = loaded.job
     finally:
         loaded.context.close()
-    try:
-        report = (
-            to_json(job_record(job, loaded.context))
-            if args.json
-            else text_report(job, loaded.context)
-        )
-    except Exception as error:  # never a crash after the job ran: say why, keep its status
-        console.error(f"taskmaestro: cannot print the report: {type(error).__name__}: {error}")
-        report = None
-    if report is not None:
-        _emit(report)
+    if console.json:
+        _run_document(console, job, loaded, escaped)
+    else:
+        try:
+            report: str | None = text_report(job, loaded.context)
+        except Exception as error:  # never a crash after the job ran: say why, keep its status
+            console.error(f"taskmaestro: cannot print the report: {type(error).__name__}: {error}")
+            report = None
+        if report is not None:
+            _emit(report)
     if escaped is not None:
         console.error(
             f"taskmaestro: the run was stopped by {type(escaped).__name__}"
@@ -104,9 +179,55 @@ def run(args: argparse.Namespace, console: Console) -> int:
     return FAILED
 
 
-def _emit(text: str) -> None:
+def _run_document(
+    console: Console, job: Job[Any, Any], loaded: Loaded, escaped: BaseException | None
+) -> None:
+    """``run --json``: the envelope; ``result`` holds the result and the job record."""
+    from ..job import JobStatus
+    from . import envelope
+    from .report import job_record, result_data
+
+    name = job.workflow.name
+    try:
+        record = job_record(job, loaded.context, show_errors=console.show_values)
+        result: object = {"output": result_data(job.result), "job": record}
+        envelope.dumps(result)
+    except Exception as unencodable:  # never a crash after the job ran
+        info = envelope.simple_error(
+            envelope.INTERNAL, unencodable, "the job record cannot be encoded"
+        )
+        console.document(envelope.document("run", "failed", workflow=name, error=info))
+        return
+    if job.status is JobStatus.COMPLETED and escaped is None:
+        console.document(envelope.document("run", "completed", workflow=name, result=result))
+        return
+    failure = escaped if escaped is not None else job.exception
+    task = job.failed_task
+    message = f"Task '{task}' failed" if task is not None else "The job did not complete"
+    if console.show_values and failure is not None and str(failure):
+        message += f": {failure}"
+    code = envelope.TASK_FAILED
+    info = envelope.ErrorInfo(
+        code,
+        type(failure).__name__ if failure is not None else "TaskExecutionError",
+        message,
+        task=task,
+        issues=(envelope.Issue(code, message, task=task),),
+    )
+    console.document(envelope.document("run", "failed", workflow=name, result=result, error=info))
+
+
+def emit_json(stream: TextIO | None, data: object) -> None:
+    """Print one JSON document (one line) on ``stream``."""
+    from .envelope import dumps
+
+    _emit(dumps(data), stream)
+
+
+def _emit(text: str, stream: TextIO | None = None) -> None:
     """Print the report on stdout; a closed stdout or a reader gone away is not an error."""
-    stream = sys.stdout
+    if stream is None:
+        stream = sys.stdout
     if stream is None:  # started with stdout closed
         return
     try:
@@ -135,63 +256,122 @@ def check(args: argparse.Namespace, console: Console) -> int:
     """Load each workflow file (with its input file, if one follows it) and run nothing."""
     from .._yaml.build import load, load_definition
     from .._yaml.problems import problems_of
+    from . import envelope
 
     problems = 0
+    files: list[dict[str, object]] = []
+    issues: list[envelope.Issue] = []
     for workflow, input_file, unreadable in _pairs([Path(name) for name in args.files]):
+        found: list[envelope.Issue] = []
         if unreadable is not None:
-            problems += 1
+            found.extend(envelope.config_error(unreadable).issues)
             _problem(console, _coded(unreadable), unreadable)
-            continue
-        try:
-            if input_file is None:
-                load_definition(workflow)
-            else:
-                load(workflow, input_file).context.close()
-        except ConfigLoadError as error:
-            for problem in problems_of(error):  # every problem of the file, each with its code
-                problems += 1
-                message = str(problem.error)
-                cause = problem.error.__cause__
-                if input_file is None and isinstance(cause, WorkflowDefinitionError):
-                    message += " (checked without an input file)"
-                _problem(console, f"{message} [{problem.code}]", problem.error)
-        except KeyboardInterrupt:
-            raise
-        except BaseException as error:  # not a problem of the file: a fault of ours, still said
-            problems += 1
-            _problem(console, f"{workflow}: unexpected {type(error).__name__}: {error}", error)
+        else:
+            try:
+                if input_file is None:
+                    load_definition(workflow)
+                else:
+                    load(workflow, input_file).context.close()
+            except ConfigLoadError as error:
+                # every problem of the file, each with its code
+                inputs = [str(input_file)] if input_file is not None else []
+                coded = envelope.config_error(
+                    error, input_files=inputs, show_values=console.show_values
+                ).issues
+                for problem, issue in zip(problems_of(error), coded, strict=True):
+                    message = str(problem.error)
+                    cause = problem.error.__cause__
+                    if input_file is None and isinstance(cause, WorkflowDefinitionError):
+                        message += " (checked without an input file)"
+                    _problem(console, f"{message} [{problem.code}]", problem.error)
+                    found.append(issue)
+            except KeyboardInterrupt:
+                raise
+            except BaseException as error:  # not a problem of the file: a fault of ours
+                text = f"{workflow}: unexpected {type(error).__name__}: {error}"
+                _problem(console, text, error)
+                found.append(envelope.Issue(envelope.INTERNAL, text, str(workflow)))
+        problems += len(found)
+        issues.extend(found)
+        files.append(
+            {
+                "workflow": str(workflow),
+                "input": str(input_file) if input_file is not None else None,
+                "status": "invalid" if found else "valid",
+                "issues": [issue.to_json() for issue in found],
+            }
+        )
     count = len(args.files)
-    files = f"{count} file{'' if count == 1 else 's'}"
+    checked = f"{count} file{'' if count == 1 else 's'}"
+    if console.json:
+        summary = None
+        if issues:
+            first = issues[0]
+            summary = envelope.ErrorInfo(
+                first.code,
+                "ConfigLoadError",
+                first.message,
+                first.task,
+                first.field,
+                tuple(issues),
+            )
+        status = "invalid" if problems else "valid"
+        console.document(envelope.document("check", status, result={"files": files}, error=summary))
     if problems:
-        console.note(f"{problems} problem{'' if problems == 1 else 's'}; checked {files}")
+        console.note(f"{problems} problem{'' if problems == 1 else 's'}; checked {checked}")
         return FAILED
-    console.note(f"no problems; checked {files}")
+    console.note(f"no problems; checked {checked}")
     return OK
 
 
 def graph(args: argparse.Namespace, console: Console) -> int:
     """Print the workflow's Mermaid flowchart: 0, or 2 when a file cannot be loaded."""
-    from .._yaml.build import load, load_definition
+    from .._yaml.build import load_definition
+    from ..discovery import get_registered_workflow
+    from . import envelope
 
     try:
-        if args.input is None:
-            text = load_definition(Path(args.workflow)).workflow.to_mermaid()
-        else:
-            loaded = load(Path(args.workflow), Path(args.input))
+        file, name = workflow_target(args)
+        if input_path(args) is not None:
+            loaded = load_target(args)
             loaded.context.close()
-            text = loaded.workflow.to_mermaid(job_configuration=loaded.job.job_configuration)
+            workflow = loaded.workflow
+            text = workflow.to_mermaid(job_configuration=loaded.job.job_configuration)
+        else:
+            workflow = (
+                load_definition(file).workflow
+                if file is not None
+                else get_registered_workflow(str(name))
+            )
+            text = workflow.to_mermaid()
     except ConfigLoadError as error:
         console.error(str(error), error)
+        if console.json:
+            error_document(console, "graph", args, error)
         return CONFIG_ERROR
-    print(text)
+    if console.json:
+        console.document(
+            envelope.document("graph", "ok", workflow=workflow.name, result={"mermaid": text})
+        )
+    else:
+        print(text)
     return OK
 
 
 def schema(args: argparse.Namespace, console: Console) -> int:
-    """Print the JSON Schema of the workflow file format."""
-    from ..schema import schema_json
+    """Print the JSON Schema of the workflow file format (``--cli``: of the documents)."""
+    from ..schema import cli_schema, schema_json, workflow_schema
+    from . import envelope
 
-    sys.stdout.write(schema_json())
+    if console.json:
+        data = cli_schema() if args.cli else workflow_schema()
+        console.document(envelope.document("schema", "ok", result=data))
+    elif args.cli:
+        import json
+
+        sys.stdout.write(json.dumps(cli_schema(), indent=2) + "\n")
+    else:
+        sys.stdout.write(schema_json())
     return OK
 
 
@@ -252,7 +432,3 @@ def _coded(error: ConfigLoadError) -> str:
     from .._yaml.problems import problems_of
 
     return f"{error} [{problems_of(error)[0].code}]"
-
-
-def _optional_path(name: str | None) -> Path | None:
-    return Path(name) if name is not None else None

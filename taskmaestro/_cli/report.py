@@ -25,14 +25,26 @@ from ..context import ExecutionContext
 from ..exceptions import describe_error
 from ..job import Job
 
-__all__ = ["NOT_RUN", "job_record", "text_report"]
+__all__ = ["NOT_RUN", "job_record", "result_data", "text_report"]
 
 NOT_RUN = "not_run"
 """The status of a task the job never started (it stopped at a failure first)."""
 
 
-def job_record(job: Job[Any, Any], ctx: ExecutionContext) -> dict[str, object]:
-    """The whole job as JSON-ready data; every task of the workflow is listed, in run order."""
+def job_record(
+    job: Job[Any, Any], ctx: ExecutionContext, *, show_errors: bool = True
+) -> dict[str, object]:
+    """The whole job as JSON-ready data; every task of the workflow is listed, in run order.
+
+    Without ``show_errors`` the error texts (which may quote input values) are
+    replaced by the exceptions' type names.
+    """
+
+    def error_text(text: str | None, exception: BaseException | None) -> str | None:
+        if text is None or show_errors:
+            return _optional_text(text)
+        return type(exception).__name__ if exception is not None else "error"
+
     tasks: dict[str, object] = {}
     results = {result.task_name: result for result in job.task_results}
     for name, _ in job.workflow.topological_order():
@@ -51,7 +63,7 @@ def job_record(job: Job[Any, Any], ctx: ExecutionContext) -> dict[str, object]:
                 "started_at": _time(result.started_at),
                 "duration_seconds": result.duration_seconds,
                 "output": _data(result.output),
-                "error": _optional_text(result.error),
+                "error": error_text(result.error, result.exception),
             }
     record: dict[str, object] = {
         "job_id": job.id,
@@ -62,7 +74,7 @@ def job_record(job: Job[Any, Any], ctx: ExecutionContext) -> dict[str, object]:
         "completed_at": _time(job.completed_at),
         "duration_seconds": job.duration_seconds,
         "failed_task": job.failed_task,
-        "error": _optional_text(job.error),
+        "error": error_text(job.error, job.exception),
         "result": _data(job.result),
         "tasks": tasks,
     }
@@ -102,6 +114,11 @@ def text_report(job: Job[Any, Any], ctx: ExecutionContext) -> str:
 def to_json(data: object) -> str:
     """Strict JSON (no NaN), non-ASCII text kept as is."""
     return json.dumps(_clean(data), indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def result_data(model: BaseModel | None) -> object:
+    """A model as strict-JSON-ready data (see the module's rules); ``None`` as null."""
+    return _data(model)
 
 
 def _data(model: BaseModel | None) -> object:

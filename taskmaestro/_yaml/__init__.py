@@ -9,5 +9,6 @@
 - ``inputs``: the input file, flat or per task;
 - ``build``: from the checked file to builder calls, job, runner and context;
 - ``locate``: pointing at the node that an error of the core concerns;
+- ``apart``: every task's wiring problems, each task built apart;
 - ``core``: the loader's only reads of the core's internals.
 """

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..context import ExecutionContext
+from ..discovery import PluginLoadError, get_registered_task, registered_task_names
 from ..exceptions import ConfigLoadError, WorkflowDefinitionError
 from ..hooks.base import Hook
 from ..job import Job, JobConfiguration
@@ -23,6 +24,7 @@ from ..runner import Runner
 from ..task import Task, task_models
 from ..workflow import Workflow, WorkflowBuilder
 from ..workflow_task import workflow_task
+from .apart import each_task_problem
 from .core import check_configuration, task_input_model
 from .format import (
     WORKFLOW_FILE,
@@ -58,17 +60,26 @@ from .problems import (
     HOOK,
     IMPORT,
     INPUT,
+    PLUGIN,
     TASK_MODEL,
     ConfigProblems,
     coded,
     collecting,
     job_code,
     note,
+    wiring_code,
 )
 from .shapes import Marked
 from .source import Source, read_source
 
-__all__ = ["MAX_INCLUDE_DEPTH", "Definition", "Loaded", "load", "load_definition"]
+__all__ = [
+    "MAX_INCLUDE_DEPTH",
+    "Definition",
+    "Loaded",
+    "load",
+    "load_definition",
+    "load_for_workflow",
+]
 
 MAX_INCLUDE_DEPTH = 32
 """Most workflow files nested inside one another."""
@@ -118,7 +129,8 @@ class _Loading:
     """One load: imports and nested workflows cached, and the chain of files being read."""
 
     def __init__(self) -> None:
-        self._objects: dict[tuple[Path, str], object] = {}
+        self._objects: dict[tuple[Path | None, str], object] = {}
+        self._task_ids: set[str] | None = None
         self._including: list[tuple[Path, str]] = []
         self._nested: dict[
             tuple[Path, Path | None], tuple[Workflow[Any, Any], JobConfiguration]
@@ -200,9 +212,25 @@ class _Loading:
         try:
             workflow = builder.build()
         except WorkflowDefinitionError as error:
-            where_source, node = blame(error, tasks, source, section)
-            message = f"{_not_found(error, tasks, section, result_ref)}{error}"
-            raise where_source.error(node, f"{VALIDATION_FAILED}: {message}") from error
+            # The core stops at the first violation; each task's own wiring is then
+            # checked apart, so that every task with a wiring problem is reported.
+            found = [error, *each_task_problem(section.name.value, tasks, error)]
+            located: list[ConfigLoadError] = []
+            for problem in found:
+                where_source, node = blame(problem, tasks, source, section)
+                message = f"{_not_found(problem, tasks, section, result_ref)}{problem}"
+                located.append(where_source.error(node, f"{VALIDATION_FAILED}: {message}"))
+                located[-1].__cause__ = problem
+            if len(located) == 1:
+                raise located[0] from error
+            # the core's first problem first (the one the Python API raises), then by position
+            rest = sorted(
+                zip(found[1:], located[1:], strict=True),
+                key=lambda pair: (pair[1].path or "", pair[1].line or 0, pair[1].column or 0),
+            )
+            with collecting():
+                for problem, one in [(found[0], located[0]), *rest]:
+                    note(one, wiring_code(problem))
         return workflow, inputs, tasks
 
     def _resolve(self, entry: TaskEntry | NestedEntry, source: Source, at: str) -> ResolvedTask:
@@ -232,6 +260,8 @@ class _Loading:
         return self._objects[key]
 
     def _task_class(self, path: Marked[str], source: Source, at: str) -> type[Task[Any, Any]]:
+        if path.value in self._registered_names():
+            return self._registered_task(path, source, at)
         found = self._import(path, source, at)
         if not (isinstance(found, type) and issubclass(found, Task)):
             raise source.error(
@@ -250,9 +280,33 @@ class _Loading:
             raise source.error(path.node, f"{at}: {error}") from error
         return found
 
+    def _registered_names(self) -> set[str]:
+        """The installed packages' task identifiers, read once per load (nothing imported)."""
+        if self._task_ids is None:
+            self._task_ids = registered_task_names()
+        return self._task_ids
+
+    def _registered_task(self, path: Marked[str], source: Source, at: str) -> type[Task[Any, Any]]:
+        """The task an installed package registers as ``path`` (only that plugin imported)."""
+        key = (None, path.value)
+        if key not in self._objects:
+            try:
+                self._objects[key] = get_registered_task(path.value)
+            except PluginLoadError as error:
+                raise source.error(path.node, f"{at}: {error}") from error
+        found = self._objects[key]
+        assert isinstance(found, type)
+        assert issubclass(found, Task)
+        try:
+            task_models(found)
+        except WorkflowDefinitionError as error:
+            raise source.error(path.node, f"{at}: {error}") from error
+        return found
+
     def _ref(self, ref: Marked[str], source: Source, at: str) -> TaskRef:
-        """A dotted path is a Task class; anything else is an instance name."""
-        if "." in ref.value:
+        """A registered task identifier or a dotted path is a Task class; anything else is
+        an instance name."""
+        if "." in ref.value or ref.value in self._registered_names():
             return self._task_class(ref, source, at)
         return ref.value
 
@@ -482,6 +536,8 @@ def read_workflow_file(source: Source) -> WorkflowFile:
 
 
 def _resolve_code(error: ConfigLoadError) -> str:
+    if isinstance(error.__cause__, PluginLoadError):
+        return PLUGIN
     if isinstance(error.__cause__, WorkflowDefinitionError):
         return TASK_MODEL
     return IMPORT
@@ -538,3 +594,120 @@ def _kind(found: object) -> str:
     if isinstance(found, type):
         return f"the class {found.__qualname__}"
     return f"a {type(found).__name__}"
+
+
+def load_for_workflow(workflow: Workflow[Any, Any], input_path: Path | None) -> Loaded:
+    """Bind an input file to a workflow that is already built (a registered one).
+
+    The input file reads as for a YAML workflow (per task or flat), except that
+    the workflow's ``config_fields`` are fixed: a per-task key that is not one
+    of its task's ``config_fields`` is an error rather than a new config field.
+    The runner and context are the defaults (no hooks, no timeout).
+    """
+    inputs: InputFile | None = None
+    if input_path is not None:
+        source = read_source(input_path, label="input file", input_file=True)
+        inputs = read_input_file(source, set(workflow.task_names), per_task_only=False)
+    config: object
+    values: dict[str, Mapping[str, object]] = {}
+    if inputs is not None and inputs.per_task is not None:
+        with collecting():
+            for task, (_, fields) in inputs.per_task.items():
+                declared = workflow.get_config_fields(task)
+                for name, _ in fields:
+                    if name.value not in declared:
+                        listed = ", ".join(sorted(declared)) or "none"
+                        note(
+                            inputs.source.error(
+                                name.node,
+                                f"{INPUT_INVALID}: '{name.value}' is not a config field of "
+                                f"task '{task}' (its config_fields: {listed})",
+                            ),
+                            INPUT,
+                        )
+                try:
+                    model = task_input_model(workflow, task)
+                    check_task_values(model, task, fields, inputs.source)
+                except ConfigLoadError as error:
+                    note(error, INPUT)
+                values[task] = {name.value: value.value for name, value in fields}
+        config = _empty_config(workflow, inputs)
+    elif inputs is not None:
+        try:
+            config = flat_config(workflow, inputs)
+        except ConfigLoadError as error:
+            raise coded(error, INPUT) from error.__cause__
+    else:
+        try:
+            config = workflow.input_model.model_validate({})
+        except Exception:
+            root = root_task(workflow)
+            raise coded(
+                ConfigLoadError(
+                    f"workflow '{workflow.name}': root task '{root}' needs its input "
+                    f"({workflow.input_model.__name__}); give an input file"
+                ),
+                INPUT,
+            ) from None
+    try:
+        job: Job[Any, Any] = Job(workflow, config, job_configuration=JobConfiguration(values))
+    except WorkflowDefinitionError as error:
+        if inputs is not None:
+            node = inputs.task_key(error.task) if error.task else inputs.source.root
+            problem = inputs.source.error(node, str(error))
+        else:
+            problem = ConfigLoadError(f"workflow '{workflow.name}': {error}")
+        problem.__cause__ = error
+        raise coded(problem, job_code(error)) from error
+    return Loaded(workflow, Runner(), job, ExecutionContext(), None)
+
+
+type GivenValues = dict[str, dict[str, object]]
+"""Task name -> the values an input file gives it."""
+
+
+def load_partial(
+    workflow_path: Path, input_path: Path | None
+) -> tuple[Workflow[Any, Any], GivenValues | None]:
+    """The workflow of a file and the values its input file gives, without a job.
+
+    For describing: the given values are checked against their fields, but a
+    missing configured value is not an error (nothing runs). A flat input
+    file's values count as given to the root task.
+    """
+    loading = _Loading()
+    source = read_source(workflow_path, label="workflow file")
+    file = read_workflow_file(source)
+
+    def read_inputs(names: Collection[str]) -> InputFile | None:
+        if input_path is None:
+            return None
+        input_source = read_source(input_path, label="input file", input_file=True)
+        return read_input_file(input_source, names, per_task_only=False)
+
+    loading._including.append((workflow_path.resolve(), source.path))
+    workflow, inputs, _ = loading._compile(source, file.workflow, read_inputs)
+    return workflow, _given(workflow, inputs)
+
+
+def given_for_workflow(workflow: Workflow[Any, Any], input_path: Path) -> GivenValues:
+    """The values an input file gives a built (registered) workflow's tasks, checked."""
+    source = read_source(input_path, label="input file", input_file=True)
+    inputs = read_input_file(source, set(workflow.task_names), per_task_only=False)
+    given = _given(workflow, inputs)
+    assert given is not None
+    return given
+
+
+def _given(workflow: Workflow[Any, Any], inputs: InputFile | None) -> GivenValues | None:
+    if inputs is None:
+        return None
+    if inputs.per_task is None:
+        root = root_task(workflow)
+        flat = {name.value: value.value for name, value in inputs.flat}
+        return {root: flat} if root is not None else {}
+    _configuration(workflow, inputs)  # the given values checked where they are written
+    return {
+        task: {name.value: value.value for name, value in fields}
+        for task, (_, fields) in inputs.per_task.items()
+    }

@@ -46,6 +46,7 @@ SCHEMA = "taskmaestro-yaml-schema"
 IMPORT = "taskmaestro-import"
 HOOK = "taskmaestro-hook"
 INPUT = "taskmaestro-input"
+PLUGIN = "taskmaestro-plugin"
 # Codes shared with the mypy plugin: the same rule, the same code.
 TYPE = "taskmaestro-type"
 FAN_IN_KEY = "taskmaestro-fan-in-key"
@@ -72,7 +73,7 @@ SHARED_WITH_PLUGIN = (
     JOB_CONFIG,
     TASK_MODEL,
 )
-CODES = (FILE, SYNTAX, SCHEMA, IMPORT, HOOK, INPUT, *SHARED_WITH_PLUGIN)
+CODES = (FILE, SYNTAX, SCHEMA, IMPORT, HOOK, INPUT, PLUGIN, *SHARED_WITH_PLUGIN)
 
 
 @dataclass(frozen=True, slots=True)
