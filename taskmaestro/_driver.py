@@ -29,16 +29,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from queue import Empty, SimpleQueue
 from time import monotonic, perf_counter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 
 from . import _deadline as deadlines
-from ._outcome import (
+from ._execution import (
+    Cursor,
     TaskFailed,
     assemble,
     escaped_error,
+    inner_job,
     instantiate,
+    nested_failure,
     now,
     record_failure,
     record_success,
@@ -46,16 +49,13 @@ from ._outcome import (
     timeout_message,
     wrong_output,
 )
+from ._plan import Plan, Step
 from ._transport import Sender, WorkerDeadline, capacity
+from .context import ExecutionContext
 from .exceptions import TaskTimeoutError
 from .hooks.base import Dispatcher
-
-if TYPE_CHECKING:
-    from ._plan import Plan, Step
-    from .context import ExecutionContext
-    from .job import Job
-    from .runner import _Cursor
-    from .task import Task
+from .job import Job
+from .task import Task
 
 __all__ = ["Driver"]
 
@@ -86,7 +86,7 @@ class _Level:
     failure: TaskFailed | None = None
 
     def __post_init__(self) -> None:
-        self.plan = self.job.workflow._plan
+        self.plan = self.job.workflow.plan
         self.waiting = list(self.plan.needs)
         self.left = len(self.plan.steps)
 
@@ -119,7 +119,7 @@ class Driver:
         job: Job[Any, Any],
         ctx: ExecutionContext,
         job_deadline: deadlines.Deadline | None,
-        cursor: _Cursor,
+        cursor: Cursor,
     ) -> None:
         self.ctx = ctx
         self.cursor = cursor
@@ -211,9 +211,9 @@ class Driver:
                 node.chain = (*node.chain, node.own)
                 self.timed[node.own] = node
             if step.nested is not None:
-                inner_job = step.nested.job(task_input)
-                inner_job._start(now())
-                node.inner = _Level(inner_job, _SILENT, node.chain, (*level.key, step.index), node)
+                inner = inner_job(step.nested, task_input)
+                inner.mark_running(now())
+                node.inner = _Level(inner, _SILENT, node.chain, (*level.key, step.index), node)
                 self._open(node.inner)
                 return
             passed = [d for d in node.chain if not d.fired and d.at <= monotonic()]
@@ -278,7 +278,7 @@ class Driver:
                 self._ready(level, level.plan.steps[index])
         if not level.left and level.parent is not None:
             result = level.outputs[level.plan.result]
-            level.job._complete(result, now())
+            level.job.mark_completed(result, now())
             self._complete(level.parent, result)
 
     def _fail(self, node: _Node, error: Exception) -> None:
@@ -293,10 +293,8 @@ class Driver:
         level.failure = TaskFailed(error, name)
         parent = level.parent
         if parent is not None:
-            level.job._fail(error, name, now())
-            nested = parent.step.nested
-            assert nested is not None
-            failure = nested.failure(parent.name, level.job)
+            level.job.mark_failed(error, name, now())
+            failure = nested_failure(parent.name, level.job)
             self._fail(parent, task_error(failure, parent.name))
 
     def _stop(self, node: _Node) -> None:

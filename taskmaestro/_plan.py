@@ -8,9 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ._graph import Edge, Graph, Node, model_fields_of, value_type
+from ._graph import Edge, Graph, NestedGraph, Node, model_fields_of, value_type
 from .task import Task
-from .workflow_task import NestedRun, nested_run
 
 __all__ = ["Assemble", "Plan", "Step", "compile_plan"]
 
@@ -22,8 +21,8 @@ Assemble = Callable[[Mapping[str, BaseModel], BaseModel, Mapping[str, object]], 
 class Step:
     """One task of the plan, with everything the runner needs precomputed.
 
-    ``index`` is its place in ``Plan.steps``; ``nested`` is set when the task
-    wraps a workflow (``workflow_task``), which the parallel driver runs itself.
+    ``index`` is its place in ``Plan.steps``; ``nested`` is set when the node
+    is a workflow wrapped as a task, which the parallel driver runs itself.
     """
 
     name: str
@@ -32,7 +31,7 @@ class Step:
     output_model: type[BaseModel]
     timeout_seconds: float | None
     assemble: Assemble
-    nested: NestedRun | None
+    nested: NestedGraph | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +66,7 @@ def _step(node: Node, index: int, graph: Graph) -> Step:
         output_model=node.output_model,
         timeout_seconds=node.task.timeout_seconds,
         assemble=_assembler(node, graph),
-        nested=nested_run(node.task),
+        nested=node.nested,
     )
 
 

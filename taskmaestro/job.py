@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Generic
+from typing import Any, Generic
 
 from pydantic import BaseModel
 
 from . import _contract as contract
+from ._configuration import JobConfiguration
 from ._rules import check_job_config
+from .context import ExecutionContext
 from .exceptions import IncompleteInputError, JobStateError, WorkflowDefinitionError
 from .models import EmptyConfig
 from .task import InT, OutT
-
-if TYPE_CHECKING:
-    from .context import ExecutionContext
-    from .workflow import Workflow
+from .workflow import Workflow
 
 __all__ = ["EmptyConfig", "Job", "JobConfiguration", "JobStatus", "TaskResult", "TaskStatus"]
 
@@ -59,49 +58,6 @@ class TaskResult:
     exception: BaseException | None = field(default=None, repr=False)
 
 
-class JobConfiguration(Mapping[str, Mapping[str, object]]):
-    """Static input values per task instance: ``{"task_name": {"field": value}}``.
-
-    A task takes from here exactly the fields it lists in ``config_fields``;
-    they override values wired from upstream tasks.
-    """
-
-    def __init__(self, config: Mapping[str, Mapping[str, object]] | None = None) -> None:
-        copied: dict[str, Mapping[str, object]] = {}
-        for task, fields in (config or {}).items():
-            if not isinstance(task, str) or not isinstance(fields, Mapping):
-                raise WorkflowDefinitionError(
-                    "JobConfiguration maps task names to {field: value} dicts; "
-                    f"got {task!r}: {fields!r}"
-                )
-            copied[task] = MappingProxyType(dict(fields))
-        self._values = copied
-
-    def get_config_for_task(self, name: str) -> dict[str, object]:
-        """A new dict of the values given for task ``name`` (``{}`` if none)."""
-        return dict(self._values.get(name, {}))
-
-    def configured_tasks(self) -> set[str]:
-        """The names of the tasks that have values."""
-        return set(self._values)
-
-    def config_fields_for_task(self, name: str) -> set[str]:
-        """The field names given for task ``name`` (empty if none)."""
-        return set(self._values.get(name, {}))
-
-    def __getitem__(self, task: str) -> Mapping[str, object]:
-        return self._values[task]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._values)
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def __repr__(self) -> str:
-        return f"JobConfiguration({ {k: dict(v) for k, v in self._values.items()}!r})"
-
-
 class Job(Generic[InT, OutT]):
     """A workflow bound to its config; after ``Runner().run(job)`` it holds the outcome.
 
@@ -129,8 +85,11 @@ class Job(Generic[InT, OutT]):
         self.job_configuration = job_configuration
         graph = workflow.graph
         check_job_config(graph.name, graph.roots, config)
-        self._config_values = config_values(
-            workflow, job_configuration if job_configuration is not None else JobConfiguration()
+        self._configured_values = MappingProxyType(
+            config_values(
+                workflow,
+                job_configuration if job_configuration is not None else JobConfiguration(),
+            )
         )
         self.status = JobStatus.PENDING
         self.result: OutT | None = None
@@ -152,14 +111,25 @@ class Job(Generic[InT, OutT]):
         return None
 
     @property
+    def configured_values(self) -> Mapping[str, Mapping[str, object]]:
+        """The checked JobConfiguration values of each configured task (read-only)."""
+        return self._configured_values
+
+    @property
     def duration_seconds(self) -> float | None:
         """Wall time from start to end, once the job has ended."""
         if self.started_at is None or self.completed_at is None:
             return None
         return (self.completed_at - self.started_at).total_seconds()
 
-    def _claim(self) -> None:
-        """Reserve the job for one run; it stays pending (hooks see it so) until ``_start``."""
+    # The lifecycle, driven by the runner (the execution core): claim, then
+    # mark_running, then mark_completed or mark_failed.
+
+    def claim(self) -> None:
+        """Reserve the job for one run; it stays pending (hooks see it so) until running.
+
+        Raises ``JobStateError`` if the job has run, is running or is claimed.
+        """
         with self._lock:
             if self.status is not JobStatus.PENDING or self._claimed:
                 status = JobStatus.RUNNING if self.status is JobStatus.PENDING else self.status
@@ -171,19 +141,20 @@ class Job(Generic[InT, OutT]):
                 )
             self._claimed = True
 
-    def _start(self, now: datetime) -> None:
+    def mark_running(self, now: datetime) -> None:
         """Claim the job if not done yet, and mark it running."""
         if not self._claimed:
-            self._claim()
+            self.claim()
         self.status = JobStatus.RUNNING
         self.started_at = now
 
-    def _complete(self, result: OutT, now: datetime) -> None:
+    def mark_completed(self, result: OutT, now: datetime) -> None:
+        """Record the result: the job is completed."""
         self.result = result
         self.completed_at = now
         self.status = JobStatus.COMPLETED
 
-    def _fail(self, error: BaseException, task: str | None, now: datetime) -> None:
+    def mark_failed(self, error: BaseException, task: str | None, now: datetime) -> None:
         """Record the failure; the first one recorded stays (fail-fast)."""
         if self.status is JobStatus.FAILED:
             return
@@ -215,7 +186,7 @@ def config_values(
     # Only tasks that are configured or need a value can fail a check: visit those
     # alone, in declaration order (the order the errors are looked for in), so a
     # job costs nothing per unconfigured task.
-    required = workflow._required_config
+    required = workflow.required_config
     concerned = sorted({*configuration, *required}, key=lambda name: nodes[name].index)
     for name in concerned:
         node = nodes[name]

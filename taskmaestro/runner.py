@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
 from time import perf_counter
 from typing import Any
 
 from pydantic import BaseModel
 
 from . import _deadline as deadlines
-from ._outcome import (
+from ._driver import Driver
+from ._execution import (
+    Cursor,
     TaskFailed,
     assemble,
     escaped_error,
@@ -69,15 +70,8 @@ def _check_executor(executor: object) -> None:
         )
 
 
-@dataclass(slots=True)
-class _Cursor:
-    """The task the job is at, to name in a job timeout or an interruption."""
-
-    task: str | None = None
-
-
 _Schedule = Callable[
-    [Job[Any, Any], ExecutionContext, "deadlines.Deadline | None", _Cursor], BaseModel
+    [Job[Any, Any], ExecutionContext, "deadlines.Deadline | None", Cursor], BaseModel
 ]
 """Runs every task of a job and returns the result, or raises TaskFailed."""
 
@@ -124,7 +118,7 @@ class Runner:
         problem = timeout_problem(timeout_seconds)
         if problem is not None:
             raise TimeoutValueError(f"Runner.run: {problem}")
-        job._claim()
+        job.claim()
         context = ctx if ctx is not None else ExecutionContext()
         job.context = context
         saved = deadlines.snapshot()
@@ -133,7 +127,7 @@ class Runner:
         finally:
             deadlines.restore(saved)
             if job.status in (JobStatus.PENDING, JobStatus.RUNNING):  # never leave it so
-                job._fail(TaskExecutionError("the job was interrupted"), None, now())
+                job.mark_failed(TaskExecutionError("the job was interrupted"), None, now())
             if ctx is None:
                 context.close()
         return job
@@ -142,18 +136,18 @@ class Runner:
         self, job: Job[Any, Any], ctx: ExecutionContext, timeout_seconds: float | None
     ) -> None:
         emit = self._dispatcher().emit
-        cursor = _Cursor()
+        cursor = Cursor()
         label = f"Job of workflow '{job.workflow.name}'"
         job_deadline: deadlines.Deadline | None = None
         interruption: BaseException | None = None
         try:
             with deadlines.deadline(timeout_seconds, label) as job_deadline:
                 emit("on_job_start", job)
-                job._start(now())
+                job.mark_running(now())
                 result = self._schedule(job, ctx, job_deadline, cursor)
-            job._complete(result, now())
+            job.mark_completed(result, now())
         except TaskFailed as failed:
-            job._fail(failed.error, failed.task, now())
+            job.mark_failed(failed.error, failed.task, now())
             emit("on_job_fail", job)
             interruption = failed.interruption
         except deadlines.DeadlineExpired as expired:
@@ -162,7 +156,7 @@ class Runner:
                 self._abort(job, expired, current, ctx)
                 raise
             error = TaskTimeoutError(timeout_message(expired.deadline, current, "before"), current)
-            job._fail(error, current, now())
+            job.mark_failed(error, current, now())
             emit("on_job_fail", job)
         except BaseException as error:
             self._abort(job, error, cursor.task, ctx)
@@ -176,7 +170,7 @@ class Runner:
         self, job: Job[Any, Any], error: BaseException, task: str | None, ctx: ExecutionContext
     ) -> None:
         """An interruption from outside the job (Ctrl-C, an outer deadline): record it."""
-        job._fail(error, task, now())
+        job.mark_failed(error, task, now())
         self._events.emit("on_job_fail", job)
 
     def _in_parallel(
@@ -184,10 +178,8 @@ class Runner:
         job: Job[Any, Any],
         ctx: ExecutionContext,
         job_deadline: deadlines.Deadline | None,
-        cursor: _Cursor,
+        cursor: Cursor,
     ) -> BaseModel:
-        from ._driver import Driver
-
         assert self.executor is not None
         return Driver(self.executor, self._events, job, ctx, job_deadline, cursor).run()
 
@@ -196,9 +188,9 @@ class Runner:
         job: Job[Any, Any],
         ctx: ExecutionContext,
         job_deadline: deadlines.Deadline | None,
-        cursor: _Cursor,
+        cursor: Cursor,
     ) -> BaseModel:
-        plan = job.workflow._plan
+        plan = job.workflow.plan
         outputs: dict[str, BaseModel] = {}
         timed = deadlines.active()
         for step in plan.steps:

@@ -8,28 +8,32 @@ same way; only the order and the place where ``run`` is called differ.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from time import perf_counter
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from . import _contract as contract
-from .exceptions import TaskExecutionError, TaskOutputTypeError
+from ._deadline import Deadline
+from ._graph import NestedGraph
+from ._plan import Step
+from .exceptions import NestedWorkflowError, TaskExecutionError, TaskOutputTypeError
+from .hooks.base import Dispatcher
 from .job import Job, TaskResult, TaskStatus
-
-if TYPE_CHECKING:
-    from ._deadline import Deadline
-    from ._plan import Step
-    from .hooks.base import Dispatcher
-    from .task import Task
+from .task import Task
+from .workflow import Workflow
 
 __all__ = [
+    "Cursor",
     "TaskFailed",
     "assemble",
     "escaped_error",
+    "inner_job",
     "instantiate",
+    "nested_failure",
     "now",
     "record_failure",
     "record_success",
@@ -55,13 +59,20 @@ class TaskFailed(Exception):
         self.interruption = interruption
 
 
+@dataclass(slots=True)
+class Cursor:
+    """The task the job is at, to name in a job timeout or an interruption."""
+
+    task: str | None = None
+
+
 _NO_VALUES: Mapping[str, object] = MappingProxyType({})
 
 
 def assemble(step: Step, outputs: Mapping[str, BaseModel], job: Job[Any, Any]) -> BaseModel:
     """The input of ``step`` from the upstream outputs, the job config and configured values."""
     try:
-        return step.assemble(outputs, job.config, job._config_values.get(step.name, _NO_VALUES))
+        return step.assemble(outputs, job.config, job.configured_values.get(step.name, _NO_VALUES))
     except ValidationError as invalid:
         raise TaskExecutionError(
             f"Task '{step.name}': its input does not validate: {invalid}", step.name
@@ -162,8 +173,28 @@ def record_failure(
     job.task_results.append(
         TaskResult(task.name, TaskStatus.FAILED, None, started_at, duration, str(error), error)
     )
-    job._fail(error, task.name, now())
+    job.mark_failed(error, task.name, now())
     events.emit("on_task_fail", job, task, error)
+
+
+def inner_job(nested: NestedGraph, config: BaseModel) -> Job[Any, Any]:
+    """The job of a nested-workflow node: its inner graph run with ``config``."""
+    return Job(
+        Workflow.from_graph(nested.graph), config, job_configuration=nested.job_configuration
+    )
+
+
+def nested_failure(task_name: str, job: Job[Any, Any]) -> NestedWorkflowError:
+    """The error of the outer task ``task_name`` when its inner ``job`` failed."""
+    error = NestedWorkflowError(
+        contract.NESTED_FAILED.format(
+            workflow=job.workflow.name, task=job.failed_task, error=job.error
+        ),
+        task_name,
+        job.failed_task,
+    )
+    error.__cause__ = job.exception
+    return error
 
 
 def now() -> datetime:
