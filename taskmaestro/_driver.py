@@ -26,9 +26,8 @@ import heapq
 import math
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
-from datetime import datetime
 from queue import Empty, SimpleQueue
-from time import monotonic, perf_counter
+from time import monotonic
 from typing import Any
 
 from pydantic import BaseModel
@@ -37,25 +36,16 @@ from . import _deadline as deadlines
 from ._execution import (
     Cursor,
     TaskFailed,
-    assemble,
-    escaped_error,
+    TaskRun,
     inner_job,
-    instantiate,
     nested_failure,
     now,
-    record_failure,
-    record_success,
-    task_error,
-    timeout_message,
-    wrong_output,
 )
 from ._plan import Plan, Step
 from ._transport import Sender, WorkerDeadline, capacity
 from .context import ExecutionContext
-from .exceptions import TaskTimeoutError
 from .hooks.base import Dispatcher
 from .job import Job
-from .task import Task
 
 __all__ = ["Driver"]
 
@@ -97,9 +87,7 @@ class _Node:
 
     level: _Level
     step: Step
-    task: Task[Any, Any]
-    started_at: datetime
-    start: float
+    run: TaskRun
     chain: tuple[deadlines.Deadline, ...]
     own: deadlines.Deadline | None = None
     inner: _Level | None = None
@@ -161,7 +149,7 @@ class Driver:
     def _interrupted(self, interruption: BaseException) -> BaseException:
         """Record the tasks in flight as interrupted; what to raise for the job to fail."""
         for node in list(self.in_flight.values()):
-            self._fail(node, escaped_error(interruption, node.name))
+            self._fail(node, node.run.failure(interruption))
         self.in_flight.clear()
         failure = self.top.failure
         if failure is None:
@@ -191,19 +179,15 @@ class Driver:
 
     def _start(self, level: _Level, step: Step) -> None:
         name = step.name
-        task, broken = instantiate(step)
-        node = _Node(level, step, task, now(), perf_counter(), level.chain)
+        run = TaskRun(step, level.job, level.events)
+        node = _Node(level, step, run, level.chain)
         level.running[name] = node
         if level is self.top:
             self.cursor.task = name
-        if level.events.on_task_start:
-            level.events.emit("on_task_start", level.job, task)
         try:
-            if broken is not None:
-                raise broken
-            task_input = assemble(step, level.outputs, level.job)
+            task_input = run.begin(level.outputs)
             if step.timeout_seconds is not None:
-                label = f"Task '{name}'"
+                label = run.deadline_label
                 if step.nested is None and self.sender.in_process:  # starts with its worker
                     node.own = deadlines.unstarted(step.timeout_seconds, label)
                 else:
@@ -220,9 +204,9 @@ class Driver:
             if passed:  # during its on_task_start hook: the task does not start
                 self._not_started(node, min(passed, key=_at))
                 return
-            future = self.sender.submit(name, task, task_input, node.chain)
+            future = self.sender.submit(name, run.task, task_input, node.chain)
         except Exception as raised:
-            self._fail(node, task_error(raised, name))
+            self._fail(node, run.failure(raised))
             return
         self.in_flight[future] = node
         future.add_done_callback(self.finished.put)
@@ -252,10 +236,8 @@ class Driver:
             output = self.sender.receive(future)
         except WorkerDeadline:  # the worker saw a deadline pass before the driver did
             self._expire(min([d for d in node.chain if not d.fired] or node.chain, key=_at))
-        except Exception as raised:
-            self._fail(node, task_error(raised, node.name))
         except BaseException as raised:  # SystemExit is the task's failure; Ctrl-C goes on up
-            self._fail(node, escaped_error(raised, node.name))
+            self._fail(node, node.run.failure(raised))
             if isinstance(raised, KeyboardInterrupt):
                 raise self._interrupted(raised) from None
         else:
@@ -263,11 +245,13 @@ class Driver:
 
     def _complete(self, node: _Node, output: BaseModel) -> None:
         step, level = node.step, node.level
-        if not isinstance(output, step.output_model):
-            self._fail(node, wrong_output(step.name, output, step.output_model))
+        try:
+            node.run.check(output)
+        except Exception as wrong:
+            self._fail(node, wrong)
             return
         self._stop(node)
-        record_success(level.events, level.job, node.task, node.started_at, node.start, output)
+        node.run.succeed(output)
         if level.failure is not None:
             return
         level.outputs[step.name] = output
@@ -285,7 +269,7 @@ class Driver:
         """Record ``node``'s failure and fail its job; a nested job fails its node in turn."""
         self._stop(node)
         level, name = node.level, node.name
-        record_failure(level.events, level.job, node.task, node.started_at, node.start, error)
+        node.run.fail(error)
         if node.inner is not None and node.inner.failure is None:
             node.inner.failure = TaskFailed(error, name)  # nothing inside may complete it now
         if level.failure is not None:
@@ -295,7 +279,7 @@ class Driver:
         if parent is not None:
             level.job.mark_failed(error, name, now())
             failure = nested_failure(parent.name, level.job)
-            self._fail(parent, task_error(failure, parent.name))
+            self._fail(parent, parent.run.failure(failure))
 
     def _stop(self, node: _Node) -> None:
         node.level.running.pop(node.name, None)
@@ -348,8 +332,7 @@ class Driver:
         raise deadlines.DeadlineExpired(deadline)
 
     def _time_out(self, node: _Node, deadline: deadlines.Deadline, when: str = "while") -> None:
-        message = timeout_message(deadline, node.name, when)
-        self._fail(node, TaskTimeoutError(message, node.name))
+        self._fail(node, node.run.timed_out(deadline, when))
 
     def _not_started(self, node: _Node, deadline: deadlines.Deadline) -> None:
         """``deadline`` passed before ``node`` could be sent (in its ``on_task_start`` hook)."""

@@ -1,8 +1,11 @@
-"""What the sequential runner and the parallel driver share about one task's outcome.
+"""The execution core: one run of one task, shared by the sequential runner and the driver.
 
-Both build a task's input the same way, name its failures with the same
-messages, and record a result (``job.task_results`` plus the hook event) the
-same way; only the order and the place where ``run`` is called differ.
+``TaskRun`` is the per-task routine: the task instance and its clock
+(``TaskRun(...)``), ``on_task_start`` and the input (``begin``), the output
+check (``check``), the record and its event (``succeed`` / ``fail``), and the
+names of its failures (``failure``, ``timed_out``). The sequential runner
+calls ``run`` in its own thread between ``begin`` and ``check``; the parallel
+driver sends it to an executor; nothing else differs.
 """
 
 from __future__ import annotations
@@ -20,7 +23,12 @@ from . import _contract as contract
 from ._deadline import Deadline
 from ._graph import NestedGraph
 from ._plan import Step
-from .exceptions import NestedWorkflowError, TaskExecutionError, TaskOutputTypeError
+from .exceptions import (
+    NestedWorkflowError,
+    TaskExecutionError,
+    TaskOutputTypeError,
+    TaskTimeoutError,
+)
 from .hooks.base import Dispatcher
 from .job import Job, TaskResult, TaskStatus
 from .task import Task
@@ -29,14 +37,13 @@ from .workflow import Workflow
 __all__ = [
     "Cursor",
     "TaskFailed",
+    "TaskRun",
     "assemble",
     "escaped_error",
     "inner_job",
     "instantiate",
     "nested_failure",
     "now",
-    "record_failure",
-    "record_success",
     "task_error",
     "timeout_message",
     "wrong_output",
@@ -139,42 +146,74 @@ def timeout_message(deadline: Deadline, task: str | None, when: str) -> str:
     return f"{message} while running task '{task}'"
 
 
-def record_success(
-    events: Dispatcher,
-    job: Job[Any, Any],
-    task: Task[Any, Any],
-    started_at: datetime,
-    start: float,
-    output: BaseModel,
-) -> None:
-    """Append the completed TaskResult, then emit ``on_task_complete``."""
-    duration = perf_counter() - start
-    job.task_results.append(
-        TaskResult(task.name, TaskStatus.COMPLETED, output, started_at, duration)
-    )
-    if events.on_task_complete:
-        events.emit("on_task_complete", job, task, output)
+class TaskRun:
+    """One run of one task of a job: start, input, output check, record and events."""
 
+    __slots__ = ("broken", "events", "job", "name", "start", "started_at", "step", "task")
 
-def record_failure(
-    events: Dispatcher,
-    job: Job[Any, Any],
-    task: Task[Any, Any],
-    started_at: datetime,
-    start: float,
-    error: Exception,
-) -> None:
-    """Append the failed TaskResult and fail the job, then emit ``on_task_fail``.
+    def __init__(self, step: Step, job: Job[Any, Any], events: Dispatcher) -> None:
+        """Make the task instance and start its clock (``TaskResult.started_at``)."""
+        self.step = step
+        self.name = step.name
+        self.job = job
+        self.events = events
+        self.task, self.broken = instantiate(step)
+        self.started_at = now()
+        self.start = perf_counter()
 
-    The job is failed first, so the hook sees ``job.status``, ``error``,
-    ``failed_task`` and ``completed_at`` already set, as in taskmaestro 0.1.0.
-    """
-    duration = perf_counter() - start
-    job.task_results.append(
-        TaskResult(task.name, TaskStatus.FAILED, None, started_at, duration, str(error), error)
-    )
-    job.mark_failed(error, task.name, now())
-    events.emit("on_task_fail", job, task, error)
+    def begin(self, outputs: Mapping[str, BaseModel]) -> BaseModel:
+        """Emit ``on_task_start``, then build the input; raises the task's failure."""
+        if self.events.on_task_start:
+            self.events.emit("on_task_start", self.job, self.task)
+        if self.broken is not None:
+            raise self.broken
+        return assemble(self.step, outputs, self.job)
+
+    def check(self, output: object) -> BaseModel:
+        """``output`` if it is of the task's output model; else ``TaskOutputTypeError``."""
+        expected = self.step.output_model
+        if not isinstance(output, expected):
+            raise wrong_output(self.name, output, expected)
+        return output
+
+    def succeed(self, output: BaseModel) -> None:
+        """Append the completed TaskResult, then emit ``on_task_complete``."""
+        duration = perf_counter() - self.start
+        job = self.job
+        job.task_results.append(
+            TaskResult(self.name, TaskStatus.COMPLETED, output, self.started_at, duration)
+        )
+        if self.events.on_task_complete:
+            self.events.emit("on_task_complete", job, self.task, output)
+
+    def fail(self, error: Exception) -> None:
+        """Append the failed TaskResult and fail the job, then emit ``on_task_fail``.
+
+        The job is failed first, so the hook sees ``job.status``, ``error``,
+        ``failed_task`` and ``completed_at`` already set, as in taskmaestro 0.1.0.
+        """
+        duration = perf_counter() - self.start
+        job, name = self.job, self.name
+        job.task_results.append(
+            TaskResult(name, TaskStatus.FAILED, None, self.started_at, duration, str(error), error)
+        )
+        job.mark_failed(error, name, now())
+        self.events.emit("on_task_fail", job, self.task, error)
+
+    def failure(self, raised: BaseException) -> Exception:
+        """What the task raised, as its recorded failure (see ``task_error``, ``escaped_error``)."""
+        if isinstance(raised, Exception):
+            return task_error(raised, self.name)
+        return escaped_error(raised, self.name)
+
+    def timed_out(self, deadline: Deadline, when: str = "while") -> TaskTimeoutError:
+        """The failure when ``deadline`` passed ``when`` ("before" or "while") the task ran."""
+        return TaskTimeoutError(timeout_message(deadline, self.name, when), self.name)
+
+    @property
+    def deadline_label(self) -> str:
+        """The label of the task's own deadline, as timeout messages name it."""
+        return f"Task '{self.name}'"
 
 
 def inner_job(nested: NestedGraph, config: BaseModel) -> Job[Any, Any]:

@@ -4,26 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
-from time import perf_counter
 from typing import Any
 
 from pydantic import BaseModel
 
 from . import _deadline as deadlines
 from ._driver import Driver
-from ._execution import (
-    Cursor,
-    TaskFailed,
-    assemble,
-    escaped_error,
-    instantiate,
-    now,
-    record_failure,
-    record_success,
-    task_error,
-    timeout_message,
-    wrong_output,
-)
+from ._execution import Cursor, TaskFailed, TaskRun, now, timeout_message
 from ._plan import Step
 from ._timeouts import timeout_problem
 from .context import ExecutionContext
@@ -209,52 +196,36 @@ class Runner:
         job_deadline: deadlines.Deadline | None,
         timed: bool,
     ) -> BaseModel:
-        """Run one task and record its result; on failure record it and raise TaskFailed.
+        """Run one task (``TaskRun``) in this thread; on failure record it and raise TaskFailed.
 
         This is the sequential runner's hot path: a task without deadlines is
         called directly, and the common case costs a few function calls.
         """
-        name = step.name
-        events = self._events
-        task, broken = instantiate(step)
-        started_at = now()
-        start = perf_counter()
+        run = TaskRun(step, job, self._events)
         task_deadline: deadlines.Deadline | None = None
         running = "before"  # in timeout messages: the job's time may pass in on_task_start
         try:
-            if events.on_task_start:
-                events.emit("on_task_start", job, task)
-            if broken is not None:
-                raise broken
-            task_input = assemble(step, outputs, job)
+            task_input = run.begin(outputs)
             if timed:
                 deadlines.check()
             running = "while"
             if step.timeout_seconds is not None:
-                with deadlines.deadline(step.timeout_seconds, f"Task '{name}'") as task_deadline:
-                    output = deadlines.call(task.run, task_input, ctx)
+                with deadlines.deadline(step.timeout_seconds, run.deadline_label) as task_deadline:
+                    output = run.check(deadlines.call(run.task.run, task_input, ctx))
             elif timed:
-                output = deadlines.call(task.run, task_input, ctx)
+                output = run.check(deadlines.call(run.task.run, task_input, ctx))
             else:
-                output = task.run(task_input, ctx)
-            if not isinstance(output, step.output_model):
-                raise wrong_output(name, output, step.output_model)
+                output = run.check(run.task.run(task_input, ctx))
         except deadlines.DeadlineExpired as expired:
-            ours = expired.deadline is task_deadline or expired.deadline is job_deadline
-            timeout = TaskTimeoutError(timeout_message(expired.deadline, name, running), name)
-            record_failure(events, job, task, started_at, start, timeout)
-            if not ours:
+            timeout = run.timed_out(expired.deadline, running)
+            run.fail(timeout)
+            if expired.deadline is not task_deadline and expired.deadline is not job_deadline:
                 raise
-            raise TaskFailed(timeout, name) from None
-        except Exception as raised:
-            error = task_error(raised, name)
-            record_failure(events, job, task, started_at, start, error)
-            raise TaskFailed(error, name) from None
+            raise TaskFailed(timeout, step.name) from None
         except BaseException as raised:  # SystemExit is the task's failure; Ctrl-C goes on up
-            error = escaped_error(raised, name)
-            record_failure(events, job, task, started_at, start, error)
+            error = run.failure(raised)
+            run.fail(error)
             interrupted = isinstance(raised, KeyboardInterrupt | deadlines.Abandoned)
-            interruption = raised if interrupted else None
-            raise TaskFailed(error, name, interruption) from None
-        record_success(events, job, task, started_at, start, output)
+            raise TaskFailed(error, step.name, raised if interrupted else None) from None
+        run.succeed(output)
         return output
