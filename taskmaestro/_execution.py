@@ -31,17 +31,15 @@ from .exceptions import (
 )
 from .hooks.base import Dispatcher
 from .job import Job, TaskResult, TaskStatus
-from .task import Task
 from .workflow import Workflow
 
 __all__ = [
     "Cursor",
     "TaskFailed",
     "TaskRun",
-    "assemble",
     "escaped_error",
     "inner_job",
-    "instantiate",
+    "invalid_input",
     "nested_failure",
     "now",
     "task_error",
@@ -76,30 +74,9 @@ class Cursor:
 _NO_VALUES: Mapping[str, object] = MappingProxyType({})
 
 
-def assemble(step: Step, outputs: Mapping[str, BaseModel], job: Job[Any, Any]) -> BaseModel:
-    """The input of ``step`` from the upstream outputs, the job config and configured values."""
-    try:
-        return step.assemble(outputs, job.config, job.configured_values.get(step.name, _NO_VALUES))
-    except ValidationError as invalid:
-        raise TaskExecutionError(
-            f"Task '{step.name}': its input does not validate: {invalid}", step.name
-        ) from invalid
-
-
-def instantiate(step: Step) -> tuple[Task[Any, Any], Exception | None]:
-    """A new instance of the step's task named after it, and the constructor's error if any.
-
-    When the constructor raises, the instance is made without it, so that the
-    hooks still get a task (with its ``name``) to report the failure against.
-    """
-    cls = step.task
-    error: Exception | None = None
-    try:
-        task = cls()
-    except Exception as raised:
-        task, error = cls.__new__(cls), raised
-    task.name = step.name
-    return task, error
+def invalid_input(name: str, invalid: ValidationError) -> TaskExecutionError:
+    """The failure of task ``name`` whose assembled input does not validate."""
+    return TaskExecutionError(f"Task '{name}': its input does not validate: {invalid}", name)
 
 
 def wrong_output(name: str, output: object, expected: type[BaseModel]) -> TaskOutputTypeError:
@@ -154,11 +131,21 @@ class TaskRun:
     def __init__(self, step: Step, job: Job[Any, Any], events: Dispatcher) -> None:
         """Make the task instance and start its clock (``TaskResult.started_at``)."""
         self.step = step
-        self.name = step.name
+        self.name = name = step.name
         self.job = job
         self.events = events
-        self.task, self.broken = instantiate(step)
-        self.started_at = now()
+        cls = step.task
+        self.broken: Exception | None = None
+        # A new instance named after the step. When the constructor raises, the
+        # instance is made without it, so that hooks still get a task (with its
+        # name) to report the failure against; ``begin`` raises the error.
+        try:
+            task = cls()
+        except Exception as raised:
+            task, self.broken = cls.__new__(cls), raised
+        task.name = name
+        self.task = task
+        self.started_at = datetime.now()
         self.start = perf_counter()
 
     def begin(self, outputs: Mapping[str, BaseModel]) -> BaseModel:
@@ -167,7 +154,12 @@ class TaskRun:
             self.events.emit("on_task_start", self.job, self.task)
         if self.broken is not None:
             raise self.broken
-        return assemble(self.step, outputs, self.job)
+        step, job = self.step, self.job
+        values = job.configured_values.get(self.name, _NO_VALUES) if step.configured else _NO_VALUES
+        try:
+            return step.assemble(outputs, job.config, values)
+        except ValidationError as invalid:
+            raise invalid_input(self.name, invalid) from invalid
 
     def check(self, output: object) -> BaseModel:
         """``output`` if it is of the task's output model; else ``TaskOutputTypeError``."""

@@ -28,6 +28,8 @@ class Step:
     name: str
     index: int
     task: type[Task[Any, Any]]
+    configured: bool
+    """Whether the task takes values from the JobConfiguration (its ``config_fields``)."""
     output_model: type[BaseModel]
     timeout_seconds: float | None
     assemble: Assemble
@@ -63,6 +65,7 @@ def _step(node: Node, index: int, graph: Graph) -> Step:
         name=node.name,
         index=index,
         task=node.task,
+        configured=bool(node.config_fields),
         output_model=node.output_model,
         timeout_seconds=node.task.timeout_seconds,
         assemble=_assembler(node, graph),
@@ -106,6 +109,17 @@ def _assembler(node: Node, graph: Graph) -> Assemble:
             return validate(data, by_name=True)
 
         return spread
+
+    if edge.source_field is None:  # the commonest case (a chain): no reader call
+        source = edge.source
+
+        def output(
+            outputs: Mapping[str, BaseModel], config: BaseModel, values: Mapping[str, object]
+        ) -> BaseModel:
+            value = outputs[source]
+            return value if isinstance(value, model) else validate(value, by_name=True)
+
+        return output
 
     def whole(
         outputs: Mapping[str, BaseModel], config: BaseModel, values: Mapping[str, object]

@@ -85,12 +85,13 @@ class Job(Generic[InT, OutT]):
         self.job_configuration = job_configuration
         graph = workflow.graph
         check_job_config(graph.name, graph.roots, config)
-        self._configured_values = MappingProxyType(
+        self.configured_values: Mapping[str, Mapping[str, object]] = MappingProxyType(
             config_values(
                 workflow,
                 job_configuration if job_configuration is not None else JobConfiguration(),
             )
         )
+        """The checked JobConfiguration values of each configured task (read-only)."""
         self.status = JobStatus.PENDING
         self.result: OutT | None = None
         self.error: str | None = None
@@ -109,11 +110,6 @@ class Job(Generic[InT, OutT]):
             if result.task_name == name:
                 return result
         return None
-
-    @property
-    def configured_values(self) -> Mapping[str, Mapping[str, object]]:
-        """The checked JobConfiguration values of each configured task (read-only)."""
-        return self._configured_values
 
     @property
     def duration_seconds(self) -> float | None:
