@@ -93,29 +93,40 @@ class WorkflowBuilder(Generic[InT, OutT]):
                     name=instance, workflow=contract.describe_workflow(self.name)
                 )
             ).at(instance, ("name", None))
-        try:
-            check_timeout(task)  # again: it may have been set after the class was defined
-        except WorkflowDefinitionError as error:
-            raise error.at(instance) from None
-        if isinstance(config_fields, str):
-            raise WorkflowDefinitionError(
-                contract.CONFIG_FIELDS_NOT_A_LIST.format(task=instance, value=config_fields)
+        if task.timeout_seconds is not None:  # again: it may have been set after the class
+            try:
+                check_timeout(task)
+            except WorkflowDefinitionError as error:
+                raise error.at(instance) from None
+        fields = () if config_fields is None else self._config_fields(instance, config_fields)
+        wires: tuple[Wire, ...] = ()
+        if depends_on is not None:
+            parsed = parse_dependency(instance, depends_on)
+            wires = tuple(self._by_name(wire, instance) for wire in parsed)
+            self._by_class.extend(
+                (instance, wire.ref, wire.target_field)
+                for wire in parsed
+                if isinstance(wire.ref, type)
             )
-        fields = tuple(config_fields or ())
-        for field in fields:
-            if not isinstance(field, str):
-                raise WorkflowDefinitionError(
-                    contract.CONFIG_FIELD_NOT_A_STRING.format(task=instance, value=field)
-                )
-        parsed = parse_dependency(instance, depends_on)
-        wires = tuple(self._by_name(wire, instance) for wire in parsed)
-        self._by_class.extend(
-            (instance, wire.ref, wire.target_field) for wire in parsed if isinstance(wire.ref, type)
-        )
         self._declarations.append(_Declaration(instance, task, models, wires, fields))
         self._names.add(instance)
         self._resolver.add(instance, task)
         return self
+
+    @staticmethod
+    def _config_fields(task: str, config_fields: Sequence[str]) -> tuple[str, ...]:
+        """W7's shape: ``config_fields`` is a list of strings."""
+        if isinstance(config_fields, str):
+            raise WorkflowDefinitionError(
+                contract.CONFIG_FIELDS_NOT_A_LIST.format(task=task, value=config_fields)
+            )
+        fields = tuple(config_fields)
+        for field in fields:
+            if not isinstance(field, str):
+                raise WorkflowDefinitionError(
+                    contract.CONFIG_FIELD_NOT_A_STRING.format(task=task, value=field)
+                )
+        return fields
 
     def _by_name(self, wire: Wire, task: str) -> Wire:
         """W9: a class reference becomes the instance name registered for that class."""
