@@ -30,7 +30,7 @@ from .exceptions import (
     TaskTimeoutError,
 )
 from .hooks.base import Dispatcher
-from .job import Job, TaskResult, TaskStatus
+from .job import Job, JobConfiguration, TaskResult, TaskStatus
 from .workflow import Workflow
 
 __all__ = [
@@ -210,9 +210,10 @@ class TaskRun:
 
 def inner_job(nested: NestedGraph, config: BaseModel) -> Job[Any, Any]:
     """The job of a nested-workflow node: its inner graph run with ``config``."""
-    return Job(
-        Workflow.from_graph(nested.graph), config, job_configuration=nested.job_configuration
-    )
+    values = nested.job_configuration
+    if values is not None and not isinstance(values, JobConfiguration):
+        values = JobConfiguration(values)
+    return Job(Workflow.from_graph(nested.graph), config, job_configuration=values)
 
 
 def nested_failure(task_name: str, job: Job[Any, Any]) -> NestedWorkflowError:

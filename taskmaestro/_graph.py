@@ -22,12 +22,12 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from . import _contract as contract
-from ._configuration import JobConfiguration
 from .exceptions import CycleDetectedError
 from .task import Task
 
 __all__ = [
     "NESTED_ATTRIBUTE",
+    "ConfigValues",
     "Edge",
     "Graph",
     "NestedGraph",
@@ -55,12 +55,16 @@ class Edge:
     target_field: str | None = None
 
 
+type ConfigValues = Mapping[str, Mapping[str, object]]
+"""Static input values by task instance name: what a ``JobConfiguration`` holds."""
+
+
 @dataclass(frozen=True, slots=True)
 class NestedGraph:
     """What a nested-workflow node runs: the inner graph and its JobConfiguration."""
 
     graph: Graph
-    job_configuration: JobConfiguration | None
+    job_configuration: ConfigValues | None
 
 
 NESTED_ATTRIBUTE = "__taskmaestro_nested__"

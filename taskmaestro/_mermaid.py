@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 import sys
 
-from ._configuration import JobConfiguration
-from ._graph import Edge, Graph, Node
+from ._graph import ConfigValues, Edge, Graph, Node
 from ._typecompat import format_annotation
 
 __all__ = ["render"]
@@ -27,7 +26,7 @@ _PLAIN_LABEL = re.compile(r"[A-Za-z0-9_ .:,\-]+")
 _PLAIN_TITLE = re.compile(r"[A-Za-z0-9_ .\-]+")
 
 
-def render(graph: Graph, job_configuration: JobConfiguration | None = None) -> str:
+def render(graph: Graph, job_configuration: ConfigValues | None = None) -> str:
     """The workflow as Mermaid text; the same graph always gives the same text."""
     ids = _Ids()
     title = graph.name if _PLAIN_TITLE.fullmatch(graph.name) else _quote(graph.name)

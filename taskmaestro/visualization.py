@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._configuration import JobConfiguration
 from ._mermaid import render
+from .job import JobConfiguration
 from .workflow import Workflow
 
 __all__ = ["to_mermaid"]

@@ -10,8 +10,16 @@ from weakref import WeakValueDictionary
 from pydantic import BaseModel
 
 from . import _contract as contract
-from ._configuration import JobConfiguration
-from ._graph import Edge, Graph, NestedGraph, Node, nested_graph_of, successors, topological_order
+from ._graph import (
+    ConfigValues,
+    Edge,
+    Graph,
+    NestedGraph,
+    Node,
+    nested_graph_of,
+    successors,
+    topological_order,
+)
 from ._mermaid import render
 from ._plan import Plan, compile_plan
 from ._rules import check_node, check_result, required_config_fields
@@ -311,7 +319,7 @@ class Workflow(Generic[InT, OutT]):
         node = self._graph.nodes.get(task_name)
         return set(node.config_fields) if node is not None else set()
 
-    def to_mermaid(self, *, job_configuration: JobConfiguration | None = None) -> str:
+    def to_mermaid(self, *, job_configuration: ConfigValues | None = None) -> str:
         """A Mermaid flowchart of the workflow, edges labelled with the data types.
 
         With a ``job_configuration``, configured tasks also get dashed edges

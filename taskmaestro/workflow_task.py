@@ -7,12 +7,11 @@ from typing import Any, cast
 from pydantic import BaseModel
 
 from . import _contract as contract
-from ._configuration import JobConfiguration
 from ._execution import nested_failure
 from ._graph import NESTED_ATTRIBUTE, NestedGraph
 from .context import ExecutionContext
 from .exceptions import WorkflowDefinitionError
-from .job import Job, JobStatus
+from .job import Job, JobConfiguration, JobStatus
 from .models import EmptyConfig
 from .runner import Runner
 from .task import InT, OutT, Task
