@@ -108,7 +108,9 @@ class WorkflowBuilder(Generic[InT, OutT]):
                 raise error.at(instance) from None
         fields = () if config_fields is None else self._config_fields(instance, config_fields)
         wires: tuple[Wire, ...] = ()
-        if depends_on is not None:
+        if isinstance(depends_on, str):  # the commonest spelling: an instance name, as it is
+            wires = (Wire(depends_on, None, None),)
+        elif depends_on is not None:
             parsed = parse_dependency(instance, depends_on)
             wires = tuple(self._by_name(wire, instance) for wire in parsed)
             self._by_class.extend(
@@ -179,18 +181,16 @@ def _compile(name: str, declarations: Sequence[_Declaration], result_task: str |
                         task=declaration.name, ref=wire.ref, workflow=described
                     )
                 ).at(declaration.name, ("reference", wire.target_field))
-        nodes[declaration.name] = Node(
-            name=declaration.name,
-            task=declaration.task,
-            input_model=declaration.input_model,
-            output_model=declaration.output_model,
-            config_fields=declaration.config_fields,
-            edges=tuple(
-                Edge(str(wire.ref), wire.source_field, wire.target_field)
-                for wire in declaration.wires
-            ),
-            index=index,
-            nested=declaration.nested,
+        edges = [Edge(str(w.ref), w.source_field, w.target_field) for w in declaration.wires]
+        nodes[declaration.name] = Node(  # positional: a build makes one per task
+            declaration.name,
+            declaration.task,
+            declaration.input_model,
+            declaration.output_model,
+            declaration.config_fields,
+            tuple(edges),
+            index,
+            declaration.nested,
         )
     following = successors(nodes)
     order = topological_order(name, nodes, following)  # W11
