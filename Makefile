@@ -28,6 +28,7 @@ $(STAMP): pyproject.toml
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # Each example is its own program (both have a pipeline.py), so each is checked alone.
 typecheck: $(STAMP)

@@ -26,36 +26,26 @@ import heapq
 import math
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
-from datetime import datetime
 from queue import Empty, SimpleQueue
-from time import monotonic, perf_counter
-from typing import TYPE_CHECKING, Any
+from time import monotonic
+from typing import Any
 
 from pydantic import BaseModel
 
 from . import _deadline as deadlines
-from ._outcome import (
+from ._execution import (
+    Cursor,
     TaskFailed,
-    assemble,
-    escaped_error,
-    instantiate,
+    TaskRun,
+    inner_job,
+    nested_failure,
     now,
-    record_failure,
-    record_success,
-    task_error,
-    timeout_message,
-    wrong_output,
 )
+from ._plan import Plan, Step
 from ._transport import Sender, WorkerDeadline, capacity
-from .exceptions import TaskTimeoutError
+from .context import ExecutionContext
 from .hooks.base import Dispatcher
-
-if TYPE_CHECKING:
-    from ._plan import Plan, Step
-    from .context import ExecutionContext
-    from .job import Job
-    from .runner import _Cursor
-    from .task import Task
+from .job import Job
 
 __all__ = ["Driver"]
 
@@ -86,7 +76,7 @@ class _Level:
     failure: TaskFailed | None = None
 
     def __post_init__(self) -> None:
-        self.plan = self.job.workflow._plan
+        self.plan = self.job.workflow.plan
         self.waiting = list(self.plan.needs)
         self.left = len(self.plan.steps)
 
@@ -97,9 +87,7 @@ class _Node:
 
     level: _Level
     step: Step
-    task: Task[Any, Any]
-    started_at: datetime
-    start: float
+    run: TaskRun
     chain: tuple[deadlines.Deadline, ...]
     own: deadlines.Deadline | None = None
     inner: _Level | None = None
@@ -119,7 +107,7 @@ class Driver:
         job: Job[Any, Any],
         ctx: ExecutionContext,
         job_deadline: deadlines.Deadline | None,
-        cursor: _Cursor,
+        cursor: Cursor,
     ) -> None:
         self.ctx = ctx
         self.cursor = cursor
@@ -161,7 +149,7 @@ class Driver:
     def _interrupted(self, interruption: BaseException) -> BaseException:
         """Record the tasks in flight as interrupted; what to raise for the job to fail."""
         for node in list(self.in_flight.values()):
-            self._fail(node, escaped_error(interruption, node.name))
+            self._fail(node, node.run.failure(interruption))
         self.in_flight.clear()
         failure = self.top.failure
         if failure is None:
@@ -191,19 +179,15 @@ class Driver:
 
     def _start(self, level: _Level, step: Step) -> None:
         name = step.name
-        task, broken = instantiate(step)
-        node = _Node(level, step, task, now(), perf_counter(), level.chain)
+        run = TaskRun(step, level.job, level.events)
+        node = _Node(level, step, run, level.chain)
         level.running[name] = node
         if level is self.top:
             self.cursor.task = name
-        if level.events.on_task_start:
-            level.events.emit("on_task_start", level.job, task)
         try:
-            if broken is not None:
-                raise broken
-            task_input = assemble(step, level.outputs, level.job)
+            task_input = run.begin(level.outputs)
             if step.timeout_seconds is not None:
-                label = f"Task '{name}'"
+                label = run.deadline_label
                 if step.nested is None and self.sender.in_process:  # starts with its worker
                     node.own = deadlines.unstarted(step.timeout_seconds, label)
                 else:
@@ -211,18 +195,18 @@ class Driver:
                 node.chain = (*node.chain, node.own)
                 self.timed[node.own] = node
             if step.nested is not None:
-                inner_job = step.nested.job(task_input)
-                inner_job._start(now())
-                node.inner = _Level(inner_job, _SILENT, node.chain, (*level.key, step.index), node)
+                inner = inner_job(step.nested, task_input)
+                inner.mark_running(now())
+                node.inner = _Level(inner, _SILENT, node.chain, (*level.key, step.index), node)
                 self._open(node.inner)
                 return
             passed = [d for d in node.chain if not d.fired and d.at <= monotonic()]
             if passed:  # during its on_task_start hook: the task does not start
                 self._not_started(node, min(passed, key=_at))
                 return
-            future = self.sender.submit(name, task, task_input, node.chain)
+            future = self.sender.submit(name, run.task, task_input, node.chain)
         except Exception as raised:
-            self._fail(node, task_error(raised, name))
+            self._fail(node, run.failure(raised))
             return
         self.in_flight[future] = node
         future.add_done_callback(self.finished.put)
@@ -252,10 +236,8 @@ class Driver:
             output = self.sender.receive(future)
         except WorkerDeadline:  # the worker saw a deadline pass before the driver did
             self._expire(min([d for d in node.chain if not d.fired] or node.chain, key=_at))
-        except Exception as raised:
-            self._fail(node, task_error(raised, node.name))
         except BaseException as raised:  # SystemExit is the task's failure; Ctrl-C goes on up
-            self._fail(node, escaped_error(raised, node.name))
+            self._fail(node, node.run.failure(raised))
             if isinstance(raised, KeyboardInterrupt):
                 raise self._interrupted(raised) from None
         else:
@@ -263,11 +245,13 @@ class Driver:
 
     def _complete(self, node: _Node, output: BaseModel) -> None:
         step, level = node.step, node.level
-        if not isinstance(output, step.output_model):
-            self._fail(node, wrong_output(step.name, output, step.output_model))
+        try:
+            node.run.check(output)
+        except Exception as wrong:
+            self._fail(node, wrong)
             return
         self._stop(node)
-        record_success(level.events, level.job, node.task, node.started_at, node.start, output)
+        node.run.succeed(output)
         if level.failure is not None:
             return
         level.outputs[step.name] = output
@@ -278,14 +262,14 @@ class Driver:
                 self._ready(level, level.plan.steps[index])
         if not level.left and level.parent is not None:
             result = level.outputs[level.plan.result]
-            level.job._complete(result, now())
+            level.job.mark_completed(result, now())
             self._complete(level.parent, result)
 
     def _fail(self, node: _Node, error: Exception) -> None:
         """Record ``node``'s failure and fail its job; a nested job fails its node in turn."""
         self._stop(node)
         level, name = node.level, node.name
-        record_failure(level.events, level.job, node.task, node.started_at, node.start, error)
+        node.run.fail(error)
         if node.inner is not None and node.inner.failure is None:
             node.inner.failure = TaskFailed(error, name)  # nothing inside may complete it now
         if level.failure is not None:
@@ -293,11 +277,9 @@ class Driver:
         level.failure = TaskFailed(error, name)
         parent = level.parent
         if parent is not None:
-            level.job._fail(error, name, now())
-            nested = parent.step.nested
-            assert nested is not None
-            failure = nested.failure(parent.name, level.job)
-            self._fail(parent, task_error(failure, parent.name))
+            level.job.mark_failed(error, name, now())
+            failure = nested_failure(parent.name, level.job)
+            self._fail(parent, parent.run.failure(failure))
 
     def _stop(self, node: _Node) -> None:
         node.level.running.pop(node.name, None)
@@ -350,8 +332,7 @@ class Driver:
         raise deadlines.DeadlineExpired(deadline)
 
     def _time_out(self, node: _Node, deadline: deadlines.Deadline, when: str = "while") -> None:
-        message = timeout_message(deadline, node.name, when)
-        self._fail(node, TaskTimeoutError(message, node.name))
+        self._fail(node, node.run.timed_out(deadline, when))
 
     def _not_started(self, node: _Node, deadline: deadlines.Deadline) -> None:
         """``deadline`` passed before ``node`` could be sent (in its ``on_task_start`` hook)."""

@@ -4,6 +4,10 @@ Each way of declaring a dependency (a class, a name, a ``(Task, "field")``
 route, a fan-in dict, a linear list) is normalized once into ``Edge``s on a
 ``Node``. Validation, planning, the runner, Mermaid and the YAML loader read
 ``Graph`` and nothing else.
+
+A workflow wrapped as a task (``workflow_task``) is a node kind: its ``nested``
+holds the inner graph and the JobConfiguration it runs with, read once from
+the task class when the task is added (``nested_graph_of``).
 """
 
 from __future__ import annotations
@@ -12,22 +16,24 @@ import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from . import _contract as contract
 from .exceptions import CycleDetectedError
-
-if TYPE_CHECKING:
-    from .task import Task
+from .task import Task
 
 __all__ = [
+    "NESTED_ATTRIBUTE",
+    "ConfigValues",
     "Edge",
     "Graph",
+    "NestedGraph",
     "Node",
     "model_fields_of",
+    "nested_graph_of",
     "successors",
     "topological_order",
     "value_type",
@@ -49,9 +55,34 @@ class Edge:
     target_field: str | None = None
 
 
+type ConfigValues = Mapping[str, Mapping[str, object]]
+"""Static input values by task instance name: what a ``JobConfiguration`` holds."""
+
+
+@dataclass(frozen=True, slots=True)
+class NestedGraph:
+    """What a nested-workflow node runs: the inner graph and its JobConfiguration."""
+
+    graph: Graph
+    job_configuration: ConfigValues | None
+
+
+NESTED_ATTRIBUTE = "__taskmaestro_nested__"
+"""The class attribute of a ``workflow_task`` class that holds its ``NestedGraph``."""
+
+
+def nested_graph_of(task: type[Task[Any, Any]]) -> NestedGraph | None:
+    """The ``NestedGraph`` a task class wraps (set by ``workflow_task``), if any."""
+    found = task.__dict__.get(NESTED_ATTRIBUTE)
+    return found if isinstance(found, NestedGraph) else None
+
+
 @dataclass(frozen=True, slots=True)
 class Node:
-    """A task instance: its name, class, resolved models, config fields and inputs."""
+    """A task instance: its name, class, resolved models, config fields and inputs.
+
+    ``nested`` is set when the node is a workflow wrapped as a task.
+    """
 
     name: str
     task: type[Task[Any, Any]]
@@ -60,6 +91,7 @@ class Node:
     config_fields: tuple[str, ...]
     edges: tuple[Edge, ...]
     index: int
+    nested: NestedGraph | None = None
 
     @property
     def is_root(self) -> bool:

@@ -11,14 +11,9 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import TYPE_CHECKING
 
-from ._graph import Edge, Graph, Node
+from ._graph import ConfigValues, Edge, Graph, Node
 from ._typecompat import format_annotation
-from .workflow_task import nested_workflow
-
-if TYPE_CHECKING:
-    from .job import JobConfiguration
 
 __all__ = ["render"]
 
@@ -31,7 +26,7 @@ _PLAIN_LABEL = re.compile(r"[A-Za-z0-9_ .:,\-]+")
 _PLAIN_TITLE = re.compile(r"[A-Za-z0-9_ .\-]+")
 
 
-def render(graph: Graph, job_configuration: JobConfiguration | None = None) -> str:
+def render(graph: Graph, job_configuration: ConfigValues | None = None) -> str:
     """The workflow as Mermaid text; the same graph always gives the same text."""
     ids = _Ids()
     title = graph.name if _PLAIN_TITLE.fullmatch(graph.name) else _quote(graph.name)
@@ -65,16 +60,16 @@ def _body(graph: Graph, ids: _Ids, scope: str, indent: str) -> list[str]:
     lines: list[str] = []
     for node in graph.nodes.values():
         node_id = ids.new(scope, node.name)
-        inner = nested_workflow(node.task)
-        if inner is None:
+        if node.nested is None:
             lines.append(f'{indent}{node_id}["{node.name}"]')
             continue
         inner_scope = f"{scope}{node.name}__"
         lines.append(f'{indent}subgraph {node_id}["{node.name}"]')
-        lines.extend(_body(inner.graph, ids, inner_scope, indent + _INDENT))
-        lines.extend(_edges(inner.graph, ids, inner_scope, indent + _INDENT))
+        inner = node.nested.graph
+        lines.extend(_body(inner, ids, inner_scope, indent + _INDENT))
+        lines.extend(_edges(inner, ids, inner_scope, indent + _INDENT))
         lines.append(f"{indent}end")
-        ids.nest(scope, node.name, inner.graph, inner_scope)
+        ids.nest(scope, node.name, inner, inner_scope)
     return lines
 
 

@@ -8,9 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ._graph import Edge, Graph, Node, model_fields_of, value_type
+from ._graph import Edge, Graph, NestedGraph, Node, model_fields_of, value_type
 from .task import Task
-from .workflow_task import NestedRun, nested_run
 
 __all__ = ["Assemble", "Plan", "Step", "compile_plan"]
 
@@ -22,17 +21,19 @@ Assemble = Callable[[Mapping[str, BaseModel], BaseModel, Mapping[str, object]], 
 class Step:
     """One task of the plan, with everything the runner needs precomputed.
 
-    ``index`` is its place in ``Plan.steps``; ``nested`` is set when the task
-    wraps a workflow (``workflow_task``), which the parallel driver runs itself.
+    ``index`` is its place in ``Plan.steps``; ``nested`` is set when the node
+    is a workflow wrapped as a task, which the parallel driver runs itself.
     """
 
     name: str
     index: int
     task: type[Task[Any, Any]]
+    configured: bool
+    """Whether the task takes values from the JobConfiguration (its ``config_fields``)."""
     output_model: type[BaseModel]
     timeout_seconds: float | None
     assemble: Assemble
-    nested: NestedRun | None
+    nested: NestedGraph | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +65,11 @@ def _step(node: Node, index: int, graph: Graph) -> Step:
         name=node.name,
         index=index,
         task=node.task,
+        configured=bool(node.config_fields),
         output_model=node.output_model,
         timeout_seconds=node.task.timeout_seconds,
         assemble=_assembler(node, graph),
-        nested=nested_run(node.task),
+        nested=node.nested,
     )
 
 
@@ -107,6 +109,17 @@ def _assembler(node: Node, graph: Graph) -> Assemble:
             return validate(data, by_name=True)
 
         return spread
+
+    if edge.source_field is None:  # the commonest case (a chain): no reader call
+        source = edge.source
+
+        def output(
+            outputs: Mapping[str, BaseModel], config: BaseModel, values: Mapping[str, object]
+        ) -> BaseModel:
+            value = outputs[source]
+            return value if isinstance(value, model) else validate(value, by_name=True)
+
+        return output
 
     def whole(
         outputs: Mapping[str, BaseModel], config: BaseModel, values: Mapping[str, object]

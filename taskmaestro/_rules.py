@@ -16,7 +16,28 @@ from ._graph import Edge, Node, model_fields_of, value_type
 from ._typecompat import format_annotation, is_assignable
 from .exceptions import IncompleteInputError, WorkflowDefinitionError
 
-__all__ = ["check_job_config", "check_node", "check_result", "required_config_fields"]
+__all__ = ["assignable", "check_job_config", "check_node", "check_result", "required_config_fields"]
+
+
+_ASSIGNABLE: dict[tuple[object, object], bool] = {}
+"""``is_assignable`` per pair of annotations: it does not depend on the workflow, and a
+program wires the same few models again and again (issue 13.5: build cost)."""
+_ASSIGNABLE_LIMIT = 4096
+
+
+def assignable(provided: object, expected: object) -> bool:
+    """``is_assignable(provided, expected)``, remembered per pair of (hashable) annotations."""
+    key = (provided, expected)
+    try:
+        return _ASSIGNABLE[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable annotation: not remembered
+        return is_assignable(provided, expected)
+    if len(_ASSIGNABLE) >= _ASSIGNABLE_LIMIT:  # bounded: classes made at run time come and go
+        _ASSIGNABLE.clear()
+    result = _ASSIGNABLE[key] = is_assignable(provided, expected)
+    return result
 
 
 def check_node(node: Node, nodes: Mapping[str, Node]) -> None:
@@ -32,6 +53,8 @@ def check_node(node: Node, nodes: Mapping[str, Node]) -> None:
 
 def check_config_fields(node: Node) -> None:
     """W7: every ``config_fields`` entry is a field of the task's input."""
+    if not node.config_fields:
+        return
     fields = node.input_model.model_fields
     for name in node.config_fields:
         if name not in fields:
@@ -49,7 +72,7 @@ def check_single_dependency(node: Node, nodes: Mapping[str, Node]) -> None:
     if node.config_fields:
         _check_spread(node, edge, value)
         return
-    if not is_assignable(value, node.input_model):
+    if not assignable(value, node.input_model):
         raise WorkflowDefinitionError(
             contract.TYPE_MISMATCH.format(
                 task=node.name,
@@ -65,7 +88,7 @@ def _check_spread(node: Node, edge: Edge, value: object) -> None:
     provided = model_fields_of(value)
     for name, field in node.input_model.model_fields.items():
         upstream = provided.get(name)
-        if upstream is not None and not is_assignable(upstream.annotation, field.annotation):
+        if upstream is not None and not assignable(upstream.annotation, field.annotation):
             raise WorkflowDefinitionError(
                 contract.SHARED_FIELD_MISMATCH.format(
                     source_task=edge.source,
@@ -92,7 +115,7 @@ def check_fan_in(node: Node, nodes: Mapping[str, Node]) -> None:
             ).at(node.name, ("key", key))
         value = _edge_value(node, edge, nodes)
         wanted = fields[key].annotation
-        if not is_assignable(value, wanted):
+        if not assignable(value, wanted):
             raise WorkflowDefinitionError(
                 contract.FAN_IN_TYPE_MISMATCH.format(
                     key=key,

@@ -31,7 +31,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from . import _deadline as deadlines
-from ._outcome import escaped_error
+from ._execution import escaped_error
 from .context import ExecutionContext, key_name
 from .exceptions import TaskExecutionError
 from .task import Task
@@ -187,7 +187,7 @@ class Sender:
                 self._context = _pickle(self.ctx)
             except Exception as error:
                 prefix = self._prefix(name)
-                for key, service in self.ctx._services.items():
+                for key, service in self.ctx.services.items():
                     failure = _pickling_error(service)
                     if failure is not None:
                         what = f"{prefix}the service {key_name(key)!r} of its context"

@@ -9,7 +9,7 @@ import threading
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 from typing import Any, Self, TypeVar, overload
 
 __all__ = ["ExecutionContext"]
@@ -63,6 +63,11 @@ class ExecutionContext:
                 else:
                     self._scratch = Path(tempfile.mkdtemp(prefix="taskmaestro-"))
             return self._scratch
+
+    @property
+    def services(self) -> Mapping[str | type[Any], object]:
+        """The registered services by key (a read-only view; ``register`` adds one)."""
+        return MappingProxyType(self._services)
 
     @overload
     def register(self, key: type[T], service: T) -> None: ...

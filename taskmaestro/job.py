@@ -9,19 +9,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Generic
+from typing import Any, Generic
 
 from pydantic import BaseModel
 
 from . import _contract as contract
 from ._rules import check_job_config
+from .context import ExecutionContext
 from .exceptions import IncompleteInputError, JobStateError, WorkflowDefinitionError
 from .models import EmptyConfig
 from .task import InT, OutT
-
-if TYPE_CHECKING:
-    from .context import ExecutionContext
-    from .workflow import Workflow
+from .workflow import Workflow
 
 __all__ = ["EmptyConfig", "Job", "JobConfiguration", "JobStatus", "TaskResult", "TaskStatus"]
 
@@ -129,9 +127,13 @@ class Job(Generic[InT, OutT]):
         self.job_configuration = job_configuration
         graph = workflow.graph
         check_job_config(graph.name, graph.roots, config)
-        self._config_values = config_values(
-            workflow, job_configuration if job_configuration is not None else JobConfiguration()
+        self.configured_values: Mapping[str, Mapping[str, object]] = MappingProxyType(
+            config_values(
+                workflow,
+                job_configuration if job_configuration is not None else JobConfiguration(),
+            )
         )
+        """The checked JobConfiguration values of each configured task (read-only)."""
         self.status = JobStatus.PENDING
         self.result: OutT | None = None
         self.error: str | None = None
@@ -158,8 +160,14 @@ class Job(Generic[InT, OutT]):
             return None
         return (self.completed_at - self.started_at).total_seconds()
 
-    def _claim(self) -> None:
-        """Reserve the job for one run; it stays pending (hooks see it so) until ``_start``."""
+    # The lifecycle, driven by the runner (the execution core): claim, then
+    # mark_running, then mark_completed or mark_failed.
+
+    def claim(self) -> None:
+        """Reserve the job for one run; it stays pending (hooks see it so) until running.
+
+        Raises ``JobStateError`` if the job has run, is running or is claimed.
+        """
         with self._lock:
             if self.status is not JobStatus.PENDING or self._claimed:
                 status = JobStatus.RUNNING if self.status is JobStatus.PENDING else self.status
@@ -171,19 +179,20 @@ class Job(Generic[InT, OutT]):
                 )
             self._claimed = True
 
-    def _start(self, now: datetime) -> None:
+    def mark_running(self, now: datetime) -> None:
         """Claim the job if not done yet, and mark it running."""
         if not self._claimed:
-            self._claim()
+            self.claim()
         self.status = JobStatus.RUNNING
         self.started_at = now
 
-    def _complete(self, result: OutT, now: datetime) -> None:
+    def mark_completed(self, result: OutT, now: datetime) -> None:
+        """Record the result: the job is completed."""
         self.result = result
         self.completed_at = now
         self.status = JobStatus.COMPLETED
 
-    def _fail(self, error: BaseException, task: str | None, now: datetime) -> None:
+    def mark_failed(self, error: BaseException, task: str | None, now: datetime) -> None:
         """Record the failure; the first one recorded stays (fail-fast)."""
         if self.status is JobStatus.FAILED:
             return
@@ -215,7 +224,7 @@ def config_values(
     # Only tasks that are configured or need a value can fail a check: visit those
     # alone, in declaration order (the order the errors are looked for in), so a
     # job costs nothing per unconfigured task.
-    required = workflow._required_config
+    required = workflow.required_config
     concerned = sorted({*configuration, *required}, key=lambda name: nodes[name].index)
     for name in concerned:
         node = nodes[name]

@@ -4,25 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
-from time import perf_counter
 from typing import Any
 
 from pydantic import BaseModel
 
 from . import _deadline as deadlines
-from ._outcome import (
-    TaskFailed,
-    assemble,
-    escaped_error,
-    instantiate,
-    now,
-    record_failure,
-    record_success,
-    task_error,
-    timeout_message,
-    wrong_output,
-)
+from ._driver import Driver
+from ._execution import Cursor, TaskFailed, TaskRun, now, timeout_message
 from ._plan import Step
 from ._timeouts import timeout_problem
 from .context import ExecutionContext
@@ -69,15 +57,8 @@ def _check_executor(executor: object) -> None:
         )
 
 
-@dataclass(slots=True)
-class _Cursor:
-    """The task the job is at, to name in a job timeout or an interruption."""
-
-    task: str | None = None
-
-
 _Schedule = Callable[
-    [Job[Any, Any], ExecutionContext, "deadlines.Deadline | None", _Cursor], BaseModel
+    [Job[Any, Any], ExecutionContext, "deadlines.Deadline | None", Cursor], BaseModel
 ]
 """Runs every task of a job and returns the result, or raises TaskFailed."""
 
@@ -124,7 +105,7 @@ class Runner:
         problem = timeout_problem(timeout_seconds)
         if problem is not None:
             raise TimeoutValueError(f"Runner.run: {problem}")
-        job._claim()
+        job.claim()
         context = ctx if ctx is not None else ExecutionContext()
         job.context = context
         saved = deadlines.snapshot()
@@ -133,7 +114,7 @@ class Runner:
         finally:
             deadlines.restore(saved)
             if job.status in (JobStatus.PENDING, JobStatus.RUNNING):  # never leave it so
-                job._fail(TaskExecutionError("the job was interrupted"), None, now())
+                job.mark_failed(TaskExecutionError("the job was interrupted"), None, now())
             if ctx is None:
                 context.close()
         return job
@@ -142,18 +123,18 @@ class Runner:
         self, job: Job[Any, Any], ctx: ExecutionContext, timeout_seconds: float | None
     ) -> None:
         emit = self._dispatcher().emit
-        cursor = _Cursor()
+        cursor = Cursor()
         label = f"Job of workflow '{job.workflow.name}'"
         job_deadline: deadlines.Deadline | None = None
         interruption: BaseException | None = None
         try:
             with deadlines.deadline(timeout_seconds, label) as job_deadline:
                 emit("on_job_start", job)
-                job._start(now())
+                job.mark_running(now())
                 result = self._schedule(job, ctx, job_deadline, cursor)
-            job._complete(result, now())
+            job.mark_completed(result, now())
         except TaskFailed as failed:
-            job._fail(failed.error, failed.task, now())
+            job.mark_failed(failed.error, failed.task, now())
             emit("on_job_fail", job)
             interruption = failed.interruption
         except deadlines.DeadlineExpired as expired:
@@ -162,7 +143,7 @@ class Runner:
                 self._abort(job, expired, current, ctx)
                 raise
             error = TaskTimeoutError(timeout_message(expired.deadline, current, "before"), current)
-            job._fail(error, current, now())
+            job.mark_failed(error, current, now())
             emit("on_job_fail", job)
         except BaseException as error:
             self._abort(job, error, cursor.task, ctx)
@@ -176,7 +157,7 @@ class Runner:
         self, job: Job[Any, Any], error: BaseException, task: str | None, ctx: ExecutionContext
     ) -> None:
         """An interruption from outside the job (Ctrl-C, an outer deadline): record it."""
-        job._fail(error, task, now())
+        job.mark_failed(error, task, now())
         self._events.emit("on_job_fail", job)
 
     def _in_parallel(
@@ -184,10 +165,8 @@ class Runner:
         job: Job[Any, Any],
         ctx: ExecutionContext,
         job_deadline: deadlines.Deadline | None,
-        cursor: _Cursor,
+        cursor: Cursor,
     ) -> BaseModel:
-        from ._driver import Driver
-
         assert self.executor is not None
         return Driver(self.executor, self._events, job, ctx, job_deadline, cursor).run()
 
@@ -196,9 +175,9 @@ class Runner:
         job: Job[Any, Any],
         ctx: ExecutionContext,
         job_deadline: deadlines.Deadline | None,
-        cursor: _Cursor,
+        cursor: Cursor,
     ) -> BaseModel:
-        plan = job.workflow._plan
+        plan = job.workflow.plan
         outputs: dict[str, BaseModel] = {}
         timed = deadlines.active()
         for step in plan.steps:
@@ -217,52 +196,36 @@ class Runner:
         job_deadline: deadlines.Deadline | None,
         timed: bool,
     ) -> BaseModel:
-        """Run one task and record its result; on failure record it and raise TaskFailed.
+        """Run one task (``TaskRun``) in this thread; on failure record it and raise TaskFailed.
 
         This is the sequential runner's hot path: a task without deadlines is
         called directly, and the common case costs a few function calls.
         """
-        name = step.name
-        events = self._events
-        task, broken = instantiate(step)
-        started_at = now()
-        start = perf_counter()
+        run = TaskRun(step, job, self._events)
         task_deadline: deadlines.Deadline | None = None
         running = "before"  # in timeout messages: the job's time may pass in on_task_start
         try:
-            if events.on_task_start:
-                events.emit("on_task_start", job, task)
-            if broken is not None:
-                raise broken
-            task_input = assemble(step, outputs, job)
+            task_input = run.begin(outputs)
             if timed:
                 deadlines.check()
             running = "while"
             if step.timeout_seconds is not None:
-                with deadlines.deadline(step.timeout_seconds, f"Task '{name}'") as task_deadline:
-                    output = deadlines.call(task.run, task_input, ctx)
+                with deadlines.deadline(step.timeout_seconds, run.deadline_label) as task_deadline:
+                    output = run.check(deadlines.call(run.task.run, task_input, ctx))
             elif timed:
-                output = deadlines.call(task.run, task_input, ctx)
+                output = run.check(deadlines.call(run.task.run, task_input, ctx))
             else:
-                output = task.run(task_input, ctx)
-            if not isinstance(output, step.output_model):
-                raise wrong_output(name, output, step.output_model)
+                output = run.check(run.task.run(task_input, ctx))
         except deadlines.DeadlineExpired as expired:
-            ours = expired.deadline is task_deadline or expired.deadline is job_deadline
-            timeout = TaskTimeoutError(timeout_message(expired.deadline, name, running), name)
-            record_failure(events, job, task, started_at, start, timeout)
-            if not ours:
+            timeout = run.timed_out(expired.deadline, running)
+            run.fail(timeout)
+            if expired.deadline is not task_deadline and expired.deadline is not job_deadline:
                 raise
-            raise TaskFailed(timeout, name) from None
-        except Exception as raised:
-            error = task_error(raised, name)
-            record_failure(events, job, task, started_at, start, error)
-            raise TaskFailed(error, name) from None
+            raise TaskFailed(timeout, step.name) from None
         except BaseException as raised:  # SystemExit is the task's failure; Ctrl-C goes on up
-            error = escaped_error(raised, name)
-            record_failure(events, job, task, started_at, start, error)
+            error = run.failure(raised)
+            run.fail(error)
             interrupted = isinstance(raised, KeyboardInterrupt | deadlines.Abandoned)
-            interruption = raised if interrupted else None
-            raise TaskFailed(error, name, interruption) from None
-        record_success(events, job, task, started_at, start, output)
+            raise TaskFailed(error, step.name, raised if interrupted else None) from None
+        run.succeed(output)
         return output

@@ -12,10 +12,8 @@ from typing_extensions import TypeVar
 from . import _contract as contract
 from ._contract import snake_case
 from ._timeouts import timeout_problem
+from .context import ExecutionContext
 from .exceptions import WorkflowDefinitionError
-
-if TYPE_CHECKING:
-    from .context import ExecutionContext
 
 __all__ = ["I", "O", "Task", "get_input_type", "get_output_type", "task_models"]
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .job import JobConfiguration
-    from .workflow import Workflow
+from ._mermaid import render
+from .job import JobConfiguration
+from .workflow import Workflow
 
 __all__ = ["to_mermaid"]
 
@@ -19,6 +19,4 @@ def to_mermaid(
     With a ``job_configuration``, configured tasks get dashed edges from a
     JobConfiguration node; without one, no such node is drawn.
     """
-    from ._mermaid import render
-
     return render(workflow.graph, job_configuration)

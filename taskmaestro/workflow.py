@@ -4,21 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Generic, Self
+from typing import Any, Generic, Self
+from weakref import WeakValueDictionary
 
 from pydantic import BaseModel
 
 from . import _contract as contract
-from ._graph import Edge, Graph, Node, successors, topological_order
+from ._graph import (
+    ConfigValues,
+    Edge,
+    Graph,
+    NestedGraph,
+    Node,
+    nested_graph_of,
+    successors,
+    topological_order,
+)
+from ._mermaid import render
+from ._plan import Plan, compile_plan
 from ._rules import check_node, check_result, required_config_fields
 from ._wiring import Dependency, Resolver, TaskRef, Wire, check_name, parse_dependency
 from .exceptions import WorkflowDefinitionError
 from .models import EmptyConfig
 from .task import InT, OutT, Task, check_timeout, task_models
-
-if TYPE_CHECKING:
-    from ._plan import Plan
-    from .job import JobConfiguration
 
 __all__ = ["DepValue", "StoredDeps", "Workflow", "WorkflowBuilder"]
 
@@ -32,7 +40,7 @@ type StoredDeps = DepValue | dict[str, DepValue] | None
 class _Declaration:
     """One ``add_task`` call, with its references still unresolved."""
 
-    __slots__ = ("config_fields", "input_model", "name", "output_model", "task", "wires")
+    __slots__ = ("config_fields", "input_model", "name", "nested", "output_model", "task", "wires")
 
     def __init__(
         self,
@@ -47,6 +55,7 @@ class _Declaration:
         self.input_model, self.output_model = models
         self.wires = wires
         self.config_fields = config_fields
+        self.nested: NestedGraph | None = nested_graph_of(task)  # the node kind, read once
 
 
 class WorkflowBuilder(Generic[InT, OutT]):
@@ -92,29 +101,42 @@ class WorkflowBuilder(Generic[InT, OutT]):
                     name=instance, workflow=contract.describe_workflow(self.name)
                 )
             ).at(instance, ("name", None))
-        try:
-            check_timeout(task)  # again: it may have been set after the class was defined
-        except WorkflowDefinitionError as error:
-            raise error.at(instance) from None
-        if isinstance(config_fields, str):
-            raise WorkflowDefinitionError(
-                contract.CONFIG_FIELDS_NOT_A_LIST.format(task=instance, value=config_fields)
+        if task.timeout_seconds is not None:  # again: it may have been set after the class
+            try:
+                check_timeout(task)
+            except WorkflowDefinitionError as error:
+                raise error.at(instance) from None
+        fields = () if config_fields is None else self._config_fields(instance, config_fields)
+        wires: tuple[Wire, ...] = ()
+        if isinstance(depends_on, str):  # the commonest spelling: an instance name, as it is
+            wires = (Wire(depends_on, None, None),)
+        elif depends_on is not None:
+            parsed = parse_dependency(instance, depends_on)
+            wires = tuple(self._by_name(wire, instance) for wire in parsed)
+            self._by_class.extend(
+                (instance, wire.ref, wire.target_field)
+                for wire in parsed
+                if isinstance(wire.ref, type)
             )
-        fields = tuple(config_fields or ())
-        for field in fields:
-            if not isinstance(field, str):
-                raise WorkflowDefinitionError(
-                    contract.CONFIG_FIELD_NOT_A_STRING.format(task=instance, value=field)
-                )
-        parsed = parse_dependency(instance, depends_on)
-        wires = tuple(self._by_name(wire, instance) for wire in parsed)
-        self._by_class.extend(
-            (instance, wire.ref, wire.target_field) for wire in parsed if isinstance(wire.ref, type)
-        )
         self._declarations.append(_Declaration(instance, task, models, wires, fields))
         self._names.add(instance)
         self._resolver.add(instance, task)
         return self
+
+    @staticmethod
+    def _config_fields(task: str, config_fields: Sequence[str]) -> tuple[str, ...]:
+        """W7's shape: ``config_fields`` is a list of strings."""
+        if isinstance(config_fields, str):
+            raise WorkflowDefinitionError(
+                contract.CONFIG_FIELDS_NOT_A_LIST.format(task=task, value=config_fields)
+            )
+        fields = tuple(config_fields)
+        for field in fields:
+            if not isinstance(field, str):
+                raise WorkflowDefinitionError(
+                    contract.CONFIG_FIELD_NOT_A_STRING.format(task=task, value=field)
+                )
+        return fields
 
     def _by_name(self, wire: Wire, task: str) -> Wire:
         """W9: a class reference becomes the instance name registered for that class."""
@@ -141,7 +163,7 @@ class WorkflowBuilder(Generic[InT, OutT]):
                 raise error.at(None, ("result_task", None)) from None
         elif self.result_task is not None:
             result = self.result_task
-        return Workflow._from_graph(_compile(self.name, self._declarations, result))
+        return Workflow.from_graph(_compile(self.name, self._declarations, result))
 
 
 def _compile(name: str, declarations: Sequence[_Declaration], result_task: str | None) -> Graph:
@@ -159,17 +181,16 @@ def _compile(name: str, declarations: Sequence[_Declaration], result_task: str |
                         task=declaration.name, ref=wire.ref, workflow=described
                     )
                 ).at(declaration.name, ("reference", wire.target_field))
-        nodes[declaration.name] = Node(
-            name=declaration.name,
-            task=declaration.task,
-            input_model=declaration.input_model,
-            output_model=declaration.output_model,
-            config_fields=declaration.config_fields,
-            edges=tuple(
-                Edge(str(wire.ref), wire.source_field, wire.target_field)
-                for wire in declaration.wires
-            ),
-            index=index,
+        edges = [Edge(str(w.ref), w.source_field, w.target_field) for w in declaration.wires]
+        nodes[declaration.name] = Node(  # positional: a build makes one per task
+            declaration.name,
+            declaration.task,
+            declaration.input_model,
+            declaration.output_model,
+            declaration.config_fields,
+            tuple(edges),
+            index,
+            declaration.nested,
         )
     following = successors(nodes)
     order = topological_order(name, nodes, following)  # W11
@@ -216,6 +237,7 @@ class Workflow(Generic[InT, OutT]):
             builder.add_task(task, name=instance, depends_on=previous)
             previous = instance
         self._graph = builder.build()._graph
+        _WORKFLOWS[id(self._graph)] = self
 
     @staticmethod
     def builder(name: str, *, result_task: TaskRef | None = None) -> WorkflowBuilder[Any, Any]:
@@ -223,9 +245,18 @@ class Workflow(Generic[InT, OutT]):
         return WorkflowBuilder(name, result_task=result_task)
 
     @classmethod
-    def _from_graph(cls, graph: Graph) -> Self:
-        workflow = cls.__new__(cls)
+    def from_graph(cls, graph: Graph) -> Workflow[Any, Any]:
+        """The workflow of a validated ``graph`` (the same object while one is alive).
+
+        The execution core uses it to run the inner graph of a nested-workflow
+        node; being one object per graph, its plan is compiled once.
+        """
+        found = _WORKFLOWS.get(id(graph))
+        if found is not None and found._graph is graph:
+            return found
+        workflow: Workflow[Any, Any] = cls.__new__(cls)
         workflow._graph = graph
+        _WORKFLOWS[id(graph)] = workflow
         return workflow
 
     @property
@@ -288,24 +319,22 @@ class Workflow(Generic[InT, OutT]):
         node = self._graph.nodes.get(task_name)
         return set(node.config_fields) if node is not None else set()
 
-    def to_mermaid(self, *, job_configuration: JobConfiguration | None = None) -> str:
+    def to_mermaid(self, *, job_configuration: ConfigValues | None = None) -> str:
         """A Mermaid flowchart of the workflow, edges labelled with the data types.
 
         With a ``job_configuration``, configured tasks also get dashed edges
         from a JobConfiguration node.
         """
-        from ._mermaid import render
-
         return render(self._graph, job_configuration)
 
     @cached_property
-    def _plan(self) -> Plan:
-        from ._plan import compile_plan
-
+    def plan(self) -> Plan:
+        """The execution plan (steps in order, input assembly), compiled on first use."""
         return compile_plan(self._graph)
 
     @cached_property
-    def _required_config(self) -> dict[str, tuple[str, ...]]:
+    def required_config(self) -> dict[str, tuple[str, ...]]:
+        """The input fields each task must get from a JobConfiguration, by task name."""
         nodes = self._graph.nodes
         return {
             name: fields
@@ -315,6 +344,11 @@ class Workflow(Generic[InT, OutT]):
 
     def __repr__(self) -> str:
         return f"Workflow(name={self.name!r}, tasks={list(self._graph.nodes)!r})"
+
+
+_WORKFLOWS: WeakValueDictionary[int, Workflow[Any, Any]] = WeakValueDictionary()
+"""The workflow of each live graph, by ``id(graph)``: a workflow keeps its graph alive,
+so an id is never reused while its entry exists."""
 
 
 def _stored(edge: Edge) -> DepValue:

@@ -2,48 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, cast
 
 from pydantic import BaseModel
 
 from . import _contract as contract
+from ._execution import nested_failure
+from ._graph import NESTED_ATTRIBUTE, NestedGraph
 from .context import ExecutionContext
-from .exceptions import NestedWorkflowError, WorkflowDefinitionError
+from .exceptions import WorkflowDefinitionError
 from .job import Job, JobConfiguration, JobStatus
 from .models import EmptyConfig
+from .runner import Runner
 from .task import InT, OutT, Task
 from .workflow import Workflow
 
-__all__ = ["NestedRun", "nested_run", "nested_workflow", "workflow_task"]
-
-
-@dataclass(frozen=True, slots=True)
-class NestedRun:
-    """What a ``workflow_task`` class runs: the inner workflow with its JobConfiguration.
-
-    The sequential runner calls the class's ``run``; the parallel driver reads this
-    instead and drives the inner job itself, so a nested workflow is never sent to
-    an executor (its class is made with ``type(...)`` and cannot be pickled).
-    """
-
-    workflow: Workflow[Any, Any]
-    job_configuration: JobConfiguration | None
-
-    def job(self, config: BaseModel) -> Job[Any, Any]:
-        return Job(self.workflow, config, job_configuration=self.job_configuration)
-
-    def failure(self, task_name: str, job: Job[Any, Any]) -> NestedWorkflowError:
-        """The error of the outer task when the inner job failed."""
-        error = NestedWorkflowError(
-            contract.NESTED_FAILED.format(
-                workflow=self.workflow.name, task=job.failed_task, error=job.error
-            ),
-            task_name,
-            job.failed_task,
-        )
-        error.__cause__ = job.exception
-        return error
+__all__ = ["nested_workflow", "workflow_task"]
 
 
 def workflow_task(
@@ -65,15 +39,12 @@ def workflow_task(
     task_name = name if name is not None else workflow.name
     input_model = _input_model(workflow, job_configuration)
     output_model = workflow.output_model
-    spec = NestedRun(workflow, job_configuration)
 
     def run(self: Task[Any, Any], input: BaseModel, ctx: ExecutionContext) -> BaseModel:
-        from .runner import Runner
-
-        job = spec.job(input)
+        job = Job(workflow, input, job_configuration=job_configuration)
         Runner().run(job, ctx=ctx)
         if job.status is not JobStatus.COMPLETED or job.result is None:
-            raise spec.failure(self.name, job)
+            raise nested_failure(self.name, job)
         result: BaseModel = job.result
         return result
 
@@ -85,8 +56,10 @@ def workflow_task(
         "run": run,
         "__module__": __name__,
         "__doc__": f"The workflow '{workflow.name}' run as one task.",
-        "__taskmaestro_nested__": spec,
-        "_inner_workflow": workflow,
+        # The graph reads this once when the class is added to a workflow: the
+        # node is then a nested-workflow node (see ``_graph.NestedGraph``).
+        NESTED_ATTRIBUTE: NestedGraph(workflow.graph, job_configuration),
+        "_inner_workflow": workflow,  # taskmaestro 0.1.0's attribute
     }
     class_name = f"WorkflowTask_{task_name}"
     task_class = type(class_name, (Task,), namespace)
@@ -113,13 +86,7 @@ def _input_model(
     return roots[0].input_model
 
 
-def nested_run(task: type[Task[Any, Any]]) -> NestedRun | None:
-    """What a task class runs, if it was made by ``workflow_task``."""
-    found = task.__dict__.get("__taskmaestro_nested__")
-    return found if isinstance(found, NestedRun) else None
-
-
 def nested_workflow(task: type[Task[Any, Any]]) -> Workflow[Any, Any] | None:
     """The workflow a task class wraps, if it was made by ``workflow_task``."""
-    found = nested_run(task)
-    return found.workflow if found is not None else None
+    found = task.__dict__.get("_inner_workflow")
+    return found if isinstance(found, Workflow) else None

@@ -39,6 +39,15 @@ def test_services_by_name_and_by_type() -> None:
         ctx.resolve("missing")
 
 
+def test_services_is_a_read_only_view() -> None:
+    ctx = ExecutionContext(services={"title": "Overview"})
+    services = ctx.services
+    ctx.register("limit", 3)
+    assert dict(services) == {"title": "Overview", "limit": 3}
+    with pytest.raises(TypeError):
+        services["other"] = 1  # type: ignore[index]
+
+
 def test_scratch_dir_is_created_on_demand_and_removed_on_close() -> None:
     ctx = ExecutionContext()
     scratch = ctx.scratch_dir

@@ -26,6 +26,20 @@ from taskmaestro.task import task_models
 from .helpers import AddOne, Boom, Double, Number, names
 
 
+def test_a_nested_workflow_is_a_node_kind_of_the_graph() -> None:
+    """The graph knows at build that the node wraps an inner graph and its configuration."""
+    inner = Workflow(name="inner", tasks=[AddOne, Double])
+    configuration = JobConfiguration({})
+    nested = workflow_task(inner, name="inner_step", job_configuration=configuration)
+    outer = Workflow(name="outer", tasks=[Double, nested])
+    node = outer.graph.nodes["inner_step"]
+    assert node.nested is not None
+    assert node.nested.graph is inner.graph
+    assert node.nested.job_configuration is configuration
+    assert outer.graph.nodes["double"].nested is None
+    assert Workflow.from_graph(inner.graph) is inner  # one workflow, one plan, per graph
+
+
 def test_models_and_result() -> None:
     inner = Workflow(name="inner", tasks=[AddOne, Double])
     nested = workflow_task(inner, name="inner_step")

@@ -101,7 +101,7 @@ def test_several_running_tasks_are_all_shown() -> None:
     hook.write_line("another")
     stopped = RuntimeError("stopped")
     hook.on_task_fail(job, double, stopped)
-    job._fail(stopped, None, datetime.now())
+    job.mark_failed(stopped, None, datetime.now())
     hook.on_job_fail(job)
 
     drawn = frames(stream.getvalue())

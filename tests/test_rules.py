@@ -482,3 +482,30 @@ def test_errors_say_which_task_and_which_part(build: Any, task: str, part: objec
         build().build()
     assert caught.value.task == task
     assert caught.value.part == part
+
+
+def test_assignability_is_asked_once_per_pair_of_annotations(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 13.5: the rules ask ``is_assignable`` once per pair, whatever the workflow."""
+    from taskmaestro import _rules
+
+    asked: list[tuple[object, object]] = []
+
+    def counting(provided: object, expected: object) -> bool:
+        asked.append((provided, expected))
+        return provided is expected
+
+    monkeypatch.setattr(_rules, "is_assignable", counting)
+
+    class Fresh(BaseModel):  # a new class: no other test has remembered a pair with it
+        value: int
+
+    pair = (Fresh, Number)
+    first = _rules.assignable(*pair)
+    assert _rules.assignable(*pair) is first is False
+    assert asked == [pair]
+    unhashable = list[int], [1]  # not remembered, still answered
+    assert not _rules.assignable(*unhashable)
+    assert not _rules.assignable(*unhashable)
+    assert asked == [pair, unhashable, unhashable]

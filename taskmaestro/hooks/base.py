@@ -9,6 +9,7 @@ when ``on_task_complete`` or ``on_task_fail`` is called).
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Callable, Sequence
 from enum import StrEnum
@@ -131,6 +132,4 @@ def _report(hook: object, event: str, error: Exception) -> None:
     try:
         warnings.warn(HookWarning(message), stacklevel=4)
     except Exception:  # warnings configured as errors must not break the job either
-        import logging
-
         logging.getLogger("taskmaestro").error(message)

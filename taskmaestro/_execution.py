@@ -1,0 +1,234 @@
+"""The execution core: one run of one task, shared by the sequential runner and the driver.
+
+``TaskRun`` is the per-task routine: the task instance and its clock
+(``TaskRun(...)``), ``on_task_start`` and the input (``begin``), the output
+check (``check``), the record and its event (``succeed`` / ``fail``), and the
+names of its failures (``failure``, ``timed_out``). The sequential runner
+calls ``run`` in its own thread between ``begin`` and ``check``; the parallel
+driver sends it to an executor; nothing else differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from time import perf_counter
+from types import MappingProxyType
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from . import _contract as contract
+from ._deadline import Deadline
+from ._graph import NestedGraph
+from ._plan import Step
+from .exceptions import (
+    NestedWorkflowError,
+    TaskExecutionError,
+    TaskOutputTypeError,
+    TaskTimeoutError,
+)
+from .hooks.base import Dispatcher
+from .job import Job, JobConfiguration, TaskResult, TaskStatus
+from .workflow import Workflow
+
+__all__ = [
+    "Cursor",
+    "TaskFailed",
+    "TaskRun",
+    "escaped_error",
+    "inner_job",
+    "invalid_input",
+    "nested_failure",
+    "now",
+    "task_error",
+    "timeout_message",
+    "wrong_output",
+]
+
+
+class TaskFailed(Exception):
+    """Internal: a task failed and has been recorded; the job must stop.
+
+    ``interruption`` is a ``KeyboardInterrupt`` to raise again once the job has
+    been recorded as failed.
+    """
+
+    def __init__(
+        self, error: BaseException, task: str | None, interruption: BaseException | None = None
+    ) -> None:
+        super().__init__(task)
+        self.error = error
+        self.task = task
+        self.interruption = interruption
+
+
+@dataclass(slots=True)
+class Cursor:
+    """The task the job is at, to name in a job timeout or an interruption."""
+
+    task: str | None = None
+
+
+_NO_VALUES: Mapping[str, object] = MappingProxyType({})
+
+
+def invalid_input(name: str, invalid: ValidationError) -> TaskExecutionError:
+    """The failure of task ``name`` whose assembled input does not validate."""
+    return TaskExecutionError(f"Task '{name}': its input does not validate: {invalid}", name)
+
+
+def wrong_output(name: str, output: object, expected: type[BaseModel]) -> TaskOutputTypeError:
+    return TaskOutputTypeError(
+        contract.WRONG_OUTPUT.format(
+            task=name, provided=type(output).__name__, expected=expected.__name__
+        ),
+        name,
+    )
+
+
+def task_error(raised: Exception, name: str) -> Exception:
+    """``raised`` as the task's failure: recorded as it is (taskmaestro 0.1.0 does so).
+
+    Failures the runner detects itself are ``TaskExecutionError``s; those that
+    do not know their task yet learn it here.
+    """
+    if isinstance(raised, TaskExecutionError) and raised.task_name is None:
+        raised.task_name = name
+    return raised
+
+
+def escaped_error(raised: BaseException, name: str) -> TaskExecutionError:
+    """A task's ``SystemExit``, ``KeyboardInterrupt`` or other ``BaseException`` as its failure."""
+    if isinstance(raised, SystemExit):
+        code = "" if raised.code is None else repr(raised.code)
+        message = f"Task '{name}' called sys.exit({code})"
+    elif isinstance(raised, KeyboardInterrupt):
+        message = f"Task '{name}' was interrupted (KeyboardInterrupt)"
+    else:
+        message = f"Task '{name}' failed: {type(raised).__name__}: {raised}"
+    error = TaskExecutionError(message, name)
+    error.__cause__ = raised
+    return error
+
+
+def timeout_message(deadline: Deadline, task: str | None, when: str) -> str:
+    """``when`` is "before" (the task could not start) or "while" (it was running)."""
+    message = f"{deadline.label} timed out after {deadline.seconds:g} s"
+    if task is None or deadline.label == f"Task '{task}'":
+        return message
+    if when == "before":
+        return f"{message}, before task '{task}' could start"
+    return f"{message} while running task '{task}'"
+
+
+class TaskRun:
+    """One run of one task of a job: start, input, output check, record and events."""
+
+    __slots__ = ("broken", "events", "job", "name", "start", "started_at", "step", "task")
+
+    def __init__(self, step: Step, job: Job[Any, Any], events: Dispatcher) -> None:
+        """Make the task instance and start its clock (``TaskResult.started_at``)."""
+        self.step = step
+        self.name = name = step.name
+        self.job = job
+        self.events = events
+        cls = step.task
+        self.broken: Exception | None = None
+        # A new instance named after the step. When the constructor raises, the
+        # instance is made without it, so that hooks still get a task (with its
+        # name) to report the failure against; ``begin`` raises the error.
+        try:
+            task = cls()
+        except Exception as raised:
+            task, self.broken = cls.__new__(cls), raised
+        task.name = name
+        self.task = task
+        self.started_at = datetime.now()
+        self.start = perf_counter()
+
+    def begin(self, outputs: Mapping[str, BaseModel]) -> BaseModel:
+        """Emit ``on_task_start``, then build the input; raises the task's failure."""
+        if self.events.on_task_start:
+            self.events.emit("on_task_start", self.job, self.task)
+        if self.broken is not None:
+            raise self.broken
+        step, job = self.step, self.job
+        values = job.configured_values.get(self.name, _NO_VALUES) if step.configured else _NO_VALUES
+        try:
+            return step.assemble(outputs, job.config, values)
+        except ValidationError as invalid:
+            raise invalid_input(self.name, invalid) from invalid
+
+    def check(self, output: object) -> BaseModel:
+        """``output`` if it is of the task's output model; else ``TaskOutputTypeError``."""
+        expected = self.step.output_model
+        if not isinstance(output, expected):
+            raise wrong_output(self.name, output, expected)
+        return output
+
+    def succeed(self, output: BaseModel) -> None:
+        """Append the completed TaskResult, then emit ``on_task_complete``."""
+        duration = perf_counter() - self.start
+        job = self.job
+        job.task_results.append(
+            TaskResult(self.name, TaskStatus.COMPLETED, output, self.started_at, duration)
+        )
+        if self.events.on_task_complete:
+            self.events.emit("on_task_complete", job, self.task, output)
+
+    def fail(self, error: Exception) -> None:
+        """Append the failed TaskResult and fail the job, then emit ``on_task_fail``.
+
+        The job is failed first, so the hook sees ``job.status``, ``error``,
+        ``failed_task`` and ``completed_at`` already set, as in taskmaestro 0.1.0.
+        """
+        duration = perf_counter() - self.start
+        job, name = self.job, self.name
+        job.task_results.append(
+            TaskResult(name, TaskStatus.FAILED, None, self.started_at, duration, str(error), error)
+        )
+        job.mark_failed(error, name, now())
+        self.events.emit("on_task_fail", job, self.task, error)
+
+    def failure(self, raised: BaseException) -> Exception:
+        """What the task raised, as its recorded failure (see ``task_error``, ``escaped_error``)."""
+        if isinstance(raised, Exception):
+            return task_error(raised, self.name)
+        return escaped_error(raised, self.name)
+
+    def timed_out(self, deadline: Deadline, when: str = "while") -> TaskTimeoutError:
+        """The failure when ``deadline`` passed ``when`` ("before" or "while") the task ran."""
+        return TaskTimeoutError(timeout_message(deadline, self.name, when), self.name)
+
+    @property
+    def deadline_label(self) -> str:
+        """The label of the task's own deadline, as timeout messages name it."""
+        return f"Task '{self.name}'"
+
+
+def inner_job(nested: NestedGraph, config: BaseModel) -> Job[Any, Any]:
+    """The job of a nested-workflow node: its inner graph run with ``config``."""
+    values = nested.job_configuration
+    if values is not None and not isinstance(values, JobConfiguration):
+        values = JobConfiguration(values)
+    return Job(Workflow.from_graph(nested.graph), config, job_configuration=values)
+
+
+def nested_failure(task_name: str, job: Job[Any, Any]) -> NestedWorkflowError:
+    """The error of the outer task ``task_name`` when its inner ``job`` failed."""
+    error = NestedWorkflowError(
+        contract.NESTED_FAILED.format(
+            workflow=job.workflow.name, task=job.failed_task, error=job.error
+        ),
+        task_name,
+        job.failed_task,
+    )
+    error.__cause__ = job.exception
+    return error
+
+
+def now() -> datetime:
+    """Naive local time, as taskmaestro 0.1.0 records its timestamps."""
+    return datetime.now()
