@@ -18,16 +18,15 @@ The same value registered twice (one package seen twice) is not a duplicate.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from .exceptions import ConfigLoadError
-
-if TYPE_CHECKING:
-    from .task import Task
-    from .workflow import Workflow
+from .task import Task
+from .workflow import Workflow
 
 __all__ = [
     "TASK_ENTRY_POINT_GROUP",
@@ -169,10 +168,6 @@ def get_registered_task(name: str) -> type[Task[Any, Any]]:
     Raises ``PluginLoadError`` if the name is unknown or ambiguous, the plugin
     cannot be imported, or its value is not a concrete ``Task`` subclass.
     """
-    import inspect
-
-    from .task import Task
-
     found = _load("task", name)
     if not (isinstance(found, type) and issubclass(found, Task)):
         raise PluginLoadError(
@@ -193,8 +188,6 @@ def get_registered_workflow(name: str) -> Workflow[Any, Any]:
 
     Raises ``PluginLoadError`` as ``get_registered_task`` does.
     """
-    from .workflow import Workflow
-
     found = _load("workflow", name)
     if not isinstance(found, Workflow):
         raise PluginLoadError(
