@@ -115,7 +115,7 @@ def escaped_error(raised: BaseException, name: str) -> TaskExecutionError:
 
 def timeout_message(deadline: Deadline, task: str | None, when: str) -> str:
     """``when`` is "before" (the task could not start) or "while" (it was running)."""
-    message = f"{deadline.label} timed out after {deadline.seconds:g} s"
+    message = f"{deadline.label} timed out after {deadline.seconds:g}s"
     if task is None or deadline.label == f"Task '{task}'":
         return message
     if when == "before":

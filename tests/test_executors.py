@@ -223,7 +223,7 @@ def test_task_timeout(executor: Executor) -> None:
     assert job.status is JobStatus.FAILED
     assert isinstance(job.exception, TaskTimeoutError)
     assert job.exception.task_name == "quick_timeout"
-    assert job.error == "Task 'quick_timeout' timed out after 0.3 s"
+    assert job.error == "Task 'quick_timeout' timed out after 0.3s"
     assert result_of(job, "quick_timeout").status is TaskStatus.FAILED
     assert result_of(job, "start").status is TaskStatus.COMPLETED
 
@@ -234,7 +234,7 @@ def test_job_timeout_while_a_task_runs(executor: Executor) -> None:
     assert 0.5 <= elapsed < LATE
     assert isinstance(job.exception, TaskTimeoutError)
     assert job.failed_task == "sleeper_3"
-    assert job.error == "Job of workflow 'w' timed out after 0.5 s while running task 'sleeper_3'"
+    assert job.error == "Job of workflow 'w' timed out after 0.5s while running task 'sleeper_3'"
     assert [r.status for r in job.task_results] == ["completed", "completed", "failed"]
 
 
@@ -250,9 +250,9 @@ def test_job_timeout_fails_every_running_branch(executor: Executor) -> None:
     job, elapsed = run_timed(executor, Job(workflow, Sleep(seconds=5)), timeout=0.3)
     assert 0.3 <= elapsed < LATE
     assert job.failed_task == "a"
-    assert job.error == "Job of workflow 'w' timed out after 0.3 s while running task 'a'"
+    assert job.error == "Job of workflow 'w' timed out after 0.3s while running task 'a'"
     assert result_of(job, "b").error == (
-        "Job of workflow 'w' timed out after 0.3 s while running task 'b'"
+        "Job of workflow 'w' timed out after 0.3s while running task 'b'"
     )
     assert names(job) == ["start", "a", "b"]
 
@@ -265,11 +265,11 @@ def test_nested_workflow_deadlines_bound_its_inner_tasks(executor: Executor) -> 
     job, elapsed = run_timed(executor, Job(outer, Sleep(seconds=5)))
     assert elapsed < LATE
     assert isinstance(job.exception, TaskTimeoutError)
-    assert job.error == "Task 'wrapped' timed out after 0.3 s"
+    assert job.error == "Task 'wrapped' timed out after 0.3s"
 
     job, elapsed = run_timed(executor, Job(outer, Sleep(seconds=5)), timeout=0.2)
     assert elapsed < LATE
-    assert job.error == "Job of workflow 'outer' timed out after 0.2 s while running task 'wrapped'"
+    assert job.error == "Job of workflow 'outer' timed out after 0.2s while running task 'wrapped'"
 
 
 def test_an_inner_task_timeout_fails_its_nested_workflow(executor: Executor) -> None:
@@ -280,7 +280,7 @@ def test_an_inner_task_timeout_fails_its_nested_workflow(executor: Executor) -> 
     assert job.failed_task == "wrapped"
     assert job.error == (
         "Inner workflow 'inner' failed at task 'quick_timeout': "
-        "Task 'quick_timeout' timed out after 0.3 s"
+        "Task 'quick_timeout' timed out after 0.3s"
     )
 
 
@@ -304,7 +304,7 @@ def test_a_running_nested_workflow_is_awaited_after_a_failure(executor: Executor
     assert 0.4 <= elapsed < LATE
     assert job.failed_task == "fail_soon"
     assert result_of(job, "wrapped").error == (
-        "Job of workflow 'outer' timed out after 0.4 s while running task 'wrapped'"
+        "Job of workflow 'outer' timed out after 0.4s while running task 'wrapped'"
     )
     assert "join" not in names(job)
 
@@ -315,7 +315,7 @@ def test_a_deadline_around_the_run_is_left_to_its_owner(thread_pool: Executor) -
         Runner(executor=thread_pool).run(job)
     assert job.status is JobStatus.FAILED
     assert job.failed_task == "sleeper_2"
-    assert job.error == "Outer timed out after 0.45 s while running task 'sleeper_2'"
+    assert job.error == "Outer timed out after 0.45s while running task 'sleeper_2'"
 
 
 def test_task_clock_starts_when_a_worker_is_free() -> None:
@@ -376,7 +376,7 @@ def test_job_deadline_passing_in_the_driver_stops_the_next_task(thread_pool: Exe
     Runner(hooks=[SlowHook()], executor=thread_pool).run(job, timeout_seconds=0.2)
     assert job.status is JobStatus.FAILED
     assert job.error == (
-        "Job of workflow 'w' timed out after 0.2 s, before task 'sleeper_2' could start"
+        "Job of workflow 'w' timed out after 0.2s, before task 'sleeper_2' could start"
     )
     assert names(job) == ["sleeper"]
 
@@ -451,7 +451,7 @@ def test_any_executor_will_do() -> None:
         InlineExecutor(), Job(Workflow(name="w", tasks=[QuickTimeout]), Sleep(seconds=5))
     )
     assert elapsed < LATE
-    assert timed_out.error == "Task 'quick_timeout' timed out after 0.3 s"
+    assert timed_out.error == "Task 'quick_timeout' timed out after 0.3s"
 
 
 def test_configured_empty_root_runs_on_an_executor(thread_pool: Executor) -> None:

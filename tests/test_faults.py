@@ -134,7 +134,7 @@ def assert_timed_out(job: Job[Any, Any], task: str, message: str) -> None:
 
 def test_a_task_swallowing_its_timeout_fails_and_nothing_after_it_starts() -> None:
     job, elapsed = run(chain(SwallowingTask))
-    assert_timed_out(job, "swallowing_task", "Task 'swallowing_task' timed out after 0.3 s")
+    assert_timed_out(job, "swallowing_task", "Task 'swallowing_task' timed out after 0.3s")
     assert elapsed < OVERRUN + LATE  # it runs on, swallowing, until it returns
 
 
@@ -143,14 +143,14 @@ def test_a_job_deadline_swallowed_by_a_task_still_fails_the_job() -> None:
     assert_timed_out(
         job,
         "swallowing_untimed",
-        "Job of workflow 'w' timed out after 0.3 s while running task 'swallowing_untimed'",
+        "Job of workflow 'w' timed out after 0.3s while running task 'swallowing_untimed'",
     )
 
 
 def test_a_task_that_disables_the_alarm_still_fails() -> None:
     before = signal.getsignal(signal.SIGALRM)
     job, elapsed = run(chain(AlarmThief), seconds=0.6)
-    assert_timed_out(job, "alarm_thief", "Task 'alarm_thief' timed out after 0.3 s")
+    assert_timed_out(job, "alarm_thief", "Task 'alarm_thief' timed out after 0.3s")
     assert elapsed < LATE
     assert signal.getsignal(signal.SIGALRM) == before  # the runner put the handler back
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
@@ -161,7 +161,7 @@ def test_a_task_that_swallowed_its_interruption_is_interrupted_again(
 ) -> None:
     # Without a second interruption the task would sleep 2 x 3 s.
     job, elapsed = run(chain(SwallowsOnce), any_executor, seconds=3)
-    assert_timed_out(job, "swallows_once", "Task 'swallows_once' timed out after 0.3 s")
+    assert_timed_out(job, "swallows_once", "Task 'swallows_once' timed out after 0.3s")
     assert elapsed < LATE
 
 
@@ -169,7 +169,7 @@ def test_a_task_that_turns_its_interruption_into_an_error_has_timed_out(
     any_executor: Executor | None,
 ) -> None:
     job, elapsed = run(chain(WrapsInterruption), any_executor, seconds=3)
-    assert_timed_out(job, "wraps_interruption", "Task 'wraps_interruption' timed out after 0.3 s")
+    assert_timed_out(job, "wraps_interruption", "Task 'wraps_interruption' timed out after 0.3s")
     assert elapsed < LATE
 
 
@@ -179,7 +179,7 @@ def test_a_swallowing_task_is_stopped_on_every_in_process_path(
 ) -> None:
     executor = thread_pool if executor_kind == "threads" else None
     job, _ = run(chain(SwallowingTask), executor, timeout=5)
-    assert_timed_out(job, "swallowing_task", "Task 'swallowing_task' timed out after 0.3 s")
+    assert_timed_out(job, "swallowing_task", "Task 'swallowing_task' timed out after 0.3s")
 
 
 # -- 2. SystemExit and KeyboardInterrupt from a task -------------------------------------
@@ -325,7 +325,7 @@ def test_a_slow_task_start_hook_keeps_its_task_from_starting(
     job, _ = run(workflow, executor, timeout=0.3, hook=SlowStart())
     assert job.status is JobStatus.FAILED
     assert job.failed_task == "timed"
-    assert job.error == "Job of workflow 'w' timed out after 0.3 s, before task 'timed' could start"
+    assert job.error == "Job of workflow 'w' timed out after 0.3s, before task 'timed' could start"
     assert results(job)["timed"].status == "failed"  # its on_task_start came, so does its end
 
 
@@ -339,7 +339,7 @@ def test_a_slow_completion_hook_in_the_middle_stops_the_next_task(
     job, _ = run(workflow, executor, timeout=0.3, hook=hook)
     assert job.status is JobStatus.FAILED
     assert job.error == (
-        "Job of workflow 'w' timed out after 0.3 s, before task 'sleeper' could start"
+        "Job of workflow 'w' timed out after 0.3s, before task 'sleeper' could start"
     )
     assert list(results(job)) == ["timed"]
     assert hook.count("on_task_complete") == 1  # the hook itself was not cut short

@@ -114,9 +114,9 @@ def test_outer_deadline_interrupts_inner_tasks() -> None:
     job = Runner().run(Job(outer, Number(value=1)))
     assert time.monotonic() - start < 2.0
     assert isinstance(job.exception, TaskTimeoutError)
-    assert job.error == "Task 'wrapped' timed out after 0.3 s"
+    assert job.error == "Task 'wrapped' timed out after 0.3s"
 
     start = time.monotonic()
     job = Runner().run(Job(outer, Number(value=1)), timeout_seconds=0.2)
     assert time.monotonic() - start < 2.0
-    assert job.error == "Job of workflow 'outer' timed out after 0.2 s while running task 'wrapped'"
+    assert job.error == "Job of workflow 'outer' timed out after 0.2s while running task 'wrapped'"

@@ -59,7 +59,7 @@ def test_task_timeout_is_sub_second() -> None:
     assert job.status is JobStatus.FAILED
     assert isinstance(job.exception, TaskTimeoutError)
     assert job.exception.task_name == "quick_timeout"
-    assert job.error == "Task 'quick_timeout' timed out after 0.3 s"
+    assert job.error == "Task 'quick_timeout' timed out after 0.3s"
     assert result_of(job, "quick_timeout").status == "failed"
 
 
@@ -83,7 +83,7 @@ def test_job_timeout_fires_during_a_task() -> None:
     assert 0.5 <= elapsed < LATE
     assert isinstance(job.exception, TaskTimeoutError)
     assert job.failed_task == "sleeper_3"
-    assert job.error == ("Job of workflow 'w' timed out after 0.5 s while running task 'sleeper_3'")
+    assert job.error == ("Job of workflow 'w' timed out after 0.5s while running task 'sleeper_3'")
     assert [r.status for r in job.task_results] == ["completed", "completed", "failed"]
 
 
@@ -101,7 +101,7 @@ def test_task_deadline_shorter_than_the_job_deadline_wins() -> None:
     job = Job(Workflow(name="w", tasks=[QuickTimeout]), Sleep(seconds=10))
     elapsed = run_timed(job, timeout=5)
     assert elapsed < LATE
-    assert job.error == "Task 'quick_timeout' timed out after 0.3 s"
+    assert job.error == "Task 'quick_timeout' timed out after 0.3s"
 
 
 class SlowHook(BaseHook):
@@ -114,7 +114,7 @@ def test_job_deadline_passing_between_tasks_stops_the_next_one() -> None:
     Runner(hooks=[SlowHook()]).run(job, timeout_seconds=0.2)
     assert job.status is JobStatus.FAILED
     assert job.error == (
-        "Job of workflow 'w' timed out after 0.2 s, before task 'sleeper_2' could start"
+        "Job of workflow 'w' timed out after 0.2s, before task 'sleeper_2' could start"
     )
     assert names(job) == ["sleeper"]
 
@@ -140,7 +140,7 @@ def test_off_the_main_thread_timeouts_still_fire_on_time() -> None:
     thread.join(30)
     assert not thread.is_alive()
     assert 0.3 <= outcome["task_elapsed"] < LATE
-    assert outcome["task_job"].error == "Task 'quick_timeout' timed out after 0.3 s"
+    assert outcome["task_job"].error == "Task 'quick_timeout' timed out after 0.3s"
     assert 0.3 <= outcome["job_elapsed"] < LATE
     assert isinstance(outcome["whole_job"].exception, TaskTimeoutError)
     assert outcome["busy_elapsed"] < LATE
