@@ -26,7 +26,7 @@ young collection closer, and a collection during a long chain walks those
 large maps: so a step keeps as few tracked objects as it can (no registry
 instance between the builder type and its parts, one shared empty
 ``immutable`` set), and decoded entries are remembered by the identity of
-the literal they come from (``_Decoded``) instead of parsed again by each
+the literal they come from (``_Memo``) instead of parsed again by each
 later step.
 
 A built workflow keeps, the same way, its name and the input models of its
@@ -37,9 +37,9 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Final, cast
+from typing import Final, cast
 
 from mypy.types import ExtraAttrs, Instance, LiteralType, Type, TypeType, get_proper_type
 from mypy.typevars import fill_typevars_with_any
@@ -162,22 +162,12 @@ class BuilderState:
         chunk = _part(self._attrs, _chunk_key(index))
         literal = get_proper_type(chunk.get(_declaration_key(index)))
         assert isinstance(literal, LiteralType), f"builder registry has no declaration {index}"
-        data = _decoded(literal)
+        parsed = _declarations(literal)
         task = get_proper_type(chunk.get(_task_key(index)))
         info = None
         if isinstance(task, TypeType) and isinstance(task.item, Instance):
             info = task.item.type
-        config = data["config"]
-        wires = data["wires"]
-        declaration = Declaration(
-            name=data["name"],
-            task=info,
-            config_fields=None
-            if config is None
-            else tuple(ConfigField(name, Pos(*where)) for name, *where in config),
-            wires=None if wires is None else tuple(_wire(wire) for wire in wires),
-            pos=Pos(*data["pos"]),
-        )
+        declaration = Declaration(parsed.name, info, parsed.config_fields, parsed.wires, parsed.pos)
         self._cache[index] = declaration
         return declaration
 
@@ -323,8 +313,8 @@ def _with_attrs(instance: Instance, attrs: dict[str, Type]) -> Instance:
     return copy
 
 
-class _Decoded:
-    """The JSON of registry literals, decoded once per literal object while it is recent.
+class _Memo[T]:
+    """Registry literals decoded once per literal object while they are recent.
 
     A literal of a registry is never changed once made, and later steps of a
     chain share it by reference: keyed by its identity (the entry holds the
@@ -337,22 +327,44 @@ class _Decoded:
 
     LIMIT: Final = 512
 
-    def __init__(self) -> None:
-        self._entries: dict[int, tuple[LiteralType, Any]] = {}
+    def __init__(self, decode: Callable[[str], T]) -> None:
+        self._decode = decode
+        self._entries: dict[int, tuple[LiteralType, T]] = {}
 
-    def __call__(self, literal: LiteralType) -> Any:  # json.loads' own type
+    def __call__(self, literal: LiteralType) -> T:
         entry = self._entries.get(id(literal))
         if entry is not None and entry[0] is literal:
             return entry[1]
         assert isinstance(literal.value, str)
-        value = json.loads(literal.value)
+        value = self._decode(literal.value)
         if len(self._entries) >= self.LIMIT:
             self._entries.clear()
         self._entries[id(literal)] = (literal, value)
         return value
 
 
-_decoded: Final = _Decoded()
+def _parse_indexes(raw: str) -> tuple[int, ...]:
+    return tuple(json.loads(raw))
+
+
+def _parse_declaration(raw: str) -> Declaration:
+    """A declaration without its task class (kept beside it as a type, not in the JSON)."""
+    data = json.loads(raw)
+    config = data["config"]
+    wires = data["wires"]
+    return Declaration(
+        name=data["name"],
+        task=None,
+        config_fields=None
+        if config is None
+        else tuple(ConfigField(name, Pos(*where)) for name, *where in config),
+        wires=None if wires is None else tuple(_wire(wire) for wire in wires),
+        pos=Pos(*data["pos"]),
+    )
+
+
+_indexes_of: Final = _Memo(_parse_indexes)
+_declarations: Final = _Memo(_parse_declaration)
 
 
 def _part(attrs: dict[str, Type], key: str) -> dict[str, Type]:
@@ -418,8 +430,7 @@ def _indexes(typ: Type | None) -> Sequence[int]:
     proper = get_proper_type(typ) if typ is not None else None
     if not isinstance(proper, LiteralType) or not isinstance(proper.value, str):
         return ()
-    indexes: list[int] = _decoded(proper)
-    return indexes
+    return _indexes_of(proper)
 
 
 def _ref_json(ref: TaskRef | None) -> _Json:
