@@ -8,15 +8,26 @@ resolve as attributes. Values are mypy types, as extra_attrs requires: task
 classes as ``type[...]``, everything else as JSON in a ``Literal`` string.
 
 A builder type is immutable and mypy hashes it at each call it checks, so the
-registry is shaped for sharing (issue 17.4): one ``str`` instance under
-``_REGISTRY`` holds, by reference, fixed-size chunks of declarations and
-buckets of the name and class indexes (each in the ``extra_attrs`` of an
-instance of its own). Adding a task copies one chunk, at most two buckets
-and the small table of references; every other part is shared with the
-receiver's registry, and each ``Instance`` caches its hash, so mypy re-hashes
-only what changed. The cost of an ``add_task`` no longer grows with the
-number of tasks before it (a bucket grows by n/64, a tiny fraction of the
-whole registry).
+registry is shaped for sharing (issue 17.4): the builder type's own
+``extra_attrs`` hold the header and, by reference, fixed-size chunks of
+declarations and buckets of the name and class indexes (each in the
+``extra_attrs`` of a ``str`` instance of its own). Adding a task copies one
+chunk, at most two buckets and the small table of references; every other
+part is shared with the receiver's registry, and each ``Instance`` caches its
+hash, so mypy re-hashes only what changed. The cost of an ``add_task`` no
+longer grows with the number of tasks before it (a bucket grows by n/64, a
+tiny fraction of the whole registry).
+
+Every builder type of a chain stays alive until mypy has checked the whole
+statement (it keeps the type of each subexpression), and mypy's own
+expression cache holds a type map per nesting level of the chain. Each
+object the garbage collector tracks that a step keeps alive brings its next
+young collection closer, and a collection during a long chain walks those
+large maps: so a step keeps as few tracked objects as it can (no registry
+instance between the builder type and its parts, one shared empty
+``immutable`` set), and decoded entries are remembered by the identity of
+the literal they come from (``_Memo``) instead of parsed again by each
+later step.
 
 A built workflow keeps, the same way, its name and the input models of its
 roots, which the ``Job`` hook checks the job config against (W13).
@@ -26,7 +37,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Final, cast
 
@@ -53,7 +64,6 @@ _BUCKETS: Final = 64
 """Buckets of the name and class indexes."""
 
 _HEADER: Final = "taskmaestro builder"
-_REGISTRY: Final = "taskmaestro registry"
 _WORKFLOW: Final = "taskmaestro workflow"
 
 type Span = tuple[int, int, int, int]
@@ -110,10 +120,9 @@ class BuilderState:
             return None
         attrs = proper.extra_attrs.attrs
         raw = _literal(attrs.get(_HEADER))
-        registry = get_proper_type(attrs.get(_REGISTRY))
-        if raw is None or not isinstance(registry, Instance) or registry.extra_attrs is None:
+        if raw is None:
             return None
-        data = json.loads(raw)
+        data = json.loads(raw)  # each header is read once, by the next step: not remembered
         result = data["result"]
         header = Header(
             workflow=data["workflow"],
@@ -124,7 +133,8 @@ class BuilderState:
             unknown_names=data["unknown_names"],
             unknown_tasks=data["unknown_tasks"],
         )
-        return cls(header, registry.extra_attrs.attrs)
+        parts = {key: value for key, value in attrs.items() if key != _HEADER}
+        return cls(header, parts)
 
     def attach(self, instance: Instance, str_type: Instance) -> Instance:
         """``instance`` carrying this registry (a copy: types are shared)."""
@@ -141,10 +151,8 @@ class BuilderState:
             "unknown_names": header.unknown_names,
             "unknown_tasks": header.unknown_tasks,
         }
-        attrs: dict[str, Type] = {
-            _HEADER: LiteralType(json.dumps(data), str_type),
-            _REGISTRY: _with_attrs(str_type, self._attrs),
-        }
+        attrs: dict[str, Type] = {_HEADER: LiteralType(json.dumps(data), str_type)}
+        attrs.update(self._attrs)
         return _with_attrs(instance, attrs)
 
     def declaration(self, index: int) -> Declaration:
@@ -152,24 +160,14 @@ class BuilderState:
         if cached is not None:
             return cached
         chunk = _part(self._attrs, _chunk_key(index))
-        raw = _literal(chunk.get(_declaration_key(index)))
-        assert raw is not None, f"builder registry has no declaration {index}"
-        data = json.loads(raw)
+        literal = get_proper_type(chunk.get(_declaration_key(index)))
+        assert isinstance(literal, LiteralType), f"builder registry has no declaration {index}"
+        parsed = _declarations(literal)
         task = get_proper_type(chunk.get(_task_key(index)))
         info = None
         if isinstance(task, TypeType) and isinstance(task.item, Instance):
             info = task.item.type
-        config = data["config"]
-        wires = data["wires"]
-        declaration = Declaration(
-            name=data["name"],
-            task=info,
-            config_fields=None
-            if config is None
-            else tuple(ConfigField(name, Pos(*where)) for name, *where in config),
-            wires=None if wires is None else tuple(_wire(wire) for wire in wires),
-            pos=Pos(*data["pos"]),
-        )
+        declaration = Declaration(parsed.name, info, parsed.config_fields, parsed.wires, parsed.pos)
         self._cache[index] = declaration
         return declaration
 
@@ -304,10 +302,69 @@ def read_roots(typ: Instance) -> WorkflowFacts | None:
     return WorkflowFacts(data["name"], roots, data.get("tasks"), configured)
 
 
+_NO_IMMUTABLE: Final[set[str]] = set()
+"""The ``immutable`` names of every registry part: none. One set shared by all of them
+(mypy only reads it, and copies it when it narrows), instead of a new set per part."""
+
+
 def _with_attrs(instance: Instance, attrs: dict[str, Type]) -> Instance:
     copy = instance.copy_modified()
-    copy.extra_attrs = ExtraAttrs(attrs)
+    copy.extra_attrs = ExtraAttrs(attrs, _NO_IMMUTABLE)
     return copy
+
+
+class _Memo[T]:
+    """Registry literals decoded once per literal object while they are recent.
+
+    A literal of a registry is never changed once made, and later steps of a
+    chain share it by reference: keyed by its identity (the entry holds the
+    literal, so the identity cannot be reused while it is remembered), the
+    decoded value is the same as parsing it again; callers do not change it.
+    Lookups go mostly to the tasks added just before, so a few hundred
+    entries suffice; more would keep decoded values alive for the garbage
+    collector to walk (see the module's docstring).
+    """
+
+    LIMIT: Final = 512
+
+    def __init__(self, decode: Callable[[str], T]) -> None:
+        self._decode = decode
+        self._entries: dict[int, tuple[LiteralType, T]] = {}
+
+    def __call__(self, literal: LiteralType) -> T:
+        entry = self._entries.get(id(literal))
+        if entry is not None and entry[0] is literal:
+            return entry[1]
+        assert isinstance(literal.value, str)
+        value = self._decode(literal.value)
+        if len(self._entries) >= self.LIMIT:
+            self._entries.clear()
+        self._entries[id(literal)] = (literal, value)
+        return value
+
+
+def _parse_indexes(raw: str) -> tuple[int, ...]:
+    return tuple(json.loads(raw))
+
+
+def _parse_declaration(raw: str) -> Declaration:
+    """A declaration without its task class (kept beside it as a type, not in the JSON)."""
+    data = json.loads(raw)
+    config = data["config"]
+    wires = data["wires"]
+    return Declaration(
+        name=data["name"],
+        task=None,
+        config_fields=None
+        if config is None
+        else tuple(ConfigField(name, Pos(*where)) for name, *where in config),
+        wires=None if wires is None else tuple(_wire(wire) for wire in wires),
+        pos=Pos(*data["pos"]),
+    )
+
+
+_indexes_of: Final = _Memo(_parse_indexes)
+_declarations: Final = _Memo(_parse_declaration)
 
 
 def _part(attrs: dict[str, Type], key: str) -> dict[str, Type]:
@@ -370,8 +427,10 @@ def _literal_json(value: _Json, str_type: Instance) -> LiteralType:
 
 
 def _indexes(typ: Type | None) -> Sequence[int]:
-    raw = _literal(typ)
-    return () if raw is None else tuple(json.loads(raw))
+    proper = get_proper_type(typ) if typ is not None else None
+    if not isinstance(proper, LiteralType) or not isinstance(proper.value, str):
+        return ()
+    return _indexes_of(proper)
 
 
 def _ref_json(ref: TaskRef | None) -> _Json:

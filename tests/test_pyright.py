@@ -1,0 +1,67 @@
+"""Pyright (and so Pylance) on the public API: the precise types plain generics give.
+
+Pyright runs no mypy plugin, so it reports no wiring errors; what it can give
+comes from the generic signatures alone. The fixture marks each line it checks:
+``# T: <type>`` for the type pyright reveals there, ``# E: <rule>`` for the
+error it reports. Pyright comes from the dev extra (it fetches its Node package
+itself on first use).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+FIXTURE = Path(__file__).parent / "pyright_fixtures" / "public_api.py"
+_MARK = re.compile(r"#\s*([TE]):\s*(.+?)\s*$")
+_REVEALED = re.compile(r'^Type of ".*" is "(.*)"$', re.DOTALL)
+
+
+def _expected(path: Path) -> set[tuple[int, str, str]]:
+    """(line, kind, text) for each marked line of the fixture."""
+    marks = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        match = _MARK.search(line)
+        if match is not None:
+            marks.add((number, match.group(1), match.group(2)))
+    return marks
+
+
+def _reported(path: Path) -> set[tuple[int, str, str]]:
+    """(line, kind, text) for each diagnostic of a pyright run on ``path``."""
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pyright",
+            "--outputjson",
+            "--pythonpath",
+            sys.executable,
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert completed.stdout, f"pyright printed nothing:\n{completed.stderr}"
+    report = json.loads(completed.stdout)
+    found = set()
+    for diagnostic in report["generalDiagnostics"]:
+        line = diagnostic["range"]["start"]["line"] + 1
+        message = diagnostic["message"]
+        revealed = _REVEALED.match(message)
+        if diagnostic["severity"] == "information" and revealed is not None:
+            found.add((line, "T", revealed.group(1)))
+        else:
+            found.add((line, "E", diagnostic.get("rule", message)))
+    return found
+
+
+def test_pyright_reveals_the_generic_types_and_plain_type_errors() -> None:
+    expected = _expected(FIXTURE)
+    assert expected, "the fixture marks no line"
+    assert _reported(FIXTURE) == expected
