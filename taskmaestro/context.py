@@ -45,8 +45,8 @@ class ExecutionContext:
         *,
         services: Mapping[str | type[Any], object] | None = None,
     ) -> None:
-        self.logger = logger or logging.getLogger(_DEFAULT_LOGGER)
-        self.correlation_id = correlation_id or str(uuid.uuid4())
+        self.logger: logging.Logger = logger or logging.getLogger(_DEFAULT_LOGGER)
+        self.correlation_id: str = correlation_id or str(uuid.uuid4())
         self._given_scratch = Path(scratch_dir) if scratch_dir else None
         self._scratch: Path | None = None
         self._scratch_lock = threading.Lock()

@@ -121,7 +121,7 @@ class Job(Generic[InT, OutT]):
         *,
         job_configuration: JobConfiguration | None = None,
     ) -> None:
-        self.id = str(uuid.uuid4())
+        self.id: str = str(uuid.uuid4())
         self.workflow = workflow
         self.config = config
         self.job_configuration = job_configuration
@@ -134,7 +134,7 @@ class Job(Generic[InT, OutT]):
             )
         )
         """The checked JobConfiguration values of each configured task (read-only)."""
-        self.status = JobStatus.PENDING
+        self.status: JobStatus = JobStatus.PENDING
         self.result: OutT | None = None
         self.error: str | None = None
         self.exception: BaseException | None = None

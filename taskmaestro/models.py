@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -14,7 +14,7 @@ T = TypeVar("T")
 class EmptyConfig(BaseModel):
     """The job config of a workflow whose roots take all input from a JobConfiguration."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config: ClassVar[ConfigDict] = ConfigDict(frozen=True, extra="forbid")
 
 
 class ObjectModel(BaseModel, Generic[T]):
@@ -25,6 +25,6 @@ class ObjectModel(BaseModel, Generic[T]):
     (``GridCase = ObjectModel[EclipseCase]``) or subclass it to add fields.
     """
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config: ClassVar[ConfigDict] = ConfigDict(arbitrary_types_allowed=True)
 
     value: T

@@ -100,15 +100,15 @@ class Dispatcher:
     """
 
     def __init__(self, hooks: Sequence[object]) -> None:
-        self.hooks = tuple(hooks)
+        self.hooks: tuple[object, ...] = tuple(hooks)
         self._listeners: dict[str, tuple[tuple[object, Callable[..., object]], ...]] = {
             event: tuple(
                 (hook, getattr(hook, event)) for hook in self.hooks if _listens(hook, event)
             )
             for event in EVENTS
         }
-        self.on_task_start = bool(self._listeners["on_task_start"])
-        self.on_task_complete = bool(self._listeners["on_task_complete"])
+        self.on_task_start: bool = bool(self._listeners["on_task_start"])
+        self.on_task_complete: bool = bool(self._listeners["on_task_complete"])
 
     def emit(self, event: str, *args: object) -> None:
         for hook, method in self._listeners[event]:

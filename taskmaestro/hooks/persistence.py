@@ -33,7 +33,7 @@ class ResultPersistenceHook(BaseHook):
     """
 
     def __init__(self, output_dir: str | Path) -> None:
-        self.output_dir = Path(output_dir)
+        self.output_dir: Path = Path(output_dir)
 
     def on_task_complete(self, job: Job[Any, Any], task: Task[Any, Any], output: BaseModel) -> None:
         name = task.name
