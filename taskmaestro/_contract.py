@@ -23,6 +23,7 @@ __all__ = [
     "CONFIG_FIELDS_NOT_A_LIST",
     "CONFIG_FIELD_NOT_A_STRING",
     "CONFIG_FIELD_NOT_FOUND",
+    "CONFIG_INVALID_VALUE",
     "CONFIG_MISSING_VALUES",
     "CONFIG_UNDECLARED_FIELDS",
     "CONFIG_UNKNOWN_TASK",
@@ -197,6 +198,9 @@ CONFIG_UNKNOWN_TASK = (
 )
 CONFIG_UNDECLARED_FIELDS = (
     "JobConfiguration gives task '{task}' field(s) {fields}, but its config_fields are: {declared}"
+)
+CONFIG_INVALID_VALUE = (
+    "Invalid configuration value for task '{task}', field '{field}' of {model}: {problem}"
 )
 CONFIG_MISSING_VALUES = (
     "Task '{task}' needs config value(s) for {fields}; give them in the JobConfiguration"

@@ -8,10 +8,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from types import MappingProxyType
-from typing import Any, Generic
+from typing import Annotated, Any, Generic
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from . import _contract as contract
 from ._rules import check_job_config
@@ -243,6 +244,40 @@ def config_values(
             raise IncompleteInputError(
                 contract.CONFIG_MISSING_VALUES.format(task=name, fields=", ".join(missing))
             ).at(name)
+        for field_name, value in given.items():
+            _check_value(name, node.input_model, field_name, value)
         if given:
             values[name] = given
     return values
+
+
+def _check_value(task: str, model: type[BaseModel], field_name: str, value: object) -> None:
+    """A configured value must validate as its input field, here rather than when the
+    task finally runs after its upstream chain (the task still validates its whole input)."""
+    adapter = _field_adapter(model, field_name)
+    if adapter is None:
+        return
+    try:
+        adapter.validate_python(value)
+    except ValidationError as invalid:
+        problem = "; ".join(error["msg"] for error in invalid.errors(include_url=False))
+        raise WorkflowDefinitionError(
+            contract.CONFIG_INVALID_VALUE.format(
+                task=task, field=field_name, model=model.__qualname__, problem=problem
+            )
+        ).at(task, ("config_fields", field_name)) from invalid
+
+
+@lru_cache(maxsize=1024)
+def _field_adapter(model: type[BaseModel], field_name: str) -> TypeAdapter[Any] | None:
+    """A validator for one field of ``model`` (its type and constraints), or ``None`` when
+    pydantic cannot build one on its own (the task then validates the value at run time)."""
+    field = model.model_fields[field_name]
+    annotated: Any = Annotated[field.annotation, field]
+    try:
+        return TypeAdapter(annotated)
+    except Exception:
+        try:
+            return TypeAdapter(annotated, config=model.model_config)
+        except Exception:
+            return None

@@ -22,6 +22,7 @@ from taskmaestro import (
     TaskResult,
     TaskStatus,
     Workflow,
+    WorkflowDefinitionError,
 )
 
 from .helpers import AddOne, Boom, Double, Number, Sum, Text, Total, names, result_of
@@ -220,16 +221,22 @@ def test_fan_in_mixed_with_config_fields() -> None:
     assert job.result == Total(total=42)
 
 
-def test_invalid_config_value_fails_the_task_not_the_process() -> None:
+def test_invalid_config_value_is_refused_when_the_job_is_built() -> None:
+    """Issue 17.5: a configured value is checked at Job(), not when its task finally runs."""
     workflow = (
         Workflow.builder(name="configured").add_task(LoadSettings, config_fields=["factor"]).build()
     )
     configuration = JobConfiguration({"load_settings": {"factor": "not a number"}})
-    job = Runner().run(Job(workflow, EmptyConfig(), job_configuration=configuration))
-    assert job.status is JobStatus.FAILED
-    assert job.failed_task == "load_settings"
-    assert "input does not validate" in (job.error or "")
-    assert "factor" in (job.error or "")
+    with pytest.raises(WorkflowDefinitionError) as raised:
+        Job(workflow, EmptyConfig(), job_configuration=configuration)
+    assert str(raised.value).startswith(
+        "Invalid configuration value for task 'load_settings', field 'factor' of "
+    )
+    assert raised.value.task == "load_settings"
+    assert raised.value.part == ("config_fields", "factor")
+    coerced = JobConfiguration({"load_settings": {"factor": "3"}})  # pydantic's lax mode
+    job = Runner().run(Job(workflow, EmptyConfig(), job_configuration=coerced))
+    assert job.status is JobStatus.COMPLETED
 
 
 def test_routed_whole_input_and_fan_in_routes() -> None:
