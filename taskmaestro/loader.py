@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._yaml.build import load
+from ._yaml.build import Loaded, load, load_for_workflow
 from .context import ExecutionContext
+from .discovery import get_registered_workflow
 from .exceptions import ConfigLoadError
 from .job import Job
 from .runner import Runner
@@ -80,14 +81,7 @@ def load_workflow_from_yaml(
     """
     workflow_file = _path(workflow_path, "workflow_path")
     input_file = _path(input_path, "input_path") if input_path is not None else None
-    loaded = load(workflow_file, input_file)
-    return LoadedWorkflow(
-        workflow=loaded.workflow,
-        runner=loaded.runner,
-        job=loaded.job,
-        context=loaded.context,
-        _timeout=loaded.timeout_seconds,
-    )
+    return _loaded_workflow(load(workflow_file, input_file))
 
 
 def run_workflow_from_yaml(
@@ -106,12 +100,12 @@ def load_registered_workflow(name: str, input_path: PathArgument | None = None) 
     (a ``ConfigLoadError``) when the name is unknown, ambiguous or broken, and
     ``ConfigLoadError`` for problems of the input file.
     """
-    from ._yaml.build import load_for_workflow
-    from .discovery import get_registered_workflow
-
     workflow = get_registered_workflow(name)
     input_file = _path(input_path, "input_path") if input_path is not None else None
-    loaded = load_for_workflow(workflow, input_file)
+    return _loaded_workflow(load_for_workflow(workflow, input_file))
+
+
+def _loaded_workflow(loaded: Loaded) -> LoadedWorkflow:
     return LoadedWorkflow(
         workflow=loaded.workflow,
         runner=loaded.runner,
