@@ -1,7 +1,7 @@
-"""The loader's only reads of the core's internals, in one place.
+"""What the loader reads of a built workflow and a job configuration, in one place.
 
-The public ``workflow.graph`` view replaces ``workflow._graph`` (helper
-"compat"); when it lands, only this module changes.
+It reads the core through its public surface only: the read-only
+``workflow.graph`` view and ``taskmaestro.job.config_values``.
 """
 
 from __future__ import annotations
