@@ -23,6 +23,7 @@ from pydantic.fields import FieldInfo
 
 from . import _contract as contract
 from .exceptions import CycleDetectedError
+from .mapping import TaskMap
 from .task import Task
 
 __all__ = [
@@ -81,7 +82,8 @@ def nested_graph_of(task: type[Task[Any, Any]]) -> NestedGraph | None:
 class Node:
     """A task instance: its name, class, resolved models, config fields and inputs.
 
-    ``nested`` is set when the node is a workflow wrapped as a task.
+    ``nested`` is set when the node is a workflow wrapped as a task; ``mapping``
+    when the instance is mapped (it runs once per item; see ``taskmaestro.mapping``).
     """
 
     name: str
@@ -92,6 +94,7 @@ class Node:
     edges: tuple[Edge, ...]
     index: int
     nested: NestedGraph | None = None
+    mapping: TaskMap | None = None
 
     @property
     def is_root(self) -> bool:

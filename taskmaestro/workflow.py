@@ -25,6 +25,7 @@ from ._plan import Plan, compile_plan
 from ._rules import check_node, check_result, required_config_fields
 from ._wiring import Dependency, Resolver, TaskRef, Wire, check_name, parse_dependency
 from .exceptions import WorkflowDefinitionError
+from .mapping import TaskMap
 from .models import EmptyConfig
 from .task import InT, OutT, Task, check_timeout, task_models
 
@@ -40,7 +41,16 @@ type StoredDeps = DepValue | dict[str, DepValue] | None
 class _Declaration:
     """One ``add_task`` call, with its references still unresolved."""
 
-    __slots__ = ("config_fields", "input_model", "name", "nested", "output_model", "task", "wires")
+    __slots__ = (
+        "config_fields",
+        "input_model",
+        "mapping",
+        "name",
+        "nested",
+        "output_model",
+        "task",
+        "wires",
+    )
 
     def __init__(
         self,
@@ -49,6 +59,7 @@ class _Declaration:
         models: tuple[type[BaseModel], type[BaseModel]],
         wires: tuple[Wire, ...],
         config_fields: tuple[str, ...],
+        mapping: TaskMap | None = None,
     ) -> None:
         self.name = name
         self.task = task
@@ -56,6 +67,7 @@ class _Declaration:
         self.wires = wires
         self.config_fields = config_fields
         self.nested: NestedGraph | None = nested_graph_of(task)  # the node kind, read once
+        self.mapping = mapping
 
 
 class WorkflowBuilder(Generic[InT, OutT]):
@@ -84,6 +96,7 @@ class WorkflowBuilder(Generic[InT, OutT]):
         name: str | None = None,
         depends_on: Dependency | None = None,
         config_fields: Sequence[str] | None = None,
+        mapped_over: TaskMap | None = None,
     ) -> Self:
         """Add an instance of ``task`` (named ``name``, default ``task.name``).
 
@@ -92,6 +105,8 @@ class WorkflowBuilder(Generic[InT, OutT]):
         fan-in dict ``{"input_field": task or (task, "field"), ...}``.
         ``config_fields``: input fields whose values come from the job's
         JobConfiguration rather than from upstream tasks.
+        ``mapped_over``: run the instance once per entry of a configured mapping
+        (see ``TaskMap``).
         """
         models = task_models(task)
         instance = check_name(task.name if name is None else name, self.name)
@@ -118,7 +133,11 @@ class WorkflowBuilder(Generic[InT, OutT]):
                 for wire in parsed
                 if isinstance(wire.ref, type)
             )
-        self._declarations.append(_Declaration(instance, task, models, wires, fields))
+        if mapped_over is not None and not isinstance(mapped_over, TaskMap):
+            raise WorkflowDefinitionError(
+                f"Task '{instance}': mapped_over must be a TaskMap, got {mapped_over!r}"
+            ).at(instance)
+        self._declarations.append(_Declaration(instance, task, models, wires, fields, mapped_over))
         self._names.add(instance)
         self._resolver.add(instance, task)
         return self
@@ -191,6 +210,7 @@ def _compile(name: str, declarations: Sequence[_Declaration], result_task: str |
             tuple(edges),
             index,
             declaration.nested,
+            declaration.mapping,
         )
     following = successors(nodes)
     order = topological_order(name, nodes, following)  # W11

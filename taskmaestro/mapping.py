@@ -1,0 +1,53 @@
+"""Mapped tasks: ``TaskMap`` declares one run per entry of a configured mapping.
+
+An instance added with ``mapped_over=TaskMap(over="files", key_as="name",
+value_as="path")`` runs once per entry of the mapping found in the job's
+configuration under ``files`` for that instance: each run gets the entry's
+key in ``name`` and its value in ``path``. Its output is ``MappedOutput[O]``,
+the item outputs by key, in mapping order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, RootModel
+
+__all__ = ["ErrorMode", "MappedOutput", "TaskMap"]
+
+ItemOutT = TypeVar("ItemOutT", bound=BaseModel)
+
+type ErrorMode = Literal["fail_fast", "collect_all"]
+"""``fail_fast``: stop at the first failed item; ``collect_all``: attempt every item."""
+
+_ERROR_MODES = ("fail_fast", "collect_all")
+
+
+@dataclass(frozen=True, slots=True)
+class TaskMap:
+    """Where a mapped instance finds its items, and which input fields receive them."""
+
+    over: str
+    key_as: str
+    value_as: str
+    error_mode: ErrorMode = "fail_fast"
+
+    def __post_init__(self) -> None:
+        for attribute in ("over", "key_as", "value_as"):
+            value = getattr(self, attribute)
+            if not isinstance(value, str) or not value:
+                raise ValueError(f"TaskMap.{attribute} must be a non-empty string, got {value!r}")
+        if self.key_as == self.value_as:
+            raise ValueError(
+                f"TaskMap.key_as and TaskMap.value_as must be different fields, "
+                f"both are {self.key_as!r}"
+            )
+        if self.error_mode not in _ERROR_MODES:
+            raise ValueError(
+                f"TaskMap.error_mode must be 'fail_fast' or 'collect_all', got {self.error_mode!r}"
+            )
+
+
+class MappedOutput(RootModel[dict[str, ItemOutT]], Generic[ItemOutT]):
+    """The output of a mapped instance: each item's output by item key, in item order."""
