@@ -487,6 +487,11 @@ class Workflow(Generic[InT, OutT]):
         """The result task's effective output model (``MappedOutput[O]`` when mapped)."""
         return self._graph.nodes[self._graph.result].effective_output
 
+    @cached_property
+    def mapped_task_names(self) -> tuple[str, ...]:
+        """The mapped instances, in declaration order."""
+        return tuple(name for name, node in self._graph.nodes.items() if node.mapping)
+
     def input_root_names(self) -> tuple[str, ...]:
         """The roots that take the job's config (no ``config_fields``, not mapped)."""
         return tuple(root.name for root in self._graph.roots if root.is_input_root)
