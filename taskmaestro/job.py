@@ -22,7 +22,15 @@ from .models import EmptyConfig
 from .task import InT, OutT
 from .workflow import Workflow
 
-__all__ = ["EmptyConfig", "Job", "JobConfiguration", "JobStatus", "TaskResult", "TaskStatus"]
+__all__ = [
+    "EmptyConfig",
+    "Job",
+    "JobConfiguration",
+    "JobStatus",
+    "TaskResult",
+    "TaskStatus",
+    "check_job_configuration",
+]
 
 
 class JobStatus(StrEnum):
@@ -252,6 +260,17 @@ def config_values(
         if given:
             values[name] = given
     return values
+
+
+def check_job_configuration(
+    workflow: Workflow[Any, Any], job_configuration: JobConfiguration | None
+) -> None:
+    """Every check ``Job(...)`` makes of a JobConfiguration, without a job config: what
+    wrapping a workflow as a task can check before any outer job runs."""
+    _check_mapped_items(workflow, job_configuration)
+    config_values(
+        workflow, job_configuration if job_configuration is not None else JobConfiguration()
+    )
 
 
 def _check_mapped_items(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Executor
 from functools import cached_property
-from typing import Any, Generic, Self, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, Self, cast, overload
 from weakref import WeakValueDictionary
 
 from pydantic import BaseModel
@@ -42,6 +43,10 @@ from .exceptions import WorkflowDefinitionError
 from .mapping import ErrorMode, MappedOutput, TaskMap
 from .models import EmptyConfig
 from .task import InT, OutT, Task, check_timeout, task_models
+
+if TYPE_CHECKING:
+    from .context import ExecutionContext
+    from .job import Job, JobConfiguration
 
 __all__ = ["DepValue", "StoredDeps", "Workflow", "WorkflowBuilder"]
 
@@ -564,6 +569,47 @@ class Workflow(Generic[InT, OutT]):
             for name, node in nodes.items()
             if (fields := required_config_fields(node, nodes))
         }
+
+    def run(
+        self,
+        input: InT,
+        *,
+        task_config: JobConfiguration | Mapping[str, Mapping[str, object]] | None = None,
+        hooks: Sequence[object] | None = None,
+        ctx: ExecutionContext | None = None,
+        timeout_seconds: float | None = None,
+        executor: Executor | None = None,
+    ) -> Job[InT, OutT]:
+        """Run the workflow once on ``input`` and return the finished job (read ``.result``).
+
+        ``task_config`` holds the configured values (a dict is wrapped in a
+        JobConfiguration); job checks raise ``WorkflowDefinitionError`` here,
+        task failures are recorded on the job, as with ``Runner.run``.
+        """
+        # The job and runner layers sit above this one: the two methods that use
+        # them import them here (pyproject's import contract lists these edges).
+        from .job import Job, JobConfiguration
+        from .runner import Runner
+
+        values = task_config
+        if values is not None and not isinstance(values, JobConfiguration):
+            values = JobConfiguration(values)
+        job = Job(self, input, job_configuration=values)
+        return Runner(hooks=hooks, executor=executor).run(
+            job, ctx=ctx, timeout_seconds=timeout_seconds
+        )
+
+    def as_task(
+        self,
+        *,
+        name: str | None = None,
+        job_configuration: JobConfiguration | None = None,
+    ) -> type[Task[InT, OutT]]:
+        """This workflow as one task of another (``workflow_task(self, ...)``); the inner
+        job's configuration checks run now, not when the outer job runs."""
+        from .workflow_task import workflow_task
+
+        return workflow_task(self, name=name, job_configuration=job_configuration)
 
     def __repr__(self) -> str:
         return f"Workflow(name={self.name!r}, tasks={list(self._graph.nodes)!r})"
