@@ -249,3 +249,22 @@ def test_every_member_is_an_edge_for_ordering_and_cycles() -> None:
     ordered.add_task(SumAll, name="last", depends_on={"values": collect("z_first")})
     ordered.add_task(AddOne, name="z_first")
     assert [name for name, _ in ordered.build().topological_order()] == ["z_first", "last"]
+
+
+def test_mermaid_draws_a_junction_per_collected_field() -> None:
+    builder, one, two = two_roots()
+    builder.task(SumInts, values=collect(one.field("value"), two.field("value")))
+    builder.task(ListKeys, values=collect(first=one))
+    builder.task(CountAny, name="none", values=collect())
+    builder.set_result_task("sum_ints")
+    lines = builder.build().to_mermaid().splitlines()
+    assert '    _collect_sum_ints_values_{{"collect values"}}' in lines
+    assert "    add_one -->|0: int| _collect_sum_ints_values_" in lines
+    assert "    double -->|1: int| _collect_sum_ints_values_" in lines
+    assert '    _collect_sum_ints_values_ -->|"values: list[int]"| sum_ints' in lines
+    assert "    add_one -->|first: Number| _collect_list_keys_values_" in lines
+    assert '    _collect_list_keys_values_ -->|"values: dict[str, Number]"| list_keys' in lines
+    assert '    _collect_none_values_ -->|"values: list[Any]"| none' in lines
+    assert lines.index('    _collect_sum_ints_values_{{"collect values"}}') < lines.index(
+        "    add_one -->|0: int| _collect_sum_ints_values_"
+    )
