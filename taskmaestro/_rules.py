@@ -61,7 +61,8 @@ def check_config_fields(node: Node) -> None:
             raise WorkflowDefinitionError(
                 contract.CONFIG_FIELD_NOT_FOUND.format(
                     field=name, model=_name(node.input_model), task=node.name
-                )
+                ),
+                fields=[name],
             ).at(node.name, ("config_fields", name))
 
 
@@ -96,7 +97,8 @@ def _check_spread(node: Node, edge: Edge, value: object) -> None:
                     provided=format_annotation(upstream.annotation),
                     task=node.name,
                     expected=format_annotation(field.annotation),
-                )
+                ),
+                fields=[name],
             ).at(node.name, ("depends_on", None))
     _check_covered(node, provided.keys())
 
@@ -111,7 +113,8 @@ def check_fan_in(node: Node, nodes: Mapping[str, Node]) -> None:
             raise WorkflowDefinitionError(
                 contract.FAN_IN_KEY_NOT_FOUND.format(
                     key=key, model=_name(node.input_model), task=node.name
-                )
+                ),
+                fields=[key],
             ).at(node.name, ("key", key))
         value = _edge_value(node, edge, nodes)
         wanted = fields[key].annotation
@@ -123,7 +126,8 @@ def check_fan_in(node: Node, nodes: Mapping[str, Node]) -> None:
                     expected=format_annotation(wanted),
                     source=_source(edge),
                     provided=format_annotation(value),
-                )
+                ),
+                fields=[key],
             ).at(node.name, ("depends_on", key))
     _check_covered(node, (edge.target_field for edge in node.edges if edge.target_field))
 
@@ -148,7 +152,8 @@ def _check_covered(node: Node, wired: Iterable[str]) -> None:
                 model=_name(node.input_model),
                 task=node.name,
                 missing=", ".join(missing),
-            )
+            ),
+            fields=missing,
         ).at(node.name)
 
 
@@ -162,7 +167,8 @@ def _edge_value(node: Node, edge: Edge, nodes: Mapping[str, Node]) -> object:
                 model=_name(output),
                 task=node.name,
                 source_task=edge.source,
-            )
+            ),
+            fields=[edge.target_field] if edge.target_field is not None else None,
         ).at(node.name, ("route", edge.target_field))
     return value_type(edge, nodes)
 

@@ -237,12 +237,14 @@ def config_values(
                     task=name,
                     fields=", ".join(unexpected),
                     declared=", ".join(node.config_fields) or "none",
-                )
+                ),
+                fields=unexpected,
             ).at(name)
         missing = [f for f in required.get(name, ()) if f not in given]
         if missing:
             raise IncompleteInputError(
-                contract.CONFIG_MISSING_VALUES.format(task=name, fields=", ".join(missing))
+                contract.CONFIG_MISSING_VALUES.format(task=name, fields=", ".join(missing)),
+                fields=missing,
             ).at(name)
         for field_name, value in given.items():
             _check_value(name, node.input_model, field_name, value)
@@ -264,7 +266,8 @@ def _check_value(task: str, model: type[BaseModel], field_name: str, value: obje
         raise WorkflowDefinitionError(
             contract.CONFIG_INVALID_VALUE.format(
                 task=task, field=field_name, model=model.__qualname__, problem=problem
-            )
+            ),
+            fields=[field_name],
         ).at(task, ("config_fields", field_name)) from invalid
 
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import inspect
 import itertools
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from ..context import ExecutionContext
 from ..discovery import PluginLoadError, get_registered_task, registered_task_names
@@ -142,6 +145,16 @@ class _Loading:
         self, workflow_path: Path, input_path: Path | None, extra_hooks: Sequence[Hook] = ()
     ) -> Loaded:
         source = read_source(workflow_path, label="workflow file")
+        with named(declared_name(source)):
+            return self._top(source, workflow_path, input_path, extra_hooks)
+
+    def _top(
+        self,
+        source: Source,
+        workflow_path: Path,
+        input_path: Path | None,
+        extra_hooks: Sequence[Hook],
+    ) -> Loaded:
         file = read_workflow_file(source)
         section = file.workflow
 
@@ -160,10 +173,11 @@ class _Loading:
 
     def definition(self, workflow_path: Path) -> Definition:
         source = read_source(workflow_path, label="workflow file")
-        file = read_workflow_file(source)
-        self._including.append((workflow_path.resolve(), source.path))
-        workflow, _, _ = self._compile(source, file.workflow, lambda names: None)
-        runner, timeout = self._runner(file.runner, source)
+        with named(declared_name(source)):
+            file = read_workflow_file(source)
+            self._including.append((workflow_path.resolve(), source.path))
+            workflow, _, _ = self._compile(source, file.workflow, lambda names: None)
+            runner, timeout = self._runner(file.runner, source)
         return Definition(workflow, runner, timeout)
 
     # -- a workflow section, nested or not -------------------------------------------------
@@ -472,6 +486,36 @@ class _Loading:
         return Runner(hooks=[*hooks, *extra_hooks]), timeout
 
 
+@contextmanager
+def named(name: str | None) -> Iterator[None]:
+    """Give the problems raised inside the workflow's name (where none is given yet)."""
+    try:
+        yield
+    except ConfigLoadError as error:
+        if error.workflow_name is None:
+            error.workflow_name = name
+        raise
+
+
+def declared_name(source: Source) -> str | None:
+    """The ``workflow: name:`` a workflow file declares, read before anything is checked,
+    so that a problem anywhere later can name its workflow (``None``: none is there)."""
+    try:
+        section = _value_of(source, source.root, "workflow")
+        name = _value_of(source, section, "name") if section is not None else None
+    except ConfigLoadError:  # a bad merge key: the file's check reports it
+        return None
+    if isinstance(name, ScalarNode) and name.tag == "tag:yaml.org,2002:str":
+        return str(name.value)
+    return None
+
+
+def _value_of(source: Source, node: Node, key: str) -> Node | None:
+    if not isinstance(node, MappingNode):
+        return None
+    return next((value for k, value in source.pairs(node) if k.value == key), None)
+
+
 def _context(section: ContextSection | None, source: Source) -> ExecutionContext:
     if section is None:
         return ExecutionContext()
@@ -604,6 +648,11 @@ def load_for_workflow(workflow: Workflow[Any, Any], input_path: Path | None) -> 
     of its task's ``config_fields`` is an error rather than a new config field.
     The runner and context are the defaults (no hooks, no timeout).
     """
+    with named(workflow.name):
+        return _load_for_workflow(workflow, input_path)
+
+
+def _load_for_workflow(workflow: Workflow[Any, Any], input_path: Path | None) -> Loaded:
     inputs: InputFile | None = None
     if input_path is not None:
         source = read_source(input_path, label="input file", input_file=True)
@@ -622,6 +671,8 @@ def load_for_workflow(workflow: Workflow[Any, Any], input_path: Path | None) -> 
                                 name.node,
                                 f"{INPUT_INVALID}: '{name.value}' is not a config field of "
                                 f"task '{task}' (its config_fields: {listed})",
+                                task_name=task,
+                                fields=[name.value],
                             ),
                             INPUT,
                         )
@@ -677,6 +728,13 @@ def load_partial(
     """
     loading = _Loading()
     source = read_source(workflow_path, label="workflow file")
+    with named(declared_name(source)):
+        return _load_partial(loading, source, workflow_path, input_path)
+
+
+def _load_partial(
+    loading: _Loading, source: Source, workflow_path: Path, input_path: Path | None
+) -> tuple[Workflow[Any, Any], GivenValues | None]:
     file = read_workflow_file(source)
 
     def read_inputs(names: Collection[str]) -> InputFile | None:

@@ -89,7 +89,14 @@ class ConfigProblems(ConfigLoadError):
 
     def __init__(self, problems: list[Problem]) -> None:
         first = problems[0].error
-        super().__init__(str(first), path=first.path, line=first.line, column=first.column)
+        super().__init__(
+            str(first),
+            path=first.path,
+            line=first.line,
+            column=first.column,
+            task_name=first.task_name,
+            fields=first.fields,
+        )
         self.problems = tuple(problems)
         self.__cause__ = first.__cause__
 
