@@ -2,12 +2,15 @@
 
 Each rule is a small function over a node and its incoming edges. The mypy
 plugin implements the same rules over mypy types in ``mypy_plugin/rules.py``;
-keep names, order and messages parallel.
+keep names, order and messages parallel. As there, each violation goes to a
+``report``: by default it raises (the builder stops at the first), while
+``taskmaestro check`` collects them to report every problem of a task.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Final
 
 from pydantic import BaseModel
 
@@ -16,7 +19,27 @@ from ._graph import Edge, Node, model_fields_of, value_type
 from ._typecompat import format_annotation, is_assignable
 from .exceptions import IncompleteInputError, WorkflowDefinitionError
 
-__all__ = ["assignable", "check_job_config", "check_node", "check_result", "required_config_fields"]
+__all__ = [
+    "Report",
+    "assignable",
+    "check_job_config",
+    "check_node",
+    "check_result",
+    "raise_first",
+    "required_config_fields",
+]
+
+type Report = Callable[[WorkflowDefinitionError], None]
+"""Where the per-task rules send each violation."""
+
+
+def raise_first(error: WorkflowDefinitionError) -> None:
+    """The builder's report: the first violation is raised."""
+    raise error
+
+
+_UNKNOWN: Final = object()
+"""The value of an edge whose routed field does not exist (reported already)."""
 
 
 _ASSIGNABLE: dict[tuple[object, object], bool] = {}
@@ -40,105 +63,121 @@ def assignable(provided: object, expected: object) -> bool:
     return result
 
 
-def check_node(node: Node, nodes: Mapping[str, Node]) -> None:
-    """Every per-task rule, in the contract's order."""
-    check_config_fields(node)
+def check_node(node: Node, nodes: Mapping[str, Node], report: Report = raise_first) -> None:
+    """Every per-task rule, in the contract's order; each violation goes to ``report``."""
+    check_config_fields(node, report)
     if node.fans_in:
-        check_fan_in(node, nodes)
+        check_fan_in(node, nodes, report)
     elif node.edges:
-        check_single_dependency(node, nodes)
+        check_single_dependency(node, nodes, report)
     else:
-        check_root(node)
+        check_root(node, report)
 
 
-def check_config_fields(node: Node) -> None:
+def check_config_fields(node: Node, report: Report = raise_first) -> None:
     """W7: every ``config_fields`` entry is a field of the task's input."""
     if not node.config_fields:
         return
     fields = node.input_model.model_fields
     for name in node.config_fields:
         if name not in fields:
-            raise WorkflowDefinitionError(
-                contract.CONFIG_FIELD_NOT_FOUND.format(
-                    field=name, model=_name(node.input_model), task=node.name
-                ),
-                fields=[name],
-            ).at(node.name, ("config_fields", name))
+            report(
+                WorkflowDefinitionError(
+                    contract.CONFIG_FIELD_NOT_FOUND.format(
+                        field=name, model=_name(node.input_model), task=node.name
+                    ),
+                    fields=[name],
+                ).at(node.name, ("config_fields", name))
+            )
 
 
-def check_single_dependency(node: Node, nodes: Mapping[str, Node]) -> None:
+def check_single_dependency(
+    node: Node, nodes: Mapping[str, Node], report: Report = raise_first
+) -> None:
     """W1/W2 (whole output), W4 (routed field), W3 (merged with config fields)."""
     edge = node.edges[0]
-    value = _edge_value(node, edge, nodes)
+    value = _edge_value(node, edge, nodes, report)
+    if value is _UNKNOWN:
+        return
     if node.config_fields:
-        _check_spread(node, edge, value)
+        _check_spread(node, edge, value, report)
         return
     if not assignable(value, node.input_model):
-        raise WorkflowDefinitionError(
-            contract.TYPE_MISMATCH.format(
-                task=node.name,
-                expected=_name(node.input_model),
-                source=_source(edge),
-                provided=format_annotation(value),
-            )
-        ).at(node.name, ("depends_on", None))
+        report(
+            WorkflowDefinitionError(
+                contract.TYPE_MISMATCH.format(
+                    task=node.name,
+                    expected=_name(node.input_model),
+                    source=_source(edge),
+                    provided=format_annotation(value),
+                )
+            ).at(node.name, ("depends_on", None))
+        )
 
 
-def _check_spread(node: Node, edge: Edge, value: object) -> None:
+def _check_spread(node: Node, edge: Edge, value: object, report: Report) -> None:
     """W3: upstream fields that share a name with input fields must fit them."""
     provided = model_fields_of(value)
     for name, field in node.input_model.model_fields.items():
         upstream = provided.get(name)
         if upstream is not None and not assignable(upstream.annotation, field.annotation):
-            raise WorkflowDefinitionError(
-                contract.SHARED_FIELD_MISMATCH.format(
-                    source_task=edge.source,
-                    field=name,
-                    provided=format_annotation(upstream.annotation),
-                    task=node.name,
-                    expected=format_annotation(field.annotation),
-                ),
-                fields=[name],
-            ).at(node.name, ("depends_on", None))
-    _check_covered(node, provided.keys())
+            report(
+                WorkflowDefinitionError(
+                    contract.SHARED_FIELD_MISMATCH.format(
+                        source_task=edge.source,
+                        field=name,
+                        provided=format_annotation(upstream.annotation),
+                        task=node.name,
+                        expected=format_annotation(field.annotation),
+                    ),
+                    fields=[name],
+                ).at(node.name, ("depends_on", None))
+            )
+    _check_covered(node, provided.keys(), report)
 
 
-def check_fan_in(node: Node, nodes: Mapping[str, Node]) -> None:
+def check_fan_in(node: Node, nodes: Mapping[str, Node], report: Report = raise_first) -> None:
     """W5: keys are input fields and values fit them; W6: required fields are covered."""
     fields = node.input_model.model_fields
     for edge in node.edges:
         key = edge.target_field
         assert key is not None
         if key not in fields:
-            raise WorkflowDefinitionError(
-                contract.FAN_IN_KEY_NOT_FOUND.format(
-                    key=key, model=_name(node.input_model), task=node.name
-                ),
-                fields=[key],
-            ).at(node.name, ("key", key))
-        value = _edge_value(node, edge, nodes)
+            report(
+                WorkflowDefinitionError(
+                    contract.FAN_IN_KEY_NOT_FOUND.format(
+                        key=key, model=_name(node.input_model), task=node.name
+                    ),
+                    fields=[key],
+                ).at(node.name, ("key", key))
+            )
+            continue
+        value = _edge_value(node, edge, nodes, report)
         wanted = fields[key].annotation
-        if not assignable(value, wanted):
-            raise WorkflowDefinitionError(
-                contract.FAN_IN_TYPE_MISMATCH.format(
-                    key=key,
-                    task=node.name,
-                    expected=format_annotation(wanted),
-                    source=_source(edge),
-                    provided=format_annotation(value),
-                ),
-                fields=[key],
-            ).at(node.name, ("depends_on", key))
-    _check_covered(node, (edge.target_field for edge in node.edges if edge.target_field))
+        if value is not _UNKNOWN and not assignable(value, wanted):
+            report(
+                WorkflowDefinitionError(
+                    contract.FAN_IN_TYPE_MISMATCH.format(
+                        key=key,
+                        task=node.name,
+                        expected=format_annotation(wanted),
+                        source=_source(edge),
+                        provided=format_annotation(value),
+                    ),
+                    fields=[key],
+                ).at(node.name, ("depends_on", key))
+            )
+    wired = (edge.target_field for edge in node.edges if edge.target_field)
+    _check_covered(node, wired, report)
 
 
-def check_root(node: Node) -> None:
+def check_root(node: Node, report: Report = raise_first) -> None:
     """W8: a root with config fields gets every required field from them."""
     if node.config_fields:
-        _check_covered(node, ())
+        _check_covered(node, (), report)
 
 
-def _check_covered(node: Node, wired: Iterable[str]) -> None:
+def _check_covered(node: Node, wired: Iterable[str], report: Report) -> None:
     covered = set(wired) | set(node.config_fields)
     missing = [
         name
@@ -146,30 +185,36 @@ def _check_covered(node: Node, wired: Iterable[str]) -> None:
         if field.is_required() and name not in covered
     ]
     if missing:
-        raise IncompleteInputError(
-            contract.REQUIRED_FIELD.format(
-                field=missing[0],
-                model=_name(node.input_model),
-                task=node.name,
-                missing=", ".join(missing),
-            ),
-            fields=missing,
-        ).at(node.name)
+        report(
+            IncompleteInputError(
+                contract.REQUIRED_FIELD.format(
+                    field=missing[0],
+                    model=_name(node.input_model),
+                    task=node.name,
+                    missing=", ".join(missing),
+                ),
+                fields=missing,
+            ).at(node.name)
+        )
 
 
-def _edge_value(node: Node, edge: Edge, nodes: Mapping[str, Node]) -> object:
-    """W4/W5: a routed field exists on the upstream output; returns the value's type."""
+def _edge_value(node: Node, edge: Edge, nodes: Mapping[str, Node], report: Report) -> object:
+    """W4/W5: a routed field exists on the upstream output; returns the value's type
+    (``_UNKNOWN`` when it does not)."""
     output = nodes[edge.source].output_model
     if edge.source_field is not None and edge.source_field not in output.model_fields:
-        raise WorkflowDefinitionError(
-            contract.FIELD_NOT_FOUND.format(
-                field=edge.source_field,
-                model=_name(output),
-                task=node.name,
-                source_task=edge.source,
-            ),
-            fields=[edge.target_field] if edge.target_field is not None else None,
-        ).at(node.name, ("route", edge.target_field))
+        report(
+            WorkflowDefinitionError(
+                contract.FIELD_NOT_FOUND.format(
+                    field=edge.source_field,
+                    model=_name(output),
+                    task=node.name,
+                    source_task=edge.source,
+                ),
+                fields=[edge.target_field] if edge.target_field is not None else None,
+            ).at(node.name, ("route", edge.target_field))
+        )
+        return _UNKNOWN
     return value_type(edge, nodes)
 
 

@@ -11,17 +11,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from taskmaestro import (
+    ConfigLoadError,
+    ExecutionContext,
     IncompleteInputError,
     Job,
     JobConfiguration,
+    Task,
     Workflow,
     WorkflowDefinitionError,
 )
 from taskmaestro._yaml.problems import problems_of
 
-from .helpers import AddOne, Sum
+from .helpers import AddOne, Number, Sum
 from .yaml_support import M, Scale, load_error, write
 
 
@@ -87,3 +91,139 @@ def test_every_input_value_problem_names_its_task_and_field(tmp_path: Path) -> N
     [problem] = problems_of(error)
     assert (problem.error.task_name, problem.error.fields) == ("scale", ["factor"])
     assert problem.code == "taskmaestro-input"
+
+
+class Wide(BaseModel):
+    value: int
+    label: str
+    size: int
+
+
+class Narrow(BaseModel):
+    value: str
+    label: int
+    needed: int
+    extra: int = 0
+
+
+class MakeWide(Task[Number, Wide]):
+    def run(self, input: Number, ctx: ExecutionContext) -> Wide:
+        return Wide(value=input.value, label="x", size=1)
+
+
+class UseNarrow(Task[Narrow, Number]):
+    def run(self, input: Narrow, ctx: ExecutionContext) -> Number:
+        return Number(value=input.needed)
+
+
+HERE = "tests.test_check_all_problems"
+
+
+def codes_and_lines(error: ConfigLoadError) -> list[tuple[int | None, str]]:
+    return [(p.error.line, p.code) for p in problems_of(error)]
+
+
+def test_every_problem_of_a_single_dependency(tmp_path: Path) -> None:
+    workflow = write(
+        tmp_path,
+        "w.yaml",
+        f"""
+        workflow:
+          name: w
+          tasks:
+            - task: {HERE}.MakeWide
+            - task: {HERE}.UseNarrow
+              depends_on: make_wide
+              config_fields: [extra, nope]
+        """,
+    )
+    found = problems_of(load_error(workflow, match="Workflow validation failed"))
+    assert [(p.error.line, p.code, p.error.fields) for p in found] == [
+        (7, "taskmaestro-config-field", ["nope"]),  # the core's first problem first
+        (5, "taskmaestro-missing-input", ["needed"]),
+        (6, "taskmaestro-type", ["value"]),  # each shared field that does not fit
+        (6, "taskmaestro-type", ["label"]),
+    ]
+    assert {p.error.task_name for p in found} == {"use_narrow"}
+
+
+def test_every_unknown_reference_cycle_and_the_result(tmp_path: Path) -> None:
+    workflow = write(
+        tmp_path,
+        "w.yaml",
+        f"""
+        workflow:
+          name: w
+          result_task: nowhere
+          tasks:
+            - task: {M}.AddOne
+              depends_on: ghost
+            - task: {M}.Sum
+              depends_on:
+                a: add_one
+                b: phantom
+            - task: {M}.Double
+              name: one
+              depends_on: two
+            - task: {M}.Double
+              name: two
+              depends_on: one
+            - task: {M}.Double
+              name: three
+              depends_on: four
+            - task: {M}.Double
+              name: four
+              depends_on: three
+        """,
+    )
+    found = problems_of(load_error(workflow))
+    assert [(p.error.line, p.code, p.error.task_name) for p in found] == [
+        (6, "taskmaestro-reference", "add_one"),  # the core's first: ghost
+        (3, "taskmaestro-reference", None),  # result_task: nowhere
+        (10, "taskmaestro-reference", "sum"),  # phantom; sum.a is still judged: it fits
+        (16, "taskmaestro-cycle", "one"),  # one cycle per group of tasks
+        (22, "taskmaestro-cycle", "three"),
+    ]
+    assert "Dependency 'ghost' for task " in str(found[0].error)
+    assert "result_task 'nowhere' not found" in str(found[1].error)
+    assert "'phantom'" in str(found[2].error)
+    assert str(found[3].error).endswith("one -> two -> one")
+    assert str(found[4].error).endswith("three -> four -> three")
+
+
+def test_entries_the_builder_refuses_are_each_reported_and_the_rest_judged(
+    tmp_path: Path,
+) -> None:
+    workflow = write(
+        tmp_path,
+        "w.yaml",
+        f"""
+        workflow:
+          name: w
+          tasks:
+            - task: {M}.AddOne
+            - task: {M}.Double
+              name: "bad name"
+              depends_on: add_one
+            - task: {M}.ToText
+              name: add_one
+            - task: {M}.Double
+              depends_on: "bad name"
+            - task: {M}.Double
+              name: typed
+              depends_on: add_one
+              config_fields: [bogus]
+            - task: {M}.AddOne
+              name: again
+            - task: {M}.Double
+              name: which
+              depends_on: {M}.AddOne
+        """,
+    )
+    found = problems_of(load_error(workflow))
+    assert [(p.error.line, p.code) for p in found] == [
+        (6, "taskmaestro-invalid-name"),
+        (9, "taskmaestro-duplicate-name"),
+        (20, "taskmaestro-ambiguous"),  # add_one or again: the plugin's code for it
+        (15, "taskmaestro-config-field"),  # then the others' wiring; double's reference
+    ]  # to "bad name" is not a problem of its own

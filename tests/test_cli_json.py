@@ -94,9 +94,9 @@ workflow:
     - task: jsontasks.Double
       depends_on: [add_one, nope]
 """,
-    "missing.yaml": """\
+    "uncovered.yaml": """\
 workflow:
-  name: missing
+  name: uncovered
   tasks:
     - task: jsontasks.AddOne
       config_fields: [value]
@@ -161,7 +161,8 @@ def test_validate_and_check_report_every_wiring_problem(work: Path) -> None:
     assert data["status"] == "invalid"
     issues = data["error"]["issues"]
     assert [(i["line"], i["code"], i["task"]) for i in issues] == [
-        (7, "taskmaestro-type", "shout"),
+        (7, "taskmaestro-type", "shout"),  # the core's first problem first
+        (3, "taskmaestro-result", None),  # two sinks (shout, double), no result_task
         (9, "taskmaestro-route", "double"),
     ]
     assert data["error"]["code"] == "taskmaestro-type"
@@ -170,7 +171,7 @@ def test_validate_and_check_report_every_wiring_problem(work: Path) -> None:
     text = cli(work, "validate", "wrong.yaml")
     assert text.returncode == 2
     assert text.stdout == ""
-    assert len(text.stderr.splitlines()) == 2
+    assert len(text.stderr.splitlines()) == 3
 
     checked = cli(work, "check", "wrong.yaml", "math.yaml", "input.yaml", "--json")
     assert checked.returncode == 1
@@ -179,7 +180,7 @@ def test_validate_and_check_report_every_wiring_problem(work: Path) -> None:
         ("wrong.yaml", None, "invalid"),
         ("math.yaml", "input.yaml", "valid"),
     ]
-    assert [issue["line"] for issue in data["error"]["issues"]] == [7, 9]
+    assert [issue["line"] for issue in data["error"]["issues"]] == [7, 3, 9]
 
 
 def test_validate_a_good_file(work: Path) -> None:
@@ -307,7 +308,7 @@ def test_job_problems_keep_their_value_free_message(work: Path) -> None:
 
 
 def test_task_and_fields_come_from_the_errors_not_their_messages(work: Path) -> None:
-    missing = document(cli(work, "validate", "missing.yaml", "--json"))["error"]
+    missing = document(cli(work, "validate", "uncovered.yaml", "--json"))["error"]
     assert (missing["code"], missing["task"], missing["field"], missing["fields"]) == (
         "taskmaestro-missing-input",
         "add",

@@ -176,19 +176,21 @@ def _public_type(error: ConfigLoadError) -> str:
 
 
 def _task_and_fields(error: ConfigLoadError) -> tuple[str | None, tuple[str, ...]]:
-    """The task and fields a problem names: the loader's own (a value of an input file),
-    else the core's error behind it (the cause), whose ``task_name`` and ``fields`` say
-    them; failing those, the fan-in key or config field its ``part`` names."""
+    """The task and fields a problem names: its own ``task_name`` and ``fields`` (a value
+    of an input file, a wiring problem), else those of the core's error behind it (the
+    cause); failing those, the fan-in key or config field the core's ``part`` names."""
     from ..exceptions import WorkflowDefinitionError
 
-    if error.task_name is not None or error.fields:
-        return error.task_name, tuple(error.fields)
+    task, fields = error.task_name, tuple(error.fields)
     cause = error.__cause__
     while cause is not None and not isinstance(cause, WorkflowDefinitionError):
         cause = cause.__cause__
     if cause is None:
-        return None, ()
-    fields = tuple(cause.fields)
+        return task, fields
+    if task is None:
+        task = cause.task_name
+    if not fields:
+        fields = tuple(cause.fields)
     if not fields and cause.part is not None and cause.part[1] is not None:
         fields = (cause.part[1],)
-    return cause.task_name, fields
+    return task, fields

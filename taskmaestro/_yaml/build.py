@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from ..runner import Runner
 from ..task import Task, task_models
 from ..workflow import Workflow, WorkflowBuilder
 from ..workflow_task import workflow_task
-from .apart import each_task_problem
+from .apart import VALIDATION_FAILED, located_problems, problem_code
 from .core import check_configuration, task_input_model
 from .format import (
     WORKFLOW_FILE,
@@ -70,7 +71,7 @@ from .problems import (
     collecting,
     job_code,
     note,
-    wiring_code,
+    skip,
 )
 from .shapes import Marked
 from .source import Source, read_source
@@ -86,8 +87,6 @@ __all__ = [
 
 MAX_INCLUDE_DEPTH = 32
 """Most workflow files nested inside one another."""
-VALIDATION_FAILED = "Workflow validation failed"
-"""0.1.0's key phrase before a wiring rule's message."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -206,45 +205,54 @@ class _Loading:
         builder: WorkflowBuilder[Any, Any] = WorkflowBuilder(
             section.name.value, result_task=result_ref
         )
-        for index, task in enumerate(tasks):
-            entry = task.entry
-            try:
-                builder.add_task(
-                    task.task,
-                    name=entry.name.value if entry.name is not None else None,
-                    depends_on=task.dependency,
-                    config_fields=list(task.config_fields),
-                )
-            except WorkflowDefinitionError as error:
-                # add_task checks the name and resolves class references: blame the part
-                # at fault among the entries added so far (this one last).
-                if error.part is not None:
-                    where, node = blame(error, tasks[: index + 1], source, section)
-                    raise where.error(node, f"{task.at}: {error}") from error
-                node = entry.name.node if entry.name is not None else task.key_node
-                raise source.error(node, f"{VALIDATION_FAILED}: {task.at}: {error}") from error
+        added: list[ResolvedTask] = []
+        classes: Counter[type[Task[Any, Any]]] = Counter()
+        with collecting():  # every entry the builder refuses (a bad or taken name, ...)
+            for index, task in enumerate(tasks):
+                entry = task.entry
+                classes[task.task] += 1
+                try:
+                    builder.add_task(
+                        task.task,
+                        name=entry.name.value if entry.name is not None else None,
+                        depends_on=task.dependency,
+                        config_fields=list(task.config_fields),
+                    )
+                except WorkflowDefinitionError as error:
+                    # a taken name or a class reference: blame the part at fault among
+                    # the entries added so far (this one last); else the name itself
+                    if error.part is not None and error.task_name is not None:
+                        where, node = blame(error, tasks[: index + 1], source, section)
+                        problem = where.error(node, f"{task.at}: {error}")
+                    else:
+                        node = entry.name.node if entry.name is not None else task.key_node
+                        message = f"{VALIDATION_FAILED}: {task.at}: {error}"
+                        problem = source.error(node, message)
+                    problem.__cause__ = error
+                    note(problem, problem_code(error, task, result_ref, classes))
+                else:
+                    added.append(task)
+            if len(added) < len(tasks):  # the others' wiring is judged as it stands
+                kept = set(added)
+                refused = [task for task in tasks if task not in kept]
+                try:
+                    builder.build()
+                except WorkflowDefinitionError as error:
+                    for one, code in located_problems(
+                        error, added, result_ref, source, section, refused
+                    ):
+                        note(one, code)
+                raise skip()
         try:
             workflow = builder.build()
         except WorkflowDefinitionError as error:
-            # The core stops at the first violation; each task's own wiring is then
-            # checked apart, so that every task with a wiring problem is reported.
-            found = [error, *each_task_problem(section.name.value, tasks, error)]
-            located: list[ConfigLoadError] = []
-            for problem in found:
-                where_source, node = blame(problem, tasks, source, section)
-                message = f"{_not_found(problem, tasks, section, result_ref)}{problem}"
-                located.append(where_source.error(node, f"{VALIDATION_FAILED}: {message}"))
-                located[-1].__cause__ = problem
-            if len(located) == 1:
-                raise located[0] from error
-            # the core's first problem first (the one the Python API raises), then by position
-            rest = sorted(
-                zip(found[1:], located[1:], strict=True),
-                key=lambda pair: (pair[1].path or "", pair[1].line or 0, pair[1].column or 0),
-            )
+            found = located_problems(error, tasks, result_ref, source, section, [])
+            if len(found) == 1:
+                raise found[0][0] from error
             with collecting():
-                for problem, one in [(found[0], located[0]), *rest]:
-                    note(one, wiring_code(problem))
+                for one, code in found:
+                    note(one, code)
+            raise  # not reached: the core's own problem is among those noted
         return workflow, inputs, tasks
 
     def _resolve(self, entry: TaskEntry | NestedEntry, source: Source, at: str) -> ResolvedTask:
@@ -598,42 +606,6 @@ def _chain_if_linear(tasks: list[ResolvedTask], source: Source) -> None:
         task.clues.append(Clue(("depends_on", None), source, task.key_node))
 
 
-def _not_found(
-    error: WorkflowDefinitionError,
-    tasks: list[ResolvedTask],
-    section: WorkflowSection,
-    result_ref: TaskRef | None,
-) -> str:
-    """0.1.0's key phrase for a reference to no task, to put before the core's message."""
-    part = error.part
-    names = {task.name for task in tasks}
-    classes = {task.task for task in tasks}
-
-    def unknown(ref: object) -> bool:
-        return ref not in names if isinstance(ref, str) else ref not in classes
-
-    if part == ("result_task", None) and section.result_task is not None:
-        if result_ref is not None and unknown(result_ref):
-            return f"result_task '{section.result_task.value}' not found: "
-        return ""
-    if part is None or part[0] != "reference":
-        return ""
-    task = next((t for t in tasks if t.name == error.task), None)
-    if task is None:
-        return ""
-    for clue in task.clues:
-        if clue.part == part and clue.refers_to is not None and unknown(clue.refers_to):
-            written = str(getattr(clue.node, "value", clue.refers_to))
-            entry = task.entry.name.value if task.entry.name is not None else _written(task)
-            return f"Dependency '{written}' for task '{entry}' not found: "
-    return ""
-
-
-def _written(task: ResolvedTask) -> str:
-    """The entry's ``task:`` or ``workflow:`` value, as written."""
-    return str(getattr(task.key_node, "value", task.name))
-
-
 def _kind(found: object) -> str:
     if isinstance(found, type):
         return f"the class {found.__qualname__}"
@@ -750,9 +722,10 @@ def _load_partial(
 
 def given_for_workflow(workflow: Workflow[Any, Any], input_path: Path) -> GivenValues:
     """The values an input file gives a built (registered) workflow's tasks, checked."""
-    source = read_source(input_path, label="input file", input_file=True)
-    inputs = read_input_file(source, set(workflow.task_names), per_task_only=False)
-    given = _given(workflow, inputs)
+    with named(workflow.name):
+        source = read_source(input_path, label="input file", input_file=True)
+        inputs = read_input_file(source, set(workflow.task_names), per_task_only=False)
+        given = _given(workflow, inputs)
     assert given is not None
     return given
 

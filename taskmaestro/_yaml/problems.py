@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from .. import _contract as contract
 from ..exceptions import (
     ConfigLoadError,
     CycleDetectedError,
@@ -48,17 +49,19 @@ HOOK = "taskmaestro-hook"
 INPUT = "taskmaestro-input"
 PLUGIN = "taskmaestro-plugin"
 # Codes shared with the mypy plugin: the same rule, the same code.
-TYPE = "taskmaestro-type"
-FAN_IN_KEY = "taskmaestro-fan-in-key"
-ROUTE = "taskmaestro-route"
-MISSING_INPUT = "taskmaestro-missing-input"
-CONFIG_FIELD = "taskmaestro-config-field"
-REFERENCE = "taskmaestro-reference"
-DUPLICATE_NAME = "taskmaestro-duplicate-name"
-CYCLE = "taskmaestro-cycle"
-RESULT = "taskmaestro-result"
-JOB_CONFIG = "taskmaestro-job-config"
-TASK_MODEL = "taskmaestro-task-model"
+TYPE = contract.Code.TYPE
+FAN_IN_KEY = contract.Code.FAN_IN_KEY
+ROUTE = contract.Code.ROUTE
+MISSING_INPUT = contract.Code.MISSING_INPUT
+CONFIG_FIELD = contract.Code.CONFIG_FIELD
+REFERENCE = contract.Code.REFERENCE
+AMBIGUOUS = contract.Code.AMBIGUOUS
+DUPLICATE_NAME = contract.Code.DUPLICATE_NAME
+INVALID_NAME = contract.Code.INVALID_NAME
+CYCLE = contract.Code.CYCLE
+RESULT = contract.Code.RESULT
+JOB_CONFIG = contract.Code.JOB_CONFIG
+TASK_MODEL = contract.Code.TASK_MODEL
 
 SHARED_WITH_PLUGIN = (
     TYPE,
@@ -67,7 +70,9 @@ SHARED_WITH_PLUGIN = (
     MISSING_INPUT,
     CONFIG_FIELD,
     REFERENCE,
+    AMBIGUOUS,
     DUPLICATE_NAME,
+    INVALID_NAME,
     CYCLE,
     RESULT,
     JOB_CONFIG,
@@ -194,6 +199,8 @@ def wiring_code(error: WorkflowDefinitionError) -> str:
     if isinstance(error, IncompleteInputError):
         return MISSING_INPUT
     kind = error.part[0] if error.part is not None else None
+    if kind == "name" and error.task_name is None:  # no instance: the name is not one
+        return INVALID_NAME
     return {
         "depends_on": TYPE,
         "key": FAN_IN_KEY,
