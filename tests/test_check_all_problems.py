@@ -227,3 +227,16 @@ def test_entries_the_builder_refuses_are_each_reported_and_the_rest_judged(
         (20, "taskmaestro-ambiguous"),  # add_one or again: the plugin's code for it
         (15, "taskmaestro-config-field"),  # then the others' wiring; double's reference
     ]  # to "bad name" is not a problem of its own
+
+
+def test_a_long_cycle_is_one_problem_and_needs_no_recursion(tmp_path: Path) -> None:
+    count = 1200  # more than the recursion limit: the components are found iteratively
+    entries = "".join(
+        f"    - task: {M}.Double\n      name: t{i}\n      depends_on: t{(i + 1) % count}\n"
+        for i in range(count)
+    )
+    workflow = tmp_path / "w.yaml"
+    workflow.write_text(f"workflow:\n  name: w\n  tasks:\n{entries}", encoding="utf-8")
+    [problem] = problems_of(load_error(workflow, match="Cycle detected"))
+    assert problem.code == "taskmaestro-cycle"
+    assert problem.error.task_name is not None

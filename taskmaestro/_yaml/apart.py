@@ -66,14 +66,16 @@ def located_problems(
     reported): a reference to one of them is not a problem of its own.
     """
     found = [first, *every_problem(section.name.value, tasks, result_ref, first)]
+    listed = list(tasks)
+    by_name = {task.name: task for task in reversed(listed)}
     if refused:
-        found = [p for p in found if not _refers_to(p, tasks, refused, result_ref)]
-    by_name = {task.name: task for task in tasks}
-    classes = Counter(task.task for task in tasks)
+        gone = _Refused(refused)
+        found = [p for p in found if not gone.referred_to_by(p, by_name, result_ref)]
+    classes = Counter(task.task for task in listed)
     located: list[tuple[ConfigLoadError, str]] = []
     for problem in found:
-        where, node = blame(problem, list(tasks), source, section)
-        message = f"{_not_found(problem, tasks, section, result_ref)}{problem}"
+        where, node = blame(problem, listed, source, section, by_name)
+        message = f"{_not_found(problem, by_name, classes, section, result_ref)}{problem}"
         one = where.error(
             node,
             f"{VALIDATION_FAILED}: {message}",
@@ -113,28 +115,32 @@ def problem_code(
     return code
 
 
-def _refers_to(
-    problem: WorkflowDefinitionError,
-    tasks: Sequence[ResolvedTask],
-    refused: Sequence[ResolvedTask],
-    result_ref: TaskRef | None,
-) -> bool:
-    """Whether a reference problem is about a reference to a refused entry."""
-    names = {task.name for task in refused}
-    classes = {task.task for task in refused}
+class _Refused:
+    """The entries the builder refused, by name and class."""
 
-    def gone(ref: object) -> bool:
-        return ref in names if isinstance(ref, str) else ref in classes
+    def __init__(self, refused: Sequence[ResolvedTask]) -> None:
+        self.names = {task.name for task in refused}
+        self.classes = {task.task for task in refused}
 
-    if problem.part == ("result_task", None):
-        return result_ref is not None and gone(result_ref)
-    if problem.part is None or problem.part[0] != "reference":
-        return False
-    task = next((t for t in tasks if t.name == problem.task_name), None)
-    return task is not None and any(
-        clue.part == problem.part and clue.refers_to is not None and gone(clue.refers_to)
-        for clue in task.clues
-    )
+    def gone(self, ref: object) -> bool:
+        return ref in self.names if isinstance(ref, str) else ref in self.classes
+
+    def referred_to_by(
+        self,
+        problem: WorkflowDefinitionError,
+        by_name: Mapping[str, ResolvedTask],
+        result_ref: TaskRef | None,
+    ) -> bool:
+        """Whether a problem is about a reference to a refused entry."""
+        if problem.part == ("result_task", None):
+            return result_ref is not None and self.gone(result_ref)
+        if problem.part is None or problem.part[0] != "reference":
+            return False
+        task = by_name.get(problem.task_name) if problem.task_name is not None else None
+        return task is not None and any(
+            clue.part == problem.part and clue.refers_to is not None and self.gone(clue.refers_to)
+            for clue in task.clues
+        )
 
 
 def every_problem(
@@ -364,17 +370,17 @@ def _strongly_connected(nodes: Mapping[str, Node]) -> list[list[str]]:
 
 def _not_found(
     error: WorkflowDefinitionError,
-    tasks: Sequence[ResolvedTask],
+    by_name: Mapping[str, ResolvedTask],
+    classes: Mapping[type[Task[Any, Any]], int],
     section: WorkflowSection,
     result_ref: TaskRef | None,
 ) -> str:
-    """0.1.0's key phrase for a reference to no task, to put before the core's message."""
+    """0.1.0's key phrase for a reference to no task, to put before the core's message
+    (``by_name`` and ``classes`` index the entries by name and class)."""
     part = error.part
-    names = {task.name for task in tasks}
-    classes = {task.task for task in tasks}
 
     def unknown(ref: object) -> bool:
-        return ref not in names if isinstance(ref, str) else ref not in classes
+        return ref not in by_name if isinstance(ref, str) else ref not in classes
 
     if part == ("result_task", None) and section.result_task is not None:
         if result_ref is not None and unknown(result_ref):
@@ -382,7 +388,7 @@ def _not_found(
         return ""
     if part is None or part[0] != "reference":
         return ""
-    task = next((t for t in tasks if t.name == error.task_name), None)
+    task = by_name.get(error.task_name) if error.task_name is not None else None
     if task is None:
         return ""
     for clue in task.clues:
