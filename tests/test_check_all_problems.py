@@ -240,3 +240,29 @@ def test_a_long_cycle_is_one_problem_and_needs_no_recursion(tmp_path: Path) -> N
     [problem] = problems_of(load_error(workflow, match="Cycle detected"))
     assert problem.code == "taskmaestro-cycle"
     assert problem.error.task_name is not None
+
+
+def test_the_hooks_are_judged_though_the_wiring_is_not_right(tmp_path: Path) -> None:
+    workflow = write(
+        tmp_path,
+        "w.yaml",
+        f"""
+        workflow:
+          name: w
+          tasks:
+            - task: {M}.AddOne
+            - task: {M}.ToText
+            - task: {M}.Double
+        runner:
+          hooks:
+            - hook: {M}.RecordingHook
+              params: {{colour: red}}
+            - hook: {M}.Nowhere
+        """,
+    )
+    found = problems_of(load_error(workflow, match="Workflow validation failed"))
+    assert [(p.error.line, p.code) for p in found] == [
+        (6, "taskmaestro-type"),  # Double takes a Number, ToText gives a Text
+        (10, "taskmaestro-hook"),
+        (11, "taskmaestro-hook"),
+    ]

@@ -69,6 +69,7 @@ from .problems import (
     ConfigProblems,
     coded,
     collecting,
+    independent,
     job_code,
     note,
     skip,
@@ -164,9 +165,14 @@ class _Loading:
             return read_input_file(input_source, names, per_task_only=False)
 
         self._including.append((workflow_path.resolve(), source.path))
-        workflow, inputs, tasks = self._compile(source, section, read_inputs)
-        job = self._job(workflow, inputs, tasks, source, section)
-        runner, timeout = self._runner(file.runner, source, extra_hooks)
+
+        def workflow_and_job() -> tuple[Workflow[Any, Any], Job[Any, Any]]:
+            workflow, inputs, tasks = self._compile(source, section, read_inputs)
+            return workflow, self._job(workflow, inputs, tasks, source, section)
+
+        (workflow, job), (runner, timeout) = independent(
+            workflow_and_job, lambda: self._runner(file.runner, source, extra_hooks)
+        )
         context = _context(file.context, source)
         return Loaded(workflow, runner, job, context, timeout)
 
@@ -175,8 +181,10 @@ class _Loading:
         with named(declared_name(source)):
             file = read_workflow_file(source)
             self._including.append((workflow_path.resolve(), source.path))
-            workflow, _, _ = self._compile(source, file.workflow, lambda names: None)
-            runner, timeout = self._runner(file.runner, source)
+            (workflow, _, _), (runner, timeout) = independent(
+                lambda: self._compile(source, file.workflow, lambda names: None),
+                lambda: self._runner(file.runner, source),
+            )
         return Definition(workflow, runner, timeout)
 
     # -- a workflow section, nested or not -------------------------------------------------

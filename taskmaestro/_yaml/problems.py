@@ -13,7 +13,7 @@ holds them equal), so CI logs read alike from both tools.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -33,6 +33,7 @@ __all__ = [
     "Skipped",
     "coded",
     "collecting",
+    "independent",
     "job_code",
     "note",
     "problems_of",
@@ -152,6 +153,22 @@ def note_into(collector: _Collector, error: ConfigLoadError, code: str) -> None:
         collector.problems.extend(error.problems)
     else:
         collector.problems.append(Problem(error, code))
+
+
+def independent[A, B](first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
+    """Read two parts of a file that do not depend on each other (the workflow and its
+    runner's hooks): the problems of both are reported, the first part's first.
+
+    When only one part has problems, its error is raised as it is."""
+    try:
+        done = first()
+    except ConfigLoadError as failed:
+        try:
+            second()
+        except ConfigLoadError as other:
+            raise ConfigProblems([*problems_of(failed), *problems_of(other)]) from None
+        raise
+    return done, second()
 
 
 def skip() -> Skipped:
