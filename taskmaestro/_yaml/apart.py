@@ -40,7 +40,7 @@ from ..task import Task
 from ..workflow import WorkflowBuilder
 from .format import WorkflowSection
 from .locate import ResolvedTask, TaskRef, blame
-from .problems import AMBIGUOUS, REFERENCE, wiring_code
+from .problems import Code, wiring_code
 from .source import Source
 
 __all__ = ["VALIDATION_FAILED", "every_problem", "located_problems", "problem_code"]
@@ -102,7 +102,7 @@ def problem_code(
     a reference to a class that several entries add is ambiguous rather than unknown.
     ``classes`` counts the entries of each class."""
     code = wiring_code(problem)
-    if code != REFERENCE:
+    if code != Code.REFERENCE:
         return code
     ref: object = result_ref if problem.part == ("result_task", None) else None
     if referrer is not None:
@@ -111,7 +111,7 @@ def problem_code(
             None,
         )
     if isinstance(ref, type) and classes.get(ref, 0) > 1:
-        return AMBIGUOUS
+        return Code.AMBIGUOUS
     return code
 
 

@@ -65,7 +65,7 @@ from .problems import (
     IMPORT,
     INPUT,
     PLUGIN,
-    TASK_MODEL,
+    Code,
     ConfigProblems,
     coded,
     collecting,
@@ -599,7 +599,7 @@ def _resolve_code(error: ConfigLoadError) -> str:
     if isinstance(error.__cause__, PluginLoadError):
         return PLUGIN
     if isinstance(error.__cause__, WorkflowDefinitionError):
-        return TASK_MODEL
+        return Code.TASK_MODEL
     return IMPORT
 
 

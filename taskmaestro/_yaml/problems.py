@@ -28,6 +28,7 @@ from ..exceptions import (
 
 __all__ = [
     "CODES",
+    "Code",
     "ConfigProblems",
     "Problem",
     "Skipped",
@@ -49,36 +50,12 @@ IMPORT = "taskmaestro-import"
 HOOK = "taskmaestro-hook"
 INPUT = "taskmaestro-input"
 PLUGIN = "taskmaestro-plugin"
-# Codes shared with the mypy plugin: the same rule, the same code.
-TYPE = contract.Code.TYPE
-FAN_IN_KEY = contract.Code.FAN_IN_KEY
-ROUTE = contract.Code.ROUTE
-MISSING_INPUT = contract.Code.MISSING_INPUT
-CONFIG_FIELD = contract.Code.CONFIG_FIELD
-REFERENCE = contract.Code.REFERENCE
-AMBIGUOUS = contract.Code.AMBIGUOUS
-DUPLICATE_NAME = contract.Code.DUPLICATE_NAME
-INVALID_NAME = contract.Code.INVALID_NAME
-CYCLE = contract.Code.CYCLE
-RESULT = contract.Code.RESULT
-JOB_CONFIG = contract.Code.JOB_CONFIG
-TASK_MODEL = contract.Code.TASK_MODEL
-
-SHARED_WITH_PLUGIN = (
-    TYPE,
-    FAN_IN_KEY,
-    ROUTE,
-    MISSING_INPUT,
-    CONFIG_FIELD,
-    REFERENCE,
-    AMBIGUOUS,
-    DUPLICATE_NAME,
-    INVALID_NAME,
-    CYCLE,
-    RESULT,
-    JOB_CONFIG,
-    TASK_MODEL,
+Code = contract.Code
+"""Codes shared with the mypy plugin: the same rule, the same code."""
+SHARED_WITH_PLUGIN = tuple(
+    code for name, code in vars(Code).items() if name.isupper() and code != Code.RUN_SIGNATURE
 )
+"""Every wiring code but the plugin's own check of ``run()`` signatures."""
 CODES = (FILE, SYNTAX, SCHEMA, IMPORT, HOOK, INPUT, PLUGIN, *SHARED_WITH_PLUGIN)
 
 
@@ -185,7 +162,7 @@ def job_code(error: WorkflowDefinitionError) -> str:
     """The code of a problem binding the input to the workflow (a Job that cannot be made)."""
     if isinstance(error, CycleDetectedError | IncompleteInputError) or error.part is not None:
         return wiring_code(error)
-    return JOB_CONFIG
+    return Code.JOB_CONFIG
 
 
 def problems_of(error: ConfigLoadError) -> tuple[Problem, ...]:
@@ -212,18 +189,18 @@ def _code(error: ConfigLoadError) -> str:
 def wiring_code(error: WorkflowDefinitionError) -> str:
     """The mypy plugin's code for the wiring rule a core error reports."""
     if isinstance(error, CycleDetectedError):
-        return CYCLE
+        return Code.CYCLE
     if isinstance(error, IncompleteInputError):
-        return MISSING_INPUT
+        return Code.MISSING_INPUT
     kind = error.part[0] if error.part is not None else None
     if kind == "name" and error.task_name is None:  # no instance: the name is not one
-        return INVALID_NAME
+        return Code.INVALID_NAME
     return {
-        "depends_on": TYPE,
-        "key": FAN_IN_KEY,
-        "route": ROUTE,
-        "reference": REFERENCE,
-        "config_fields": CONFIG_FIELD,
-        "name": DUPLICATE_NAME,
-        "result_task": REFERENCE,
-    }.get(kind or "", RESULT if error.task is None else TYPE)
+        "depends_on": Code.TYPE,
+        "key": Code.FAN_IN_KEY,
+        "route": Code.ROUTE,
+        "reference": Code.REFERENCE,
+        "config_fields": Code.CONFIG_FIELD,
+        "name": Code.DUPLICATE_NAME,
+        "result_task": Code.REFERENCE,
+    }.get(kind or "", Code.RESULT if error.task_name is None else Code.TYPE)
