@@ -215,10 +215,12 @@ class _Loading:
         )
         added: list[ResolvedTask] = []
         classes: Counter[type[Task[Any, Any]]] = Counter()
+        first_named: dict[str, ResolvedTask] = {}  # the entries so far, the first of a name
         with collecting():  # every entry the builder refuses (a bad or taken name, ...)
-            for index, task in enumerate(tasks):
+            for task in tasks:
                 entry = task.entry
                 classes[task.task] += 1
+                first_named.setdefault(task.name, task)
                 try:
                     builder.add_task(
                         task.task,
@@ -227,10 +229,13 @@ class _Loading:
                         config_fields=list(task.config_fields),
                     )
                 except WorkflowDefinitionError as error:
-                    # a taken name or a class reference: blame the part at fault among
-                    # the entries added so far (this one last); else the name itself
-                    if error.part is not None and error.task_name is not None:
-                        where, node = blame(error, tasks[: index + 1], source, section)
+                    # a taken name (this entry's), a class reference (the part at fault
+                    # among the entries so far), else a name that is not one
+                    if error.part == ("name", None) and error.task_name is not None:
+                        where, node = task.node_of(error.part, source)
+                        problem = where.error(node, f"{task.at}: {error}")
+                    elif error.part is not None and error.task_name is not None:
+                        where, node = blame(error, tasks, source, section, first_named)
                         problem = where.error(node, f"{task.at}: {error}")
                     else:
                         node = entry.name.node if entry.name is not None else task.key_node
