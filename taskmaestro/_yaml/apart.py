@@ -271,13 +271,15 @@ class _Graph:
         node = self.nodes[task.name]
         found: Problems = []
         unresolved = self.unresolved.get(task.name)
-        if not unresolved:
-            check_node(node, self.nodes, found.append)
-        elif node.fans_in:
-            check_node(node, self.nodes, found.append)
+        try:  # a rule that raises rather than reports stops the task's rules there
+            if not unresolved or node.fans_in:
+                check_node(node, self.nodes, found.append)
+            else:  # its one dependency names no task: only its config fields can be judged
+                check_config_fields(node, found.append)
+        except WorkflowDefinitionError as error:
+            found.append(error.at(task.name))
+        if unresolved:
             found = [p for p in found if not isinstance(p, IncompleteInputError)]
-        else:  # its one dependency names no task: only its config fields can be judged
-            check_config_fields(node, found.append)
         return found
 
     def cycle_problems(self) -> Problems:
