@@ -11,53 +11,55 @@ from typing import Final
 
 from mypy.errorcodes import ErrorCode
 
+from taskmaestro import _contract as contract
+
 _CATEGORY: Final = "taskmaestro"
 
 TYPE: Final = ErrorCode(
-    "taskmaestro-type", "A wired value does not fit the input it feeds (W1-W5)", _CATEGORY
+    contract.Code.TYPE, "A wired value does not fit the input it feeds (W1-W5)", _CATEGORY
 )
 FAN_IN_KEY: Final = ErrorCode(
-    "taskmaestro-fan-in-key", "A fan-in key is not a field of the task's input (W5)", _CATEGORY
+    contract.Code.FAN_IN_KEY, "A fan-in key is not a field of the task's input (W5)", _CATEGORY
 )
 ROUTE: Final = ErrorCode(
-    "taskmaestro-route", "A routed field is not a field of the upstream output (W4, W5)", _CATEGORY
+    contract.Code.ROUTE, "A routed field is not a field of the upstream output (W4, W5)", _CATEGORY
 )
 MISSING_INPUT: Final = ErrorCode(
-    "taskmaestro-missing-input",
+    contract.Code.MISSING_INPUT,
     "Required input fields are neither wired nor configured (W3, W6, W8)",
     _CATEGORY,
 )
 CONFIG_FIELD: Final = ErrorCode(
-    "taskmaestro-config-field", "A config_fields entry is not an input field (W7)", _CATEGORY
+    contract.Code.CONFIG_FIELD, "A config_fields entry is not an input field (W7)", _CATEGORY
 )
 REFERENCE: Final = ErrorCode(
-    "taskmaestro-reference", "A reference names no task of the workflow (W9)", _CATEGORY
+    contract.Code.REFERENCE, "A reference names no task of the workflow (W9)", _CATEGORY
 )
 AMBIGUOUS: Final = ErrorCode(
-    "taskmaestro-ambiguous",
+    contract.Code.AMBIGUOUS,
     "A class registered under several names is referred to by class (W9)",
     _CATEGORY,
 )
 DUPLICATE_NAME: Final = ErrorCode(
-    "taskmaestro-duplicate-name", "Two task instances share a name (W10)", _CATEGORY
+    contract.Code.DUPLICATE_NAME, "Two task instances share a name (W10)", _CATEGORY
 )
 INVALID_NAME: Final = ErrorCode(
-    "taskmaestro-invalid-name", "A task instance name is not an identifier (W10)", _CATEGORY
+    contract.Code.INVALID_NAME, "A task instance name is not an identifier (W10)", _CATEGORY
 )
-CYCLE: Final = ErrorCode("taskmaestro-cycle", "The dependencies form a cycle (W11)", _CATEGORY)
+CYCLE: Final = ErrorCode(contract.Code.CYCLE, "The dependencies form a cycle (W11)", _CATEGORY)
 RESULT: Final = ErrorCode(
-    "taskmaestro-result",
+    contract.Code.RESULT,
     "The workflow has no single result task and no result_task (W12)",
     _CATEGORY,
 )
 JOB_CONFIG: Final = ErrorCode(
-    "taskmaestro-job-config", "The job config does not fit the root input (W13)", _CATEGORY
+    contract.Code.JOB_CONFIG, "The job config does not fit the root input (W13)", _CATEGORY
 )
 TASK_MODEL: Final = ErrorCode(
-    "taskmaestro-task-model", "A task declares no input or output model", _CATEGORY
+    contract.Code.TASK_MODEL, "A task declares no input or output model", _CATEGORY
 )
 RUN_SIGNATURE: Final = ErrorCode(
-    "taskmaestro-run-signature",
+    contract.Code.RUN_SIGNATURE,
     "A task's run() disagrees with its nested Inputs/Outputs models",
     _CATEGORY,
 )

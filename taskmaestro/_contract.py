@@ -16,6 +16,7 @@ from __future__ import annotations
 import graphlib
 import re
 from collections.abc import Iterable, Mapping, MutableMapping
+from typing import Final
 
 __all__ = [
     "AMBIGUOUS_CLASS",
@@ -78,6 +79,7 @@ __all__ = [
     "SINKS",
     "TYPE_MISMATCH",
     "WRONG_OUTPUT",
+    "Code",
     "describe_workflow",
     "find_cycle",
     "format_cycle",
@@ -85,6 +87,29 @@ __all__ = [
     "snake_case",
     "unique_name",
 ]
+
+# -- error codes ---------------------------------------------------------------------------
+
+
+class Code:
+    """One code per kind of violation: the mypy plugin's (``mypy_plugin/codes.py``) and
+    ``taskmaestro check``'s for the same rule, so that CI logs read alike."""
+
+    TYPE: Final = "taskmaestro-type"
+    FAN_IN_KEY: Final = "taskmaestro-fan-in-key"
+    ROUTE: Final = "taskmaestro-route"
+    MISSING_INPUT: Final = "taskmaestro-missing-input"
+    CONFIG_FIELD: Final = "taskmaestro-config-field"
+    REFERENCE: Final = "taskmaestro-reference"
+    AMBIGUOUS: Final = "taskmaestro-ambiguous"
+    DUPLICATE_NAME: Final = "taskmaestro-duplicate-name"
+    INVALID_NAME: Final = "taskmaestro-invalid-name"
+    CYCLE: Final = "taskmaestro-cycle"
+    RESULT: Final = "taskmaestro-result"
+    JOB_CONFIG: Final = "taskmaestro-job-config"
+    TASK_MODEL: Final = "taskmaestro-task-model"
+    RUN_SIGNATURE: Final = "taskmaestro-run-signature"
+
 
 # -- names ---------------------------------------------------------------------------------
 

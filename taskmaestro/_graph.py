@@ -222,5 +222,6 @@ def topological_order(
                 cycle=contract.format_cycle(cycle),
             ),
             cycle,
+            task_name=cycle[0],
         )
     return tuple(order)

@@ -8,8 +8,8 @@ keep names, order and messages parallel.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Annotated, Any, get_args, get_origin
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Annotated, Any, Final, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -20,14 +20,28 @@ from .dependencies import CollectionKind
 from .exceptions import IncompleteInputError, WorkflowDefinitionError
 
 __all__ = [
+    "Report",
     "assignable",
     "check_job_config",
     "check_node",
     "check_result",
     "element_type",
+    "raise_first",
     "required_config_fields",
     "unwrap_mapped",
 ]
+
+type Report = Callable[[WorkflowDefinitionError], None]
+"""Where the per-task rules send each violation."""
+
+
+def raise_first(error: WorkflowDefinitionError) -> None:
+    """The builder's report: the first violation is raised."""
+    raise error
+
+
+_UNKNOWN: Final = object()
+"""The value of an edge whose routed field does not exist (reported already)."""
 
 
 _ASSIGNABLE: dict[tuple[object, object], bool] = {}
@@ -51,31 +65,36 @@ def assignable(provided: object, expected: object) -> bool:
     return result
 
 
-def check_node(node: Node, nodes: Mapping[str, Node]) -> None:
-    """Every per-task rule, in the contract's order (a mapped task's own rules first)."""
-    check_config_fields(node)
+def check_node(node: Node, nodes: Mapping[str, Node], report: Report = raise_first) -> None:
+    """Every per-task rule, in the contract's order (a mapped task's own rules first);
+    each violation goes to ``report``. The mapped task's rules raise their first
+    violation: what follows them would be judged on a wrong premise."""
+    check_config_fields(node, report)
     if node.mapping is not None:
         check_mapping(node)
     if node.fans_in:
-        check_fan_in(node, nodes)
+        check_fan_in(node, nodes, report)
     elif node.edges:
-        check_single_dependency(node, nodes)
+        check_single_dependency(node, nodes, report)
     else:
-        check_root(node)
+        check_root(node, report)
 
 
-def check_config_fields(node: Node) -> None:
+def check_config_fields(node: Node, report: Report = raise_first) -> None:
     """W7: every ``config_fields`` entry is a field of the task's input."""
     if not node.config_fields:
         return
     fields = node.input_model.model_fields
     for name in node.config_fields:
         if name not in fields:
-            raise WorkflowDefinitionError(
-                contract.CONFIG_FIELD_NOT_FOUND.format(
-                    field=name, model=_name(node.input_model), task=node.name
-                )
-            ).at(node.name, ("config_fields", name))
+            report(
+                WorkflowDefinitionError(
+                    contract.CONFIG_FIELD_NOT_FOUND.format(
+                        field=name, model=_name(node.input_model), task=node.name
+                    ),
+                    fields=[name],
+                ).at(node.name, ("config_fields", name))
+            )
 
 
 def check_mapping(node: Node) -> None:
@@ -140,47 +159,59 @@ def unwrap_mapped(node: Node, nodes: Mapping[str, Node]) -> Node:
     return dataclasses.replace(node, edges=tuple(edges))
 
 
-def check_single_dependency(node: Node, nodes: Mapping[str, Node]) -> None:
+def check_single_dependency(
+    node: Node, nodes: Mapping[str, Node], report: Report = raise_first
+) -> None:
     """W1/W2 (whole output), W4 (routed field), W3 (merged with config fields)."""
     edge = node.edges[0]
-    value = _edge_value(node, edge, nodes)
+    value = _edge_value(node, edge, nodes, report)
+    if value is _UNKNOWN:
+        return
     if node.config_fields:
         if edge.source_field is None and nodes[edge.source].mapping is not None:
-            raise WorkflowDefinitionError(
-                contract.MAP_UPSTREAM_SPREAD.format(source=edge.source, task=node.name)
-            ).at(node.name, ("depends_on", None))
-        _check_spread(node, edge, value)
+            report(
+                WorkflowDefinitionError(
+                    contract.MAP_UPSTREAM_SPREAD.format(source=edge.source, task=node.name)
+                ).at(node.name, ("depends_on", None))
+            )
+            return
+        _check_spread(node, edge, value, report)
         return
     if not assignable(value, node.input_model):
-        raise WorkflowDefinitionError(
-            contract.TYPE_MISMATCH.format(
-                task=node.name,
-                expected=_name(node.input_model),
-                source=_source(edge),
-                provided=format_annotation(value),
-            )
-        ).at(node.name, ("depends_on", None))
+        report(
+            WorkflowDefinitionError(
+                contract.TYPE_MISMATCH.format(
+                    task=node.name,
+                    expected=_name(node.input_model),
+                    source=_source(edge),
+                    provided=format_annotation(value),
+                )
+            ).at(node.name, ("depends_on", None))
+        )
 
 
-def _check_spread(node: Node, edge: Edge, value: object) -> None:
+def _check_spread(node: Node, edge: Edge, value: object, report: Report) -> None:
     """W3: upstream fields that share a name with input fields must fit them."""
     provided = model_fields_of(value)
     for name, field in node.input_model.model_fields.items():
         upstream = provided.get(name)
         if upstream is not None and not assignable(upstream.annotation, field.annotation):
-            raise WorkflowDefinitionError(
-                contract.SHARED_FIELD_MISMATCH.format(
-                    source_task=edge.source,
-                    field=name,
-                    provided=format_annotation(upstream.annotation),
-                    task=node.name,
-                    expected=format_annotation(field.annotation),
-                )
-            ).at(node.name, ("depends_on", None))
-    _check_covered(node, provided.keys())
+            report(
+                WorkflowDefinitionError(
+                    contract.SHARED_FIELD_MISMATCH.format(
+                        source_task=edge.source,
+                        field=name,
+                        provided=format_annotation(upstream.annotation),
+                        task=node.name,
+                        expected=format_annotation(field.annotation),
+                    ),
+                    fields=[name],
+                ).at(node.name, ("depends_on", None))
+            )
+    _check_covered(node, provided.keys(), report)
 
 
-def check_fan_in(node: Node, nodes: Mapping[str, Node]) -> None:
+def check_fan_in(node: Node, nodes: Mapping[str, Node], report: Report = raise_first) -> None:
     """W5: keys are input fields and values fit them; W6: required fields are covered.
 
     A collected field is checked as one value: its shape, then each member.
@@ -188,42 +219,54 @@ def check_fan_in(node: Node, nodes: Mapping[str, Node]) -> None:
     fields = node.input_model.model_fields
     kinds = dict(node.collections)
     for collected, kind in node.collections:
-        _check_key(node, collected)
-        check_collection(node, collected, kind, nodes)
+        if _check_key(node, collected, report):
+            check_collection(node, collected, kind, nodes, report)
     for edge in node.edges:
-        target = edge.target_field
-        assert target is not None
-        if target in kinds:
+        key = edge.target_field
+        assert key is not None
+        if key in kinds or not _check_key(node, key, report):
             continue
-        _check_key(node, target)
-        key = target
-        value = _edge_value(node, edge, nodes)
+        value = _edge_value(node, edge, nodes, report)
         wanted = fields[key].annotation
-        if not assignable(value, wanted):
-            raise WorkflowDefinitionError(
-                contract.FAN_IN_TYPE_MISMATCH.format(
-                    key=key,
-                    task=node.name,
-                    expected=format_annotation(wanted),
-                    source=_source(edge),
-                    provided=format_annotation(value),
-                )
-            ).at(node.name, ("depends_on", key))
+        if value is not _UNKNOWN and not assignable(value, wanted):
+            report(
+                WorkflowDefinitionError(
+                    contract.FAN_IN_TYPE_MISMATCH.format(
+                        key=key,
+                        task=node.name,
+                        expected=format_annotation(wanted),
+                        source=_source(edge),
+                        provided=format_annotation(value),
+                    ),
+                    fields=[key],
+                ).at(node.name, ("depends_on", key))
+            )
     wired = [edge.target_field for edge in node.edges if edge.target_field]
-    _check_covered(node, [*wired, *kinds])
+    _check_covered(node, [*wired, *kinds], report)
 
 
-def _check_key(node: Node, key: str) -> None:
-    """A fan-in key (or collected field) is an input field."""
-    if key not in node.input_model.model_fields:
-        raise WorkflowDefinitionError(
+def _check_key(node: Node, key: str, report: Report) -> bool:
+    """A fan-in key (or collected field) is an input field; reports it when it is not."""
+    if key in node.input_model.model_fields:
+        return True
+    report(
+        WorkflowDefinitionError(
             contract.FAN_IN_KEY_NOT_FOUND.format(
                 key=key, model=_name(node.input_model), task=node.name
-            )
+            ),
+            fields=[key],
         ).at(node.name, ("key", key))
+    )
+    return False
 
 
-def check_collection(node: Node, key: str, kind: CollectionKind, nodes: Mapping[str, Node]) -> None:
+def check_collection(
+    node: Node,
+    key: str,
+    kind: CollectionKind,
+    nodes: Mapping[str, Node],
+    report: Report = raise_first,
+) -> None:
     """A collected field is exactly ``list[T]`` (positional) or ``dict[str, T]`` (keyed),
     not also a config field, and each member's value is assignable to ``T``."""
     annotation = node.input_model.model_fields[key].annotation
@@ -234,29 +277,38 @@ def check_collection(node: Node, key: str, kind: CollectionKind, nodes: Mapping[
             if kind == "keyed"
             else contract.COLLECTION_POSITIONAL_TARGET
         )
-        raise WorkflowDefinitionError(
-            template.format(task=node.name, field=key, provided=format_annotation(annotation))
-        ).at(node.name, ("depends_on", key))
+        report(
+            WorkflowDefinitionError(
+                template.format(task=node.name, field=key, provided=format_annotation(annotation)),
+                fields=[key],
+            ).at(node.name, ("depends_on", key))
+        )
+        return
     if key in node.config_fields:
-        raise WorkflowDefinitionError(
-            contract.COLLECTION_AND_CONFIG.format(field=key, task=node.name)
-        ).at(node.name, ("config_fields", key))
+        report(
+            WorkflowDefinitionError(
+                contract.COLLECTION_AND_CONFIG.format(field=key, task=node.name), fields=[key]
+            ).at(node.name, ("config_fields", key))
+        )
     for edge in node.collected(key):
-        value = _edge_value(node, edge, nodes)
-        if not assignable(value, element):
+        value = _edge_value(node, edge, nodes, report)
+        if value is not _UNKNOWN and not assignable(value, element):
             source = (
                 edge.source if edge.source_field is None else (f"{edge.source}.{edge.source_field}")
             )
-            raise WorkflowDefinitionError(
-                contract.COLLECTION_MISMATCH.format(
-                    task=node.name,
-                    field=key,
-                    label=edge.member,
-                    source=source,
-                    provided=format_annotation(value),
-                    expected=format_annotation(element),
-                )
-            ).at(node.name, ("depends_on", key))
+            report(
+                WorkflowDefinitionError(
+                    contract.COLLECTION_MISMATCH.format(
+                        task=node.name,
+                        field=key,
+                        label=edge.member,
+                        source=source,
+                        provided=format_annotation(value),
+                        expected=format_annotation(element),
+                    ),
+                    fields=[key],
+                ).at(node.name, ("depends_on", key))
+            )
 
 
 def element_type(annotation: object, kind: CollectionKind) -> object | None:
@@ -280,13 +332,13 @@ def element_type(annotation: object, kind: CollectionKind) -> object | None:
     return None
 
 
-def check_root(node: Node) -> None:
+def check_root(node: Node, report: Report = raise_first) -> None:
     """W8: a root with config fields (or a mapped root) gets every required field."""
     if node.config_fields or node.mapping is not None:
-        _check_covered(node, ())
+        _check_covered(node, (), report)
 
 
-def _check_covered(node: Node, wired: Iterable[str]) -> None:
+def _check_covered(node: Node, wired: Iterable[str], report: Report) -> None:
     covered = set(wired) | set(node.config_fields)
     if node.mapping is not None:
         covered |= {node.mapping.key_as, node.mapping.value_as}
@@ -295,38 +347,38 @@ def _check_covered(node: Node, wired: Iterable[str]) -> None:
         for name, field in node.input_model.model_fields.items()
         if field.is_required() and name not in covered
     ]
-    if missing and node.mapping is not None:
-        raise IncompleteInputError(
-            contract.MAP_REQUIRED.format(
-                field=missing[0],
-                model=_name(node.input_model),
-                task=node.name,
-                missing=", ".join(missing),
-            )
-        ).at(node.name)
     if missing:
-        raise IncompleteInputError(
-            contract.REQUIRED_FIELD.format(
-                field=missing[0],
-                model=_name(node.input_model),
-                task=node.name,
-                missing=", ".join(missing),
-            )
-        ).at(node.name)
+        template = contract.REQUIRED_FIELD if node.mapping is None else contract.MAP_REQUIRED
+        report(
+            IncompleteInputError(
+                template.format(
+                    field=missing[0],
+                    model=_name(node.input_model),
+                    task=node.name,
+                    missing=", ".join(missing),
+                ),
+                fields=missing,
+            ).at(node.name)
+        )
 
 
-def _edge_value(node: Node, edge: Edge, nodes: Mapping[str, Node]) -> object:
-    """W4/W5: a routed field exists on the upstream output; returns the value's type."""
+def _edge_value(node: Node, edge: Edge, nodes: Mapping[str, Node], report: Report) -> object:
+    """W4/W5: a routed field exists on the upstream output; returns the value's type
+    (``_UNKNOWN`` when it does not)."""
     output = nodes[edge.source].effective_output
     if edge.source_field is not None and edge.source_field not in output.model_fields:
-        raise WorkflowDefinitionError(
-            contract.FIELD_NOT_FOUND.format(
-                field=edge.source_field,
-                model=_name(output),
-                task=node.name,
-                source_task=edge.source,
-            )
-        ).at(node.name, ("route", edge.target_field))
+        report(
+            WorkflowDefinitionError(
+                contract.FIELD_NOT_FOUND.format(
+                    field=edge.source_field,
+                    model=_name(output),
+                    task=node.name,
+                    source_task=edge.source,
+                ),
+                fields=[edge.target_field] if edge.target_field is not None else None,
+            ).at(node.name, ("route", edge.target_field))
+        )
+        return _UNKNOWN
     return value_type(edge, nodes)
 
 

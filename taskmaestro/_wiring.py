@@ -91,7 +91,7 @@ def check_name(name: object, workflow: str) -> str:
     if not isinstance(name, str) or not contract.INSTANCE_NAME.fullmatch(name):
         raise WorkflowDefinitionError(
             contract.INVALID_NAME.format(name=name, workflow=contract.describe_workflow(workflow))
-        )
+        ).at(None, ("name", None))  # no task: there is no instance by that name
     return name
 
 

@@ -39,10 +39,16 @@ class WorkflowRunnerError(Exception):
 class WorkflowDefinitionError(WorkflowRunnerError):
     """A workflow (or a job binding one) breaks a wiring rule.
 
-    ``task`` names the task instance the violation concerns (``None`` for
-    workflow-wide rules) and ``part`` the piece of its declaration at fault,
-    so that callers such as the YAML loader can point at it without reading
-    the message:
+    ``task_name`` names the task instance the violation concerns (``None`` for
+    workflow-wide rules) and ``fields`` the fields of its input at fault (empty
+    when the rule is not about particular fields): the missing required fields,
+    a config field that is not an input field, a fan-in key, the input field a
+    shared or fanned-in value does not fit, the configured values that are
+    missing, undeclared or invalid. Callers (the command line's JSON, the YAML
+    loader) read these rather than the message.
+
+    ``part`` names the piece of the task's declaration at fault, so that the
+    YAML loader can point at it:
 
     - ``("depends_on", key)``: a fan-in entry (``key``) or the single dependency
       (``key`` is ``None``), for a type mismatch;
@@ -51,16 +57,31 @@ class WorkflowDefinitionError(WorkflowRunnerError):
     - ``("reference", key)``: the task that entry refers to;
     - ``("config_fields", name)``: one entry of ``config_fields``;
     - ``("name", None)``: the instance name;
-    - ``("result_task", None)``: the workflow's ``result_task`` (``task`` is ``None``).
+    - ``("result_task", None)``: the workflow's ``result_task`` (``task_name`` is ``None``).
     """
 
-    task: str | None = None
     part: tuple[str, str | None] | None = None
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        task_name: str | None = None,
+        fields: list[str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.task_name = task_name
+        self.fields: list[str] = list(fields) if fields is not None else []
+
+    @property
+    def task(self) -> str | None:
+        """The same as ``task_name`` (the name this project used before it)."""
+        return self.task_name
 
     def at(self, task: str | None, part: tuple[str, str | None] | None = None) -> Self:
         """Record where the violation is (only where it is not known yet); returns self."""
-        if self.task is None:
-            self.task = task
+        if self.task_name is None:
+            self.task_name = task
         if self.part is None:
             self.part = part
         return self
@@ -69,8 +90,15 @@ class WorkflowDefinitionError(WorkflowRunnerError):
 class CycleDetectedError(WorkflowDefinitionError):
     """The dependency graph has a cycle; ``cycle`` lists the task names on it."""
 
-    def __init__(self, message: str = "", cycle: list[str] | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str = "",
+        cycle: list[str] | None = None,
+        *,
+        task_name: str | None = None,
+        fields: list[str] | None = None,
+    ) -> None:
+        super().__init__(message, task_name=task_name, fields=fields)
         self.cycle: list[str] = cycle if cycle is not None else []
 
 
@@ -88,7 +116,14 @@ class ConfigLoadError(WorkflowRunnerError):
     ``path``, ``line`` and ``column`` (1-based) locate the offending YAML node;
     the message starts with ``path:line:column:``. ``line`` and ``column`` are
     ``None`` when no node is at fault (a file that cannot be opened).
+    ``task_name`` and ``fields`` name the task and its input fields a value of
+    an input file was given to, when the problem is about such a value (as
+    ``WorkflowDefinitionError``'s do for the wiring). ``workflow_name`` is the
+    name the workflow file declares (or the registered workflow's), once the
+    file was read that far; ``None`` before.
     """
+
+    workflow_name: str | None = None
 
     def __init__(
         self,
@@ -97,11 +132,15 @@ class ConfigLoadError(WorkflowRunnerError):
         path: str | None = None,
         line: int | None = None,
         column: int | None = None,
+        task_name: str | None = None,
+        fields: list[str] | None = None,
     ) -> None:
         super().__init__(message)
         self.path = path
         self.line = line
         self.column = column
+        self.task_name = task_name
+        self.fields: list[str] = list(fields) if fields is not None else []
 
 
 class TaskExecutionError(WorkflowRunnerError):

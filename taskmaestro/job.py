@@ -247,12 +247,14 @@ def config_values(
                     task=name,
                     fields=", ".join(unexpected),
                     declared=", ".join(node.config_fields) or "none",
-                )
+                ),
+                fields=unexpected,
             ).at(name)
         missing = [f for f in required.get(name, ()) if f not in given]
         if missing:
             raise IncompleteInputError(
-                contract.CONFIG_MISSING_VALUES.format(task=name, fields=", ".join(missing))
+                contract.CONFIG_MISSING_VALUES.format(task=name, fields=", ".join(missing)),
+                fields=missing,
             ).at(name)
         for field_name, value in given.items():
             if field_name != source:  # the items: checked by _check_mapped_items
@@ -310,7 +312,8 @@ def _check_mapped_items(
                     raise WorkflowDefinitionError(
                         contract.MAP_ITEM_INVALID.format(
                             key=key, task=name, problem=f"{field_name}: {problem[0]}"
-                        )
+                        ),
+                        fields=[field_name],
                     ).at(name, ("map", field_name)) from problem[1]
 
 
@@ -322,7 +325,8 @@ def _check_value(task: str, model: type[BaseModel], field_name: str, value: obje
         raise WorkflowDefinitionError(
             contract.CONFIG_INVALID_VALUE.format(
                 task=task, field=field_name, model=model.__qualname__, problem=problem[0]
-            )
+            ),
+            fields=[field_name],
         ).at(task, ("config_fields", field_name)) from problem[1]
 
 

@@ -1000,17 +1000,23 @@ def test_check_reports_every_schema_problem_of_a_file(work: Path, tmp_path: Path
     assert lines(done.stderr) == ["4 problems; checked 1 file"]
 
 
-def test_check_reports_every_import_problem_then_every_hook_problem(work: Path) -> None:
+def test_check_reports_every_import_problem_and_every_hook_problem(work: Path) -> None:
     (work / "imports.yaml").write_text(MANY_IMPORTS, encoding="utf-8")
     done = cli("check", "imports.yaml", cwd=work)
 
     assert done.returncode == 1
     problems = lines(done.stdout)
-    # Tasks first: the hooks are checked once the tasks are (the next run shows them).
-    assert [location(line) for line in problems] == ["imports.yaml:5:13:", "imports.yaml:6:13:"]
+    # Tasks first, then the hooks: they do not depend on the tasks, so both are judged.
+    assert [location(line) for line in problems] == [
+        "imports.yaml:5:13:",
+        "imports.yaml:6:13:",
+        "imports.yaml:9:13:",
+        "imports.yaml:11:16:",
+    ]
     assert "Module 'clitasks' has no attribute 'Missing'" in problems[0]
     assert "Cannot import module 'nowhere_at_all'" in problems[1]
-    assert all(line.endswith("[taskmaestro-import]") for line in problems)
+    assert all(line.endswith("[taskmaestro-import]") for line in problems[:2])
+    assert all(line.endswith("[taskmaestro-hook]") for line in problems[2:])
 
     (work / "imports.yaml").write_text(
         MANY_IMPORTS.replace("    - task: clitasks.Missing\n", "").replace(

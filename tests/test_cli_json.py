@@ -54,6 +54,16 @@ class Shout(Task[Text, Text]):
         return input
 
 
+class Pair(BaseModel):
+    a: int
+    b: int
+
+
+class Add(Task[Pair, Number]):
+    def run(self, input: Pair, ctx: ExecutionContext) -> Number:
+        return Number(value=input.a + input.b)
+
+
 class Nap(Task[Number, Number]):
     def run(self, input: Number, ctx: ExecutionContext) -> Number:
         print("napping", flush=True)
@@ -83,6 +93,16 @@ workflow:
       depends_on: add_one
     - task: jsontasks.Double
       depends_on: [add_one, nope]
+""",
+    "uncovered.yaml": """\
+workflow:
+  name: uncovered
+  tasks:
+    - task: jsontasks.AddOne
+      config_fields: [value]
+    - task: jsontasks.Add
+      depends_on:
+        a: [add_one, value]
 """,
     "nap.yaml": """\
 workflow:
@@ -141,7 +161,8 @@ def test_validate_and_check_report_every_wiring_problem(work: Path) -> None:
     assert data["status"] == "invalid"
     issues = data["error"]["issues"]
     assert [(i["line"], i["code"], i["task"]) for i in issues] == [
-        (7, "taskmaestro-type", "shout"),
+        (7, "taskmaestro-type", "shout"),  # the core's first problem first
+        (3, "taskmaestro-result", None),  # two sinks (shout, double), no result_task
         (9, "taskmaestro-route", "double"),
     ]
     assert data["error"]["code"] == "taskmaestro-type"
@@ -150,7 +171,7 @@ def test_validate_and_check_report_every_wiring_problem(work: Path) -> None:
     text = cli(work, "validate", "wrong.yaml")
     assert text.returncode == 2
     assert text.stdout == ""
-    assert len(text.stderr.splitlines()) == 2
+    assert len(text.stderr.splitlines()) == 3
 
     checked = cli(work, "check", "wrong.yaml", "math.yaml", "input.yaml", "--json")
     assert checked.returncode == 1
@@ -159,7 +180,7 @@ def test_validate_and_check_report_every_wiring_problem(work: Path) -> None:
         ("wrong.yaml", None, "invalid"),
         ("math.yaml", "input.yaml", "valid"),
     ]
-    assert [issue["line"] for issue in data["error"]["issues"]] == [7, 9]
+    assert [issue["line"] for issue in data["error"]["issues"]] == [7, 3, 9]
 
 
 def test_validate_a_good_file(work: Path) -> None:
@@ -284,3 +305,39 @@ def test_job_problems_keep_their_value_free_message(work: Path) -> None:
     assert issue["file"] == "partial.yaml"
     assert "withheld" not in issue["message"]
     assert "'add_one'" in issue["message"]
+
+
+def test_task_and_fields_come_from_the_errors_not_their_messages(work: Path) -> None:
+    missing = document(cli(work, "validate", "uncovered.yaml", "--json"))["error"]
+    assert (missing["code"], missing["task"], missing["field"], missing["fields"]) == (
+        "taskmaestro-missing-input",
+        "add",
+        "b",
+        ["b"],
+    )
+    (work / "bad_value.yaml").write_text("add_one:\n  value: many\n", encoding="utf-8")
+    value = document(cli(work, "validate", "math.yaml", "bad_value.yaml", "--json"))["error"]
+    [issue] = value["issues"]
+    assert (issue["code"], issue["task"], issue["fields"]) == (
+        "taskmaestro-input",
+        "add_one",
+        ["value"],
+    )
+    assert "withheld" in issue["message"]  # the value is not shown, its task and field are
+
+
+def test_the_workflow_is_named_once_the_file_got_that_far(work: Path) -> None:
+    (work / "late.yaml").write_text(
+        "workflow:\n  name: late\n  tasks:\n    - task: jsontasks.AddOne\n"
+        "runner:\n  timeout_seconds: -1\n",
+        encoding="utf-8",
+    )
+    (work / "unparsable.yaml").write_text("workflow: [\n", encoding="utf-8")
+    late = document(cli(work, "validate", "late.yaml", "--json"))
+    assert (late["status"], late["workflow"]) == ("invalid", "late")
+    assert document(cli(work, "graph", "late.yaml", "--json"))["workflow"] == "late"
+    unparsable = document(cli(work, "validate", "unparsable.yaml", "--json"))
+    assert (unparsable["workflow"], unparsable["error"]["code"]) == (
+        None,
+        "taskmaestro-yaml-syntax",
+    )

@@ -136,12 +136,14 @@ def test_every_task_with_a_wiring_problem_is_reported(tmp_path: Path) -> None:
     found = problems_of(error)
     assert [(p.error.line, p.code) for p in found] == [
         (9, "taskmaestro-type"),
+        (3, "taskmaestro-result"),  # three sinks and no result_task
         (12, "taskmaestro-route"),
         (16, "taskmaestro-config-field"),
     ]
     assert "'typed_wrong'" in str(found[0].error)
-    assert "'nope'" in str(found[1].error)
-    assert "'bogus'" in str(found[2].error)
+    assert "3 sink tasks" in str(found[1].error)
+    assert "'nope'" in str(found[2].error)
+    assert "'bogus'" in str(found[3].error)
 
 
 def test_several_problems_of_one_task_are_each_reported(tmp_path: Path) -> None:

@@ -122,7 +122,9 @@ def error_document(
         input_files=[str(inputs)] if inputs is not None else [],
         show_values=console.show_values,
     )
-    console.document(envelope.document(command, "invalid", error=info))
+    console.document(
+        envelope.document(command, "invalid", workflow=error.workflow_name, error=info)
+    )
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
@@ -312,7 +314,7 @@ def check(args: argparse.Namespace, console: Console) -> int:
                 "ConfigLoadError",
                 first.message,
                 first.task,
-                first.field,
+                first.fields,
                 tuple(issues),
             )
         status = "invalid" if problems else "valid"

@@ -3,8 +3,11 @@
 ``{"format": 1, "command", "status", "workflow", "result", "error"}``; the
 shipped schema ``taskmaestro/cli.schema.json`` describes it, and ``error`` is
 ``null`` or an error object:
-``{"code", "type", "message", "task", "field", "issues": [...]}``, each issue
-``{"code", "message", "file", "line", "column", "task", "field"}``.
+``{"code", "type", "message", "task", "field", "fields", "issues": [...]}``, each
+issue ``{"code", "message", "file", "line", "column", "task", "field", "fields"}``:
+``fields`` lists the input fields of ``task`` the problem is about (every missing
+one, say) and ``field`` is the first of them. Both come from the errors' own
+``task_name`` and ``fields``, never from reading their messages.
 
 Values of the input file never appear unless asked for (``--show-values``):
 messages about input values, a task's exception text and configured values
@@ -13,7 +16,6 @@ are withheld without it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -54,7 +56,7 @@ class Issue:
     line: int | None = None
     column: int | None = None
     task: str | None = None
-    field: str | None = None
+    fields: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -64,7 +66,8 @@ class Issue:
             "line": self.line,
             "column": self.column,
             "task": self.task,
-            "field": self.field,
+            "field": self.fields[0] if self.fields else None,
+            "fields": list(self.fields),
         }
 
 
@@ -76,7 +79,7 @@ class ErrorInfo:
     type: str
     message: str
     task: str | None = None
-    field: str | None = None
+    fields: tuple[str, ...] = ()
     issues: tuple[Issue, ...] = ()
 
     def to_json(self) -> dict[str, object]:
@@ -85,7 +88,8 @@ class ErrorInfo:
             "type": self.type,
             "message": self.message,
             "task": self.task,
-            "field": self.field,
+            "field": self.fields[0] if self.fields else None,
+            "fields": list(self.fields),
             "issues": [issue.to_json() for issue in self.issues],
         }
 
@@ -138,9 +142,7 @@ def config_error(
     for problem in problems_of(error):
         located = problem.error
         message = str(located)
-        task, field_name = _task_and_field(located)
-        if task is None and problem.code == INPUT_CODE:
-            task, field_name = _input_task_and_field(str(located))
+        task, fields = _task_and_fields(located)
         in_input = located.path is not None and located.path in input_files
         if in_input and problem.code == INPUT_CODE and not show_values:
             message = f"{located.path}:{located.line}:{located.column}: {WITHHELD}"
@@ -152,7 +154,7 @@ def config_error(
                 located.line,
                 located.column,
                 task,
-                field_name,
+                fields,
             )
         )
     first = issues[0]
@@ -161,7 +163,7 @@ def config_error(
         _public_type(error),
         first.message,
         task=first.task,
-        field=first.field,
+        fields=first.fields,
         issues=tuple(issues),
     )
 
@@ -173,32 +175,22 @@ def _public_type(error: ConfigLoadError) -> str:
     return "ConfigLoadError" if type(error) is ConfigProblems else type(error).__name__
 
 
-_INPUT_AT = re.compile(r"task '(?P<task>[^']+)' \([^)]*\), field '(?P<field>[^']+)'")
-
-
-def _input_task_and_field(message: str) -> tuple[str | None, str | None]:
-    """The task and field an input-value message names (the loader's fixed wording in
-    ``_yaml.inputs``: "task '<t>' (<Model>), field '<f>'")."""
-    found = _INPUT_AT.search(message)
-    if found is None:
-        return None, None
-    return found.group("task"), found.group("field")
-
-
-def _task_and_field(error: BaseException) -> tuple[str | None, str | None]:
-    """The task and field the core's error (the cause) names, if any."""
+def _task_and_fields(error: ConfigLoadError) -> tuple[str | None, tuple[str, ...]]:
+    """The task and fields a problem names: its own ``task_name`` and ``fields`` (a value
+    of an input file, a wiring problem), else those of the core's error behind it (the
+    cause); failing those, the fan-in key or config field the core's ``part`` names."""
     from ..exceptions import WorkflowDefinitionError
 
+    task, fields = error.task_name, tuple(error.fields)
     cause = error.__cause__
     while cause is not None and not isinstance(cause, WorkflowDefinitionError):
         cause = cause.__cause__
     if cause is None:
-        return None, None
-    task = cause.task
-    part = cause.part
-    field_name = part[1] if part is not None else None
-    if field_name is None:
-        fields = getattr(cause, "fields", None)
-        if isinstance(fields, list | tuple) and fields:
-            field_name = str(fields[0])
-    return task, field_name
+        return task, fields
+    if task is None:
+        task = cause.task_name
+    if not fields:
+        fields = tuple(cause.fields)
+    if not fields and cause.part is not None and cause.part[1] is not None:
+        fields = (cause.part[1],)
+    return task, fields

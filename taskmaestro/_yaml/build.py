@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import inspect
 import itertools
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from ..context import ExecutionContext
 from ..dependencies import Collection as Collected
@@ -27,7 +31,7 @@ from ..runner import Runner
 from ..task import Task, task_models
 from ..workflow import Workflow, WorkflowBuilder
 from ..workflow_task import workflow_task
-from .apart import each_task_problem
+from .apart import VALIDATION_FAILED, located_problems, problem_code
 from .core import check_configuration, task_input_model
 from .format import (
     WORKFLOW_FILE,
@@ -66,13 +70,14 @@ from .problems import (
     IMPORT,
     INPUT,
     PLUGIN,
-    TASK_MODEL,
+    Code,
     ConfigProblems,
     coded,
     collecting,
+    independent,
     job_code,
     note,
-    wiring_code,
+    skip,
 )
 from .shapes import Marked
 from .source import Source, read_source
@@ -88,8 +93,6 @@ __all__ = [
 
 MAX_INCLUDE_DEPTH = 32
 """Most workflow files nested inside one another."""
-VALIDATION_FAILED = "Workflow validation failed"
-"""0.1.0's key phrase before a wiring rule's message."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,6 +150,16 @@ class _Loading:
         self, workflow_path: Path, input_path: Path | None, extra_hooks: Sequence[Hook] = ()
     ) -> Loaded:
         source = read_source(workflow_path, label="workflow file")
+        with named(declared_name(source)):
+            return self._top(source, workflow_path, input_path, extra_hooks)
+
+    def _top(
+        self,
+        source: Source,
+        workflow_path: Path,
+        input_path: Path | None,
+        extra_hooks: Sequence[Hook],
+    ) -> Loaded:
         file = read_workflow_file(source)
         section = file.workflow
 
@@ -157,18 +170,26 @@ class _Loading:
             return read_input_file(input_source, names, per_task_only=False)
 
         self._including.append((workflow_path.resolve(), source.path))
-        workflow, inputs, tasks = self._compile(source, section, read_inputs)
-        job = self._job(workflow, inputs, tasks, source, section)
-        runner, timeout = self._runner(file.runner, source, extra_hooks)
+
+        def workflow_and_job() -> tuple[Workflow[Any, Any], Job[Any, Any]]:
+            workflow, inputs, tasks = self._compile(source, section, read_inputs)
+            return workflow, self._job(workflow, inputs, tasks, source, section)
+
+        (workflow, job), (runner, timeout) = independent(
+            workflow_and_job, lambda: self._runner(file.runner, source, extra_hooks)
+        )
         context = _context(file.context, source)
         return Loaded(workflow, runner, job, context, timeout)
 
     def definition(self, workflow_path: Path) -> Definition:
         source = read_source(workflow_path, label="workflow file")
-        file = read_workflow_file(source)
-        self._including.append((workflow_path.resolve(), source.path))
-        workflow, _, _ = self._compile(source, file.workflow, lambda names: None)
-        runner, timeout = self._runner(file.runner, source)
+        with named(declared_name(source)):
+            file = read_workflow_file(source)
+            self._including.append((workflow_path.resolve(), source.path))
+            (workflow, _, _), (runner, timeout) = independent(
+                lambda: self._compile(source, file.workflow, lambda names: None),
+                lambda: self._runner(file.runner, source),
+            )
         return Definition(workflow, runner, timeout)
 
     # -- a workflow section, nested or not -------------------------------------------------
@@ -199,46 +220,60 @@ class _Loading:
         builder: WorkflowBuilder[Any, Any] = WorkflowBuilder(
             section.name.value, result_task=result_ref
         )
-        for index, task in enumerate(tasks):
-            entry = task.entry
-            try:
-                builder.add_task(
-                    task.task,
-                    name=entry.name.value if entry.name is not None else None,
-                    depends_on=task.dependency,
-                    config_fields=list(task.config_fields),
-                    mapped_over=task.mapping,
-                )
-            except WorkflowDefinitionError as error:
-                # add_task checks the name and resolves class references: blame the part
-                # at fault among the entries added so far (this one last).
-                if error.part is not None:
-                    where, node = blame(error, tasks[: index + 1], source, section)
-                    raise where.error(node, f"{task.at}: {error}") from error
-                node = entry.name.node if entry.name is not None else task.key_node
-                raise source.error(node, f"{VALIDATION_FAILED}: {task.at}: {error}") from error
+        added: list[ResolvedTask] = []
+        classes: Counter[type[Task[Any, Any]]] = Counter()
+        first_named: dict[str, ResolvedTask] = {}  # the entries so far, the first of a name
+        with collecting():  # every entry the builder refuses (a bad or taken name, ...)
+            for task in tasks:
+                entry = task.entry
+                classes[task.task] += 1
+                first_named.setdefault(task.name, task)
+                try:
+                    builder.add_task(
+                        task.task,
+                        name=entry.name.value if entry.name is not None else None,
+                        depends_on=task.dependency,
+                        config_fields=list(task.config_fields),
+                        mapped_over=task.mapping,
+                    )
+                except WorkflowDefinitionError as error:
+                    # a taken name (this entry's), a class reference (the part at fault
+                    # among the entries so far), else a name that is not one
+                    if error.part == ("name", None) and error.task_name is not None:
+                        where, node = task.node_of(error.part, source)
+                        problem = where.error(node, f"{task.at}: {error}")
+                    elif error.part is not None and error.task_name is not None:
+                        where, node = blame(error, tasks, source, section, first_named)
+                        problem = where.error(node, f"{task.at}: {error}")
+                    else:
+                        node = entry.name.node if entry.name is not None else task.key_node
+                        message = f"{VALIDATION_FAILED}: {task.at}: {error}"
+                        problem = source.error(node, message)
+                    problem.__cause__ = error
+                    note(problem, problem_code(error, task, result_ref, classes))
+                else:
+                    added.append(task)
+            if len(added) < len(tasks):  # the others' wiring is judged as it stands
+                kept = set(added)
+                refused = [task for task in tasks if task not in kept]
+                try:
+                    builder.build()
+                except WorkflowDefinitionError as error:
+                    for one, code in located_problems(
+                        error, added, result_ref, source, section, refused
+                    ):
+                        note(one, code)
+                raise skip()
         try:
             workflow = builder.build()
         except WorkflowDefinitionError as error:
-            # The core stops at the first violation; each task's own wiring is then
-            # checked apart, so that every task with a wiring problem is reported.
-            found = [error, *each_task_problem(section.name.value, tasks, error)]
-            located: list[ConfigLoadError] = []
-            for problem in found:
-                where_source, node = blame(problem, tasks, source, section)
-                message = f"{_not_found(problem, tasks, section, result_ref)}{problem}"
-                located.append(where_source.error(node, f"{VALIDATION_FAILED}: {message}"))
-                located[-1].__cause__ = problem
-            if len(located) == 1:
-                raise located[0] from error
-            # the core's first problem first (the one the Python API raises), then by position
-            rest = sorted(
-                zip(found[1:], located[1:], strict=True),
-                key=lambda pair: (pair[1].path or "", pair[1].line or 0, pair[1].column or 0),
-            )
+            found = located_problems(error, tasks, result_ref, source, section, [])
+            if len(found) == 1:
+                raise found[0][0] from error
             with collecting():
-                for problem, one in [(found[0], located[0]), *rest]:
-                    note(one, wiring_code(problem))
+                for one, code in found:
+                    note(one, code)
+            raise  # not reached: the core's own problem is among those noted
         return workflow, inputs, tasks
 
     def _resolve(self, entry: TaskEntry | NestedEntry, source: Source, at: str) -> ResolvedTask:
@@ -499,6 +534,36 @@ class _Loading:
         return Runner(hooks=[*hooks, *extra_hooks]), timeout
 
 
+@contextmanager
+def named(name: str | None) -> Iterator[None]:
+    """Give the problems raised inside the workflow's name (where none is given yet)."""
+    try:
+        yield
+    except ConfigLoadError as error:
+        if error.workflow_name is None:
+            error.workflow_name = name
+        raise
+
+
+def declared_name(source: Source) -> str | None:
+    """The ``workflow: name:`` a workflow file declares, read before anything is checked,
+    so that a problem anywhere later can name its workflow (``None``: none is there)."""
+    try:
+        section = _value_of(source, source.root, "workflow")
+        name = _value_of(source, section, "name") if section is not None else None
+    except ConfigLoadError:  # a bad merge key: the file's check reports it
+        return None
+    if isinstance(name, ScalarNode) and name.tag == "tag:yaml.org,2002:str":
+        return str(name.value)
+    return None
+
+
+def _value_of(source: Source, node: Node, key: str) -> Node | None:
+    if not isinstance(node, MappingNode):
+        return None
+    return next((value for k, value in source.pairs(node) if k.value == key), None)
+
+
 def _context(section: ContextSection | None, source: Source) -> ExecutionContext:
     if section is None:
         return ExecutionContext()
@@ -566,7 +631,7 @@ def _resolve_code(error: ConfigLoadError) -> str:
     if isinstance(error.__cause__, PluginLoadError):
         return PLUGIN
     if isinstance(error.__cause__, WorkflowDefinitionError):
-        return TASK_MODEL
+        return Code.TASK_MODEL
     return IMPORT
 
 
@@ -598,42 +663,6 @@ def _chain_if_linear(tasks: list[ResolvedTask], source: Source) -> None:
         task.clues.append(Clue(("depends_on", None), source, task.key_node))
 
 
-def _not_found(
-    error: WorkflowDefinitionError,
-    tasks: list[ResolvedTask],
-    section: WorkflowSection,
-    result_ref: TaskRef | None,
-) -> str:
-    """0.1.0's key phrase for a reference to no task, to put before the core's message."""
-    part = error.part
-    names = {task.name for task in tasks}
-    classes = {task.task for task in tasks}
-
-    def unknown(ref: object) -> bool:
-        return ref not in names if isinstance(ref, str) else ref not in classes
-
-    if part == ("result_task", None) and section.result_task is not None:
-        if result_ref is not None and unknown(result_ref):
-            return f"result_task '{section.result_task.value}' not found: "
-        return ""
-    if part is None or part[0] != "reference":
-        return ""
-    task = next((t for t in tasks if t.name == error.task), None)
-    if task is None:
-        return ""
-    for clue in task.clues:
-        if clue.part == part and clue.refers_to is not None and unknown(clue.refers_to):
-            written = str(getattr(clue.node, "value", clue.refers_to))
-            entry = task.entry.name.value if task.entry.name is not None else _written(task)
-            return f"Dependency '{written}' for task '{entry}' not found: "
-    return ""
-
-
-def _written(task: ResolvedTask) -> str:
-    """The entry's ``task:`` or ``workflow:`` value, as written."""
-    return str(getattr(task.key_node, "value", task.name))
-
-
 def _kind(found: object) -> str:
     if isinstance(found, type):
         return f"the class {found.__qualname__}"
@@ -648,6 +677,11 @@ def load_for_workflow(workflow: Workflow[Any, Any], input_path: Path | None) -> 
     of its task's ``config_fields`` is an error rather than a new config field.
     The runner and context are the defaults (no hooks, no timeout).
     """
+    with named(workflow.name):
+        return _load_for_workflow(workflow, input_path)
+
+
+def _load_for_workflow(workflow: Workflow[Any, Any], input_path: Path | None) -> Loaded:
     inputs: InputFile | None = None
     if input_path is not None:
         source = read_source(input_path, label="input file", input_file=True)
@@ -666,6 +700,8 @@ def load_for_workflow(workflow: Workflow[Any, Any], input_path: Path | None) -> 
                                 name.node,
                                 f"{INPUT_INVALID}: '{name.value}' is not a config field of "
                                 f"task '{task}' (its config_fields: {listed})",
+                                task_name=task,
+                                fields=[name.value],
                             ),
                             INPUT,
                         )
@@ -721,6 +757,13 @@ def load_partial(
     """
     loading = _Loading()
     source = read_source(workflow_path, label="workflow file")
+    with named(declared_name(source)):
+        return _load_partial(loading, source, workflow_path, input_path)
+
+
+def _load_partial(
+    loading: _Loading, source: Source, workflow_path: Path, input_path: Path | None
+) -> tuple[Workflow[Any, Any], GivenValues | None]:
     file = read_workflow_file(source)
 
     def read_inputs(names: Collection[str]) -> InputFile | None:
@@ -736,9 +779,10 @@ def load_partial(
 
 def given_for_workflow(workflow: Workflow[Any, Any], input_path: Path) -> GivenValues:
     """The values an input file gives a built (registered) workflow's tasks, checked."""
-    source = read_source(input_path, label="input file", input_file=True)
-    inputs = read_input_file(source, set(workflow.task_names), per_task_only=False)
-    given = _given(workflow, inputs)
+    with named(workflow.name):
+        source = read_source(input_path, label="input file", input_file=True)
+        inputs = read_input_file(source, set(workflow.task_names), per_task_only=False)
+        given = _given(workflow, inputs)
     assert given is not None
     return given
 

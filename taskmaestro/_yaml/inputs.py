@@ -166,12 +166,14 @@ def flat_config(workflow: Workflow[Any, Any], inputs: InputFile) -> BaseModel:
         for name, _ in inputs.flat:
             if name.value not in accepted:
                 problem = _unknown_field(name.value, root, model, workflow)
-                raise source.error(name.node, f"{INPUT_INVALID}: {problem}")
+                raise source.error(
+                    name.node, f"{INPUT_INVALID}: {problem}", task_name=root, fields=[name.value]
+                )
     try:
         return model.model_validate(data, by_name=True)
     except ValidationError as error:
         owner = f"input of root task '{root}' ({model.__name__})"
-        raise _located(source, source.root, error.errors(), owner) from None
+        raise _located(source, source.root, error.errors(), owner, root) from None
 
 
 def _unknown_field(
@@ -207,7 +209,7 @@ def check_task_values(model: type[BaseModel], task: str, fields: Fields, source:
         if problems:
             first = str(problems[0]["loc"][0])
             owner = f"task '{task}' ({model.__name__})"
-            raise _located(source, nodes[first], problems, owner, skip=1) from None
+            raise _located(source, nodes[first], problems, owner, task, skip=1) from None
     except Exception:  # a validator that needs the whole input: the run will judge it
         return
 
@@ -217,9 +219,12 @@ def _located(
     node: Node,
     problems: Sequence[ErrorDetails],
     owner: str,
+    task: str | None,
     *,
     skip: int = 0,
 ) -> Exception:
+    """The first of pydantic's problems, at its node; ``task`` and the input field (the
+    location's first part) are kept on the error."""
     first = problems[0]
     loc = first["loc"]
     field = ".".join(str(part) for part in loc) or "(the whole input)"
@@ -227,6 +232,8 @@ def _located(
     return source.error(
         node_at(source, node, loc[skip:]),
         f"{INPUT_INVALID}: {owner}, field '{field}': {first['msg']}{more}",
+        task_name=task,
+        fields=[str(loc[0])] if loc else None,
     )
 
 

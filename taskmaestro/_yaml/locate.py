@@ -9,6 +9,7 @@ error's node is the clue with the error's part, or the whole entry.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,9 +81,12 @@ def blame(
     tasks: list[ResolvedTask],
     source: Source,
     section: WorkflowSection,
+    by_name: Mapping[str, ResolvedTask] | None = None,
 ) -> tuple[Source, Node]:
-    """The file and node a ``build()`` error concerns."""
-    by_name = {task.name: task for task in reversed(tasks)}  # the first of duplicates
+    """The file and node a ``build()`` error concerns; ``by_name`` indexes ``tasks`` by
+    name (the first of duplicates), for callers that blame many errors."""
+    if by_name is None:
+        by_name = {task.name: task for task in reversed(tasks)}
     if isinstance(error, CycleDetectedError) and len(error.cycle) >= 2:
         upstream, downstream = by_name.get(error.cycle[0]), by_name.get(error.cycle[1])
         if upstream is not None and downstream is not None:

@@ -13,11 +13,12 @@ holds them equal), so CI logs read alike from both tools.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from .. import _contract as contract
 from ..exceptions import (
     ConfigLoadError,
     CycleDetectedError,
@@ -27,11 +28,13 @@ from ..exceptions import (
 
 __all__ = [
     "CODES",
+    "Code",
     "ConfigProblems",
     "Problem",
     "Skipped",
     "coded",
     "collecting",
+    "independent",
     "job_code",
     "note",
     "problems_of",
@@ -47,32 +50,12 @@ IMPORT = "taskmaestro-import"
 HOOK = "taskmaestro-hook"
 INPUT = "taskmaestro-input"
 PLUGIN = "taskmaestro-plugin"
-# Codes shared with the mypy plugin: the same rule, the same code.
-TYPE = "taskmaestro-type"
-FAN_IN_KEY = "taskmaestro-fan-in-key"
-ROUTE = "taskmaestro-route"
-MISSING_INPUT = "taskmaestro-missing-input"
-CONFIG_FIELD = "taskmaestro-config-field"
-REFERENCE = "taskmaestro-reference"
-DUPLICATE_NAME = "taskmaestro-duplicate-name"
-CYCLE = "taskmaestro-cycle"
-RESULT = "taskmaestro-result"
-JOB_CONFIG = "taskmaestro-job-config"
-TASK_MODEL = "taskmaestro-task-model"
-
-SHARED_WITH_PLUGIN = (
-    TYPE,
-    FAN_IN_KEY,
-    ROUTE,
-    MISSING_INPUT,
-    CONFIG_FIELD,
-    REFERENCE,
-    DUPLICATE_NAME,
-    CYCLE,
-    RESULT,
-    JOB_CONFIG,
-    TASK_MODEL,
+Code = contract.Code
+"""Codes shared with the mypy plugin: the same rule, the same code."""
+SHARED_WITH_PLUGIN = tuple(
+    code for name, code in vars(Code).items() if name.isupper() and code != Code.RUN_SIGNATURE
 )
+"""Every wiring code but the plugin's own check of ``run()`` signatures."""
 CODES = (FILE, SYNTAX, SCHEMA, IMPORT, HOOK, INPUT, PLUGIN, *SHARED_WITH_PLUGIN)
 
 
@@ -89,7 +72,14 @@ class ConfigProblems(ConfigLoadError):
 
     def __init__(self, problems: list[Problem]) -> None:
         first = problems[0].error
-        super().__init__(str(first), path=first.path, line=first.line, column=first.column)
+        super().__init__(
+            str(first),
+            path=first.path,
+            line=first.line,
+            column=first.column,
+            task_name=first.task_name,
+            fields=first.fields,
+        )
         self.problems = tuple(problems)
         self.__cause__ = first.__cause__
 
@@ -142,6 +132,22 @@ def note_into(collector: _Collector, error: ConfigLoadError, code: str) -> None:
         collector.problems.append(Problem(error, code))
 
 
+def independent[A, B](first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
+    """Read two parts of a file that do not depend on each other (the workflow and its
+    runner's hooks): the problems of both are reported, the first part's first.
+
+    When only one part has problems, its error is raised as it is."""
+    try:
+        done = first()
+    except ConfigLoadError as failed:
+        try:
+            second()
+        except ConfigLoadError as other:
+            raise ConfigProblems([*problems_of(failed), *problems_of(other)]) from None
+        raise
+    return done, second()
+
+
 def skip() -> Skipped:
     """The exception that unwinds past a part whose problems were noted."""
     return Skipped("skipped: its problems were noted")
@@ -156,7 +162,7 @@ def job_code(error: WorkflowDefinitionError) -> str:
     """The code of a problem binding the input to the workflow (a Job that cannot be made)."""
     if isinstance(error, CycleDetectedError | IncompleteInputError) or error.part is not None:
         return wiring_code(error)
-    return JOB_CONFIG
+    return Code.JOB_CONFIG
 
 
 def problems_of(error: ConfigLoadError) -> tuple[Problem, ...]:
@@ -183,16 +189,18 @@ def _code(error: ConfigLoadError) -> str:
 def wiring_code(error: WorkflowDefinitionError) -> str:
     """The mypy plugin's code for the wiring rule a core error reports."""
     if isinstance(error, CycleDetectedError):
-        return CYCLE
+        return Code.CYCLE
     if isinstance(error, IncompleteInputError):
-        return MISSING_INPUT
+        return Code.MISSING_INPUT
     kind = error.part[0] if error.part is not None else None
+    if kind == "name" and error.task_name is None:  # no instance: the name is not one
+        return Code.INVALID_NAME
     return {
-        "depends_on": TYPE,
-        "key": FAN_IN_KEY,
-        "route": ROUTE,
-        "reference": REFERENCE,
-        "config_fields": CONFIG_FIELD,
-        "name": DUPLICATE_NAME,
-        "result_task": REFERENCE,
-    }.get(kind or "", RESULT if error.task is None else TYPE)
+        "depends_on": Code.TYPE,
+        "key": Code.FAN_IN_KEY,
+        "route": Code.ROUTE,
+        "reference": Code.REFERENCE,
+        "config_fields": Code.CONFIG_FIELD,
+        "name": Code.DUPLICATE_NAME,
+        "result_task": Code.REFERENCE,
+    }.get(kind or "", Code.RESULT if error.task_name is None else Code.TYPE)

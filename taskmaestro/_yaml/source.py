@@ -80,10 +80,24 @@ def _make_loader(text: str) -> _Loader:
     return loader
 
 
-def located_error(path: str, line: int, column: int, message: str) -> ConfigLoadError:
-    """``path:line:column: message``, with the location kept on the error."""
+def located_error(
+    path: str,
+    line: int,
+    column: int,
+    message: str,
+    *,
+    task_name: str | None = None,
+    fields: list[str] | None = None,
+) -> ConfigLoadError:
+    """``path:line:column: message``, with the location (and the task and fields the
+    problem is about, if any) kept on the error."""
     return ConfigLoadError(
-        f"{path}:{line}:{column}: {message}", path=path, line=line, column=column
+        f"{path}:{line}:{column}: {message}",
+        path=path,
+        line=line,
+        column=column,
+        task_name=task_name,
+        fields=fields,
     )
 
 
@@ -104,10 +118,20 @@ class Source:
     """The document's root node (a null scalar for an empty file)."""
     _loader: _Loader
 
-    def error(self, where: Node | Position, message: str) -> ConfigLoadError:
-        """A ``ConfigLoadError`` located at a node (or mark) of this file."""
+    def error(
+        self,
+        where: Node | Position,
+        message: str,
+        *,
+        task_name: str | None = None,
+        fields: list[str] | None = None,
+    ) -> ConfigLoadError:
+        """A ``ConfigLoadError`` located at a node (or mark) of this file; ``task_name`` and
+        ``fields`` name the task and input fields a value at fault was given to."""
         mark: Position = where.start_mark if isinstance(where, Node) else where
-        return located_error(self.path, mark.line + 1, mark.column + 1, message)
+        return located_error(
+            self.path, mark.line + 1, mark.column + 1, message, task_name=task_name, fields=fields
+        )
 
     def pairs(self, node: MappingNode) -> list[tuple[Node, Node]]:
         """A mapping's (key, value) nodes, with YAML merge keys (``<<: *base``) applied."""
