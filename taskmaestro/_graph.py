@@ -24,6 +24,7 @@ from pydantic.fields import FieldInfo
 from . import _contract as contract
 from .exceptions import CycleDetectedError
 from .mapping import TaskMap
+from .retry import Retry
 from .task import Task
 
 __all__ = [
@@ -83,7 +84,8 @@ class Node:
     """A task instance: its name, class, resolved models, config fields and inputs.
 
     ``nested`` is set when the node is a workflow wrapped as a task; ``mapping``
-    when the instance is mapped (it runs once per item; see ``taskmaestro.mapping``).
+    when the instance is mapped (it runs once per item; see ``taskmaestro.mapping``);
+    ``retry`` when the instance replaces its class's retry policy (``add_task(retry=)``).
     """
 
     name: str
@@ -95,6 +97,7 @@ class Node:
     index: int
     nested: NestedGraph | None = None
     mapping: TaskMap | None = None
+    retry: Retry | None = None
 
     @property
     def is_root(self) -> bool:

@@ -27,7 +27,8 @@ from ._wiring import Dependency, Resolver, TaskRef, Wire, check_name, parse_depe
 from .exceptions import WorkflowDefinitionError
 from .mapping import TaskMap
 from .models import EmptyConfig
-from .task import InT, OutT, Task, check_timeout, task_models
+from .retry import Retry
+from .task import InT, OutT, Task, check_task_settings, check_timeout, task_models
 
 __all__ = ["DepValue", "StoredDeps", "Workflow", "WorkflowBuilder"]
 
@@ -48,6 +49,7 @@ class _Declaration:
         "name",
         "nested",
         "output_model",
+        "retry",
         "task",
         "wires",
     )
@@ -60,6 +62,7 @@ class _Declaration:
         wires: tuple[Wire, ...],
         config_fields: tuple[str, ...],
         mapping: TaskMap | None = None,
+        retry: Retry | None = None,
     ) -> None:
         self.name = name
         self.task = task
@@ -68,6 +71,7 @@ class _Declaration:
         self.config_fields = config_fields
         self.nested: NestedGraph | None = nested_graph_of(task)  # the node kind, read once
         self.mapping = mapping
+        self.retry = retry
 
 
 class WorkflowBuilder(Generic[InT, OutT]):
@@ -97,6 +101,7 @@ class WorkflowBuilder(Generic[InT, OutT]):
         depends_on: Dependency | None = None,
         config_fields: Sequence[str] | None = None,
         mapped_over: TaskMap | None = None,
+        retry: Retry | None = None,
     ) -> Self:
         """Add an instance of ``task`` (named ``name``, default ``task.name``).
 
@@ -107,6 +112,8 @@ class WorkflowBuilder(Generic[InT, OutT]):
         JobConfiguration rather than from upstream tasks.
         ``mapped_over``: run the instance once per entry of a configured mapping
         (see ``TaskMap``).
+        ``retry``: this instance's retry policy, replacing the one its class
+        declares (``retries``, ``retry_delay_seconds``...) as a whole.
         """
         models = task_models(task)
         instance = check_name(task.name if name is None else name, self.name)
@@ -137,10 +144,25 @@ class WorkflowBuilder(Generic[InT, OutT]):
             raise WorkflowDefinitionError(
                 f"Task '{instance}': mapped_over must be a TaskMap, got {mapped_over!r}"
             ).at(instance)
-        self._declarations.append(_Declaration(instance, task, models, wires, fields, mapped_over))
+        self._check_settings(instance, task, retry)
+        self._declarations.append(
+            _Declaration(instance, task, models, wires, fields, mapped_over, retry)
+        )
         self._names.add(instance)
         self._resolver.add(instance, task)
         return self
+
+    @staticmethod
+    def _check_settings(instance: str, task: type[Task[Any, Any]], retry: object) -> None:
+        """The class's retry and cache attributes (set after the class, maybe), and ``retry``."""
+        try:
+            check_task_settings(task)
+        except WorkflowDefinitionError as error:
+            raise error.at(instance) from None
+        if retry is not None and not isinstance(retry, Retry):
+            raise WorkflowDefinitionError(
+                f"Task '{instance}': retry must be a Retry, got {retry!r}"
+            ).at(instance)
 
     @staticmethod
     def _config_fields(task: str, config_fields: Sequence[str]) -> tuple[str, ...]:
@@ -211,6 +233,7 @@ def _compile(name: str, declarations: Sequence[_Declaration], result_task: str |
             index,
             declaration.nested,
             declaration.mapping,
+            declaration.retry,
         )
     following = successors(nodes)
     order = topological_order(name, nodes, following)  # W11
