@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from .cache import Cache, CachePolicy, from_canonical_json, to_canonical_json
     from .context import ExecutionContext
     from .discovery import (
         TASK_ENTRY_POINT_GROUP,
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
         run_workflow_from_yaml,
     )
     from .models import EmptyConfig, ObjectModel
+    from .retry import Retry
     from .runner import Runner
     from .schema import workflow_schema
     from .task import Task
@@ -78,6 +80,11 @@ _EXPORTS = {
     "registered_workflows": ".discovery",
     "load_registered_workflow": ".loader",
     "BaseHook": ".hooks",
+    "Cache": ".cache",
+    "CachePolicy": ".cache",
+    "from_canonical_json": ".cache",
+    "to_canonical_json": ".cache",
+    "Retry": ".retry",
     "ConfigLoadError": ".exceptions",
     "CycleDetectedError": ".exceptions",
     "EmptyConfig": ".models",
@@ -117,6 +124,8 @@ __all__ = [
     "TASK_ENTRY_POINT_GROUP",
     "WORKFLOW_ENTRY_POINT_GROUP",
     "BaseHook",
+    "Cache",
+    "CachePolicy",
     "ConfigLoadError",
     "CycleDetectedError",
     "EmptyConfig",
@@ -134,6 +143,7 @@ __all__ = [
     "PluginLoadError",
     "ProgressHook",
     "ResultPersistenceHook",
+    "Retry",
     "Runner",
     "Task",
     "TaskExecutionError",
@@ -146,6 +156,7 @@ __all__ = [
     "WorkflowBuilder",
     "WorkflowDefinitionError",
     "WorkflowRunnerError",
+    "from_canonical_json",
     "get_registered_task",
     "get_registered_workflow",
     "load_registered_workflow",
@@ -155,6 +166,7 @@ __all__ = [
     "registered_workflow_names",
     "registered_workflows",
     "run_workflow_from_yaml",
+    "to_canonical_json",
     "to_mermaid",
     "workflow_schema",
     "workflow_task",

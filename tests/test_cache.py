@@ -23,6 +23,7 @@ from taskmaestro import (
     Task,
     Workflow,
     WorkflowDefinitionError,
+    load_workflow_from_yaml,
 )
 from taskmaestro.cache import (
     CACHE_TAG,
@@ -360,3 +361,24 @@ def test_a_cache_attribute_of_the_wrong_type_is_refused() -> None:
         type("Bad", (Square,), {"cache_version": 2})
     with pytest.raises(ValueError, match="max_age_seconds must be a positive"):
         CachePolicy(max_age_seconds=0)
+
+
+def test_a_yaml_runner_cache_folder_is_relative_to_the_file(tmp_path: Path) -> None:
+    (tmp_path / "w.yaml").write_text(
+        "workflow:\n"
+        "  name: w\n"
+        "  tasks:\n"
+        "    - task: tests.test_cache.Square\n"
+        "runner:\n"
+        "  cache: results-cache\n"
+    )
+    (tmp_path / "in.yaml").write_text(f"log: {tmp_path / 'log'}\nvalue: 4\n")
+    hits = [
+        load_workflow_from_yaml(tmp_path / "w.yaml", tmp_path / "in.yaml")
+        .run()
+        .task_results[0]
+        .cache_hit
+        for _ in range(2)
+    ]
+    assert hits == [False, True]
+    assert (tmp_path / "results-cache" / CACHE_TAG).is_file()

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from taskmaestro import (
     BaseHook,
+    ConfigLoadError,
     ExecutionContext,
     Job,
     JobStatus,
@@ -22,6 +23,7 @@ from taskmaestro import (
     TaskTimeoutError,
     Workflow,
     WorkflowDefinitionError,
+    load_workflow_from_yaml,
 )
 from taskmaestro.retry import MAX_RETRY_DELAY_SECONDS, Retry
 
@@ -291,3 +293,36 @@ def test_attributes_changed_after_the_class_are_checked_when_added() -> None:
     with pytest.raises(WorkflowDefinitionError, match="retries must be an integer") as raised:
         Workflow.builder("w").add_task(Later)
     assert raised.value.task == "later"
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def test_yaml_retry_keys_override_the_class_attributes(tmp_path: Path) -> None:
+    workflow_file = write(
+        tmp_path / "w.yaml",
+        "workflow:\n"
+        "  name: w\n"
+        "  tasks:\n"
+        "    - task: tests.test_retries.Flaky\n"
+        "      retries: 1\n"
+        "      retry_delay_seconds: 0.01\n",
+    )
+    inputs = write(tmp_path / "in.yaml", f"path: {tmp_path / 'attempts'}\nfail_times: 1\n")
+    loaded = load_workflow_from_yaml(workflow_file, inputs)
+    assert loaded.workflow.plan.steps[0].retry == Retry(1, 0.01, 1.0, (Exception,))
+    job = loaded.run()
+    assert job.status is JobStatus.COMPLETED
+    assert job.task_results[0].attempts == 2
+
+
+def test_yaml_retry_keys_out_of_range_are_refused_at_their_line(tmp_path: Path) -> None:
+    workflow_file = write(
+        tmp_path / "w.yaml",
+        "workflow:\n  name: w\n  tasks:\n    - task: tests.test_retries.Flaky\n      retries: -1\n",
+    )
+    with pytest.raises(ConfigLoadError, match="a whole number from 0 to 1000") as raised:
+        load_workflow_from_yaml(workflow_file)
+    assert raised.value.line == 5
