@@ -10,6 +10,7 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, ClassVar
 
+import jsonschema
 import pytest
 from pydantic import BaseModel
 
@@ -25,6 +26,7 @@ from taskmaestro import (
     WorkflowDefinitionError,
     load_workflow_from_yaml,
 )
+from taskmaestro._cli.app import main
 from taskmaestro.cache import (
     CACHE_TAG,
     Cache,
@@ -36,6 +38,7 @@ from taskmaestro.cache import (
     from_canonical_json,
     to_canonical_json,
 )
+from taskmaestro.schema import cli_schema
 
 from .helpers import Number
 
@@ -382,3 +385,47 @@ def test_a_yaml_runner_cache_folder_is_relative_to_the_file(tmp_path: Path) -> N
     ]
     assert hits == [False, True]
     assert (tmp_path / "results-cache" / CACHE_TAG).is_file()
+
+
+def square_files(tmp_path: Path) -> tuple[Path, Path]:
+    workflow_file = tmp_path / "w.yaml"
+    workflow_file.write_text(
+        "workflow:\n  name: w\n  tasks:\n    - task: tests.test_cache.Square\n"
+    )
+    inputs = tmp_path / "in.yaml"
+    inputs.write_text(f"log: {tmp_path / 'log'}\nvalue: 5\n")
+    return workflow_file, inputs
+
+
+def test_cli_run_cache_serves_the_second_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workflow_file, inputs = square_files(tmp_path)
+    folder = str(tmp_path / "c")
+    assert main(["run", "-q", str(workflow_file), str(inputs), "--cache", folder]) == 0
+    assert "(from the cache)" not in capsys.readouterr().out
+    assert main(["run", "-q", str(workflow_file), str(inputs), "--cache", folder]) == 0
+    assert "square  completed" in (out := capsys.readouterr().out)
+    assert "(from the cache)" in out
+    assert main(["run", "--json", str(workflow_file), str(inputs), "--cache", folder]) == 0
+    document = json.loads(capsys.readouterr().out)
+    jsonschema.validate(document, cli_schema())
+    task = document["result"]["job"]["tasks"]["square"]
+    assert (task["cache_hit"], task["attempts"]) == (True, 0)
+    assert runs(Request(log=str(tmp_path / "log"), value=5)) == 1
+
+
+def test_cli_cache_clear(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    workflow_file, inputs = square_files(tmp_path)
+    folder = str(tmp_path / "c")
+    assert main(["run", "-q", str(workflow_file), str(inputs), "--cache", folder]) == 0
+    capsys.readouterr()
+    assert main(["cache", "clear", folder]) == 0
+    assert capsys.readouterr().out == f"removed 1 cache entry from {folder}\n"
+    assert main(["cache", "clear", "--json", folder]) == 0
+    document = json.loads(capsys.readouterr().out)
+    jsonschema.validate(document, cli_schema())
+    assert document["result"] == {"directory": folder, "removed": 0}
+    assert main(["cache", "clear", str(tmp_path)]) == 2  # holds w.yaml: not a cache
+    assert "is not a taskmaestro cache" in capsys.readouterr().err
+    assert workflow_file.exists()
