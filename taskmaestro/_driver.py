@@ -199,7 +199,9 @@ class Driver:
 
     def _start(self, level: _Level, step: Step) -> None:
         name = step.name
-        run = TaskRun(step, level.job, level.events, self.cache)
+        # Tasks inside a nested workflow are not cached, as with the sequential runner
+        # (which runs the inner job with a Runner of its own); the nested node may be.
+        run = TaskRun(step, level.job, level.events, self.cache if level is self.top else None)
         node = _Node(level, step, run, level.chain)
         level.running[name] = node
         if level is self.top:

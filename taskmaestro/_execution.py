@@ -218,6 +218,9 @@ class TaskRun:
         if self.cache is None:
             self.cache_note = "the runner has no cache"
             return None
+        if step.nested is not None:  # its code is the inner workflow's, which no version covers
+            self.cache_note = "not cached: a nested workflow is not cached as a whole"
+            return None
         task = step.task
         version = code_version(task, task.cache_version)
         if version is None:

@@ -25,6 +25,7 @@ from taskmaestro import (
     Workflow,
     WorkflowDefinitionError,
     load_workflow_from_yaml,
+    workflow_task,
 )
 from taskmaestro._cli.app import main
 from taskmaestro.cache import (
@@ -429,3 +430,17 @@ def test_cli_cache_clear(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert main(["cache", "clear", str(tmp_path)]) == 2  # holds w.yaml: not a cache
     assert "is not a taskmaestro cache" in capsys.readouterr().err
     assert workflow_file.exists()
+
+
+def test_nested_workflows_are_not_cached_inside_nor_as_a_whole(
+    tmp_path: Path, runner_executor: Executor | None
+) -> None:
+    nested = workflow_task(Workflow("inner", [Square]), name="inner")
+    nested.cache = True
+    request = Request(log=str(tmp_path / "log"), value=3)
+    for _ in range(2):
+        job = run(nested, request, tmp_path / "cache", runner_executor)
+        assert job.task_results[0].cache_note == (
+            "not cached: a nested workflow is not cached as a whole"
+        )
+    assert runs(request) == 2

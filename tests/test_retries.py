@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from concurrent.futures import Executor
 from pathlib import Path
@@ -16,6 +17,7 @@ from taskmaestro import (
     ExecutionContext,
     Job,
     JobStatus,
+    LoggingHook,
     Runner,
     Task,
     TaskExecutionError,
@@ -326,3 +328,13 @@ def test_yaml_retry_keys_out_of_range_are_refused_at_their_line(tmp_path: Path) 
     with pytest.raises(ConfigLoadError, match="a whole number from 0 to 1000") as raised:
         load_workflow_from_yaml(workflow_file)
     assert raised.value.line == 5
+
+
+def test_the_logging_hook_logs_each_retry(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="taskmaestro.hooks.logging")
+    job = Runner([LoggingHook()]).run(Job(Workflow("w", [Flaky]), counter(tmp_path)))
+    assert job.status is JobStatus.COMPLETED
+    assert [r.getMessage() for r in caplog.records if "retried" in r.getMessage()] == [
+        "Task retried: flaky, attempt 1 failed, error=attempt 1 failed",
+        "Task retried: flaky, attempt 2 failed, error=attempt 2 failed",
+    ]
