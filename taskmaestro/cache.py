@@ -250,7 +250,8 @@ class Cache:
             if entry["format"] != ENTRY_FORMAT or entry["key"] != key:
                 return None
             created = float(entry["created"])
-            output = model.model_validate(entry["output"])
+            # in JSON mode, as to_canonical_json checked the round trip (strict models differ)
+            output = model.model_validate_json(json.dumps(entry["output"]))
         except (OSError, ValueError, TypeError, KeyError, ValidationError):
             return None
         age = time.time() - created

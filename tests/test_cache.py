@@ -7,12 +7,13 @@ import os
 import threading
 import time
 from concurrent.futures import Executor
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
 import jsonschema
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from taskmaestro import (
     BaseHook,
@@ -444,3 +445,25 @@ def test_nested_workflows_are_not_cached_inside_nor_as_a_whole(
             "not cached: a nested workflow is not cached as a whole"
         )
     assert runs(request) == 2
+
+
+class Stamped(BaseModel):
+    """A strict model: a datetime is only read back from JSON text, not from a Python str."""
+
+    model_config = ConfigDict(strict=True)
+    at: datetime
+
+
+class Stamp(Task[Request, Stamped]):
+    cache: ClassVar[bool | CachePolicy] = True
+
+    def run(self, input: Request, ctx: ExecutionContext) -> Stamped:
+        return Stamped(at=datetime(2026, 1, 2, 3, 4, 5))
+
+
+def test_a_strict_output_is_read_back_as_json(tmp_path: Path) -> None:
+    request = Request(log=str(tmp_path / "log"), value=1)
+    first = run(Stamp, request, tmp_path)
+    second = run(Stamp, request, tmp_path)
+    assert second.task_results[0].cache_hit
+    assert second.result == first.result
