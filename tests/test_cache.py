@@ -92,15 +92,6 @@ class Recorder(BaseHook):
         self.events.append("complete")
 
 
-@pytest.fixture(params=["sequential", "threads", "processes"])
-def runner_executor(request: pytest.FixtureRequest) -> Executor | None:
-    if request.param == "sequential":
-        return None
-    fixture = {"threads": "thread_pool", "processes": "process_pool"}[request.param]
-    pool: Executor = request.getfixturevalue(fixture)
-    return pool
-
-
 def run(
     task: type[Task[Any, Any]],
     request: Request,

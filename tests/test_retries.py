@@ -109,15 +109,6 @@ class Recorder(BaseHook):
         self.events.append(("fail", task.name))
 
 
-@pytest.fixture(params=["sequential", "threads", "processes"])
-def runner_executor(request: pytest.FixtureRequest) -> Executor | None:
-    if request.param == "sequential":
-        return None
-    fixture = {"threads": "thread_pool", "processes": "process_pool"}[request.param]
-    pool: Executor = request.getfixturevalue(fixture)
-    return pool
-
-
 def counter(tmp_path: Path, fail_times: int = 2) -> Counter:
     return Counter(path=str(tmp_path / "attempts"), fail_times=fail_times)
 
