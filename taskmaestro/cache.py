@@ -226,9 +226,9 @@ class Cache:
             problem = f"max_bytes must be a positive integer or None; got {max_bytes!r}"
         if problem is not None:
             raise ValueError(f"Cache: {problem}")
-        self.directory = Path(directory)
-        self.max_age_seconds = max_age_seconds
-        self.max_bytes = max_bytes
+        self.directory: Path = Path(directory)
+        self.max_age_seconds: float | None = max_age_seconds
+        self.max_bytes: int | None = max_bytes
         self._lock = threading.Lock()
         self._bytes: int | None = None
         """The entries' total size as this object counts it; ``None``: not counted yet."""
