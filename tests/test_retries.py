@@ -329,3 +329,29 @@ def test_the_logging_hook_logs_each_retry(tmp_path: Path, caplog: pytest.LogCapt
         "Task retried: flaky, attempt 1 failed, error=attempt 1 failed",
         "Task retried: flaky, attempt 2 failed, error=attempt 2 failed",
     ]
+
+
+class RetryCounter:
+    """A hook with the retry event only (a YAML hook needs no BaseHook)."""
+
+    seen: ClassVar[list[int]] = []
+
+    def on_task_retry(self, job: object, task: object, error: object, attempt: int) -> None:
+        self.seen.append(attempt)
+
+
+def test_a_yaml_hook_with_only_on_task_retry_is_a_hook(tmp_path: Path) -> None:
+    workflow_file = write(
+        tmp_path / "w.yaml",
+        "workflow:\n"
+        "  name: w\n"
+        "  tasks:\n"
+        "    - task: tests.test_retries.Flaky\n"
+        "runner:\n"
+        "  hooks:\n"
+        "    - hook: tests.test_retries.RetryCounter\n",
+    )
+    inputs = write(tmp_path / "in.yaml", f"path: {tmp_path / 'attempts'}\n")
+    RetryCounter.seen.clear()
+    assert load_workflow_from_yaml(workflow_file, inputs).run().status is JobStatus.COMPLETED
+    assert RetryCounter.seen == [1, 2]
