@@ -355,3 +355,39 @@ def test_a_yaml_hook_with_only_on_task_retry_is_a_hook(tmp_path: Path) -> None:
     RetryCounter.seen.clear()
     assert load_workflow_from_yaml(workflow_file, inputs).run().status is JobStatus.COMPLETED
     assert RetryCounter.seen == [1, 2]
+
+
+class FailsAtOnce(Task[Counter, Number]):
+    def run(self, input: Counter, ctx: ExecutionContext) -> Number:
+        time.sleep(0.2)  # after the other branch's first attempt
+        raise RuntimeError("fatal")
+
+
+class Both(BaseModel):
+    a: Number
+    b: Number
+
+
+class Join(Task[Both, Number]):
+    def run(self, input: Both, ctx: ExecutionContext) -> Number:
+        return input.a
+
+
+def test_after_a_failure_elsewhere_a_task_waiting_to_retry_fails_with_its_last_error(
+    tmp_path: Path, thread_pool: Executor
+) -> None:
+    workflow = (
+        Workflow.builder("w")
+        .add_task(AlwaysFails, retry=Retry(retries=100, delay_seconds=0.1))
+        .add_task(FailsAtOnce)
+        .add_task(Join, depends_on={"a": AlwaysFails, "b": FailsAtOnce})
+        .build()
+    )
+    job = Runner(executor=thread_pool).run(Job(workflow, counter(tmp_path)))
+    assert job.status is JobStatus.FAILED
+    assert (job.failed_task, job.error) == ("fails_at_once", "fatal")
+    results = {result.task_name: result for result in job.task_results}
+    assert results["always_fails"].status is TaskStatus.FAILED
+    assert results["always_fails"].error == "down"
+    assert 1 <= results["always_fails"].attempts < 10
+    assert "join" not in results
