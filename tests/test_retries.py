@@ -113,11 +113,19 @@ def counter(tmp_path: Path, fail_times: int = 2) -> Counter:
     return Counter(path=str(tmp_path / "attempts"), fail_times=fail_times)
 
 
+def run_recorded(
+    task: type[Task[Counter, Number]], tmp_path: Path, executor: Executor | None
+) -> tuple[Job[Any, Any], Recorder]:
+    """Run ``task`` alone on ``executor``, its events recorded."""
+    hook = Recorder()
+    job = Runner([hook], executor).run(Job(Workflow("w", [task]), counter(tmp_path)))
+    return job, hook
+
+
 def test_a_task_failing_twice_then_succeeding_completes_on_its_third_attempt(
     tmp_path: Path, runner_executor: Executor | None
 ) -> None:
-    hook = Recorder()
-    job = Runner([hook], runner_executor).run(Job(Workflow("w", [Flaky]), counter(tmp_path)))
+    job, hook = run_recorded(Flaky, tmp_path, runner_executor)
     assert job.status is JobStatus.COMPLETED
     assert job.result == Number(value=3)
     result = job.task_results[0]
@@ -144,8 +152,7 @@ def test_retries_exhausted_fail_the_job_with_the_last_error(
 def test_retry_on_filters_the_errors_that_are_retried(
     tmp_path: Path, runner_executor: Executor | None
 ) -> None:
-    hook = Recorder()
-    job = Runner([hook], runner_executor).run(Job(Workflow("w", [PickyFlaky]), counter(tmp_path)))
+    job, hook = run_recorded(PickyFlaky, tmp_path, runner_executor)
     assert job.status is JobStatus.FAILED
     assert job.error == "not worth retrying"
     assert job.task_results[0].attempts == 1
@@ -156,8 +163,7 @@ def test_retry_on_filters_the_errors_that_are_retried(
 def test_the_task_deadline_applies_to_each_attempt(
     tmp_path: Path, runner_executor: Executor | None
 ) -> None:
-    hook = Recorder()
-    job = Runner([hook], runner_executor).run(Job(Workflow("w", [SlowFirst]), counter(tmp_path)))
+    job, hook = run_recorded(SlowFirst, tmp_path, runner_executor)
     assert job.status is JobStatus.COMPLETED, job.error
     assert job.result == Number(value=2)
     assert job.task_results[0].attempts == 2
@@ -293,16 +299,16 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def test_yaml_retry_keys_override_the_class_attributes(tmp_path: Path) -> None:
-    workflow_file = write(
+def flaky_file(tmp_path: Path, more: str) -> Path:
+    """A workflow file of one Flaky task entry, ``more`` (YAML lines) after its ``task`` key."""
+    return write(
         tmp_path / "w.yaml",
-        "workflow:\n"
-        "  name: w\n"
-        "  tasks:\n"
-        "    - task: tests.test_retries.Flaky\n"
-        "      retries: 1\n"
-        "      retry_delay_seconds: 0.01\n",
+        f"workflow:\n  name: w\n  tasks:\n    - task: tests.test_retries.Flaky\n{more}",
     )
+
+
+def test_yaml_retry_keys_override_the_class_attributes(tmp_path: Path) -> None:
+    workflow_file = flaky_file(tmp_path, "      retries: 1\n      retry_delay_seconds: 0.01\n")
     inputs = write(tmp_path / "in.yaml", f"path: {tmp_path / 'attempts'}\nfail_times: 1\n")
     loaded = load_workflow_from_yaml(workflow_file, inputs)
     assert loaded.workflow.plan.steps[0].retry == Retry(1, 0.01, 1.0, (Exception,))
@@ -312,10 +318,7 @@ def test_yaml_retry_keys_override_the_class_attributes(tmp_path: Path) -> None:
 
 
 def test_yaml_retry_keys_out_of_range_are_refused_at_their_line(tmp_path: Path) -> None:
-    workflow_file = write(
-        tmp_path / "w.yaml",
-        "workflow:\n  name: w\n  tasks:\n    - task: tests.test_retries.Flaky\n      retries: -1\n",
-    )
+    workflow_file = flaky_file(tmp_path, "      retries: -1\n")
     with pytest.raises(ConfigLoadError, match="a whole number from 0 to 1000") as raised:
         load_workflow_from_yaml(workflow_file)
     assert raised.value.line == 5
@@ -341,15 +344,8 @@ class RetryCounter:
 
 
 def test_a_yaml_hook_with_only_on_task_retry_is_a_hook(tmp_path: Path) -> None:
-    workflow_file = write(
-        tmp_path / "w.yaml",
-        "workflow:\n"
-        "  name: w\n"
-        "  tasks:\n"
-        "    - task: tests.test_retries.Flaky\n"
-        "runner:\n"
-        "  hooks:\n"
-        "    - hook: tests.test_retries.RetryCounter\n",
+    workflow_file = flaky_file(
+        tmp_path, "runner:\n  hooks:\n    - hook: tests.test_retries.RetryCounter\n"
     )
     inputs = write(tmp_path / "in.yaml", f"path: {tmp_path / 'attempts'}\n")
     RetryCounter.seen.clear()
