@@ -59,7 +59,7 @@ test-mypy-oldest: $(OLDEST_STAMP)
 	$(OLDEST_VENV)/bin/pytest typetests
 
 # The text-analysis example through the Python API and through its YAML files
-# (the same report twice), then its Mermaid diagram.
+# (the same report twice), then its Mermaid diagram, then twice with a result cache.
 demo: $(STAMP)
 	@echo "== examples/text_analysis through the Python API"
 	@$(BIN)/python examples/text_analysis/pipeline.py
@@ -69,6 +69,9 @@ demo: $(STAMP)
 	@echo
 	@echo "== its Mermaid diagram"
 	@$(BIN)/python examples/text_analysis/pipeline.py --mermaid
+	@echo
+	@echo "== twice with a result cache (build/demo-cache): the second run is served from it"
+	@$(BIN)/python examples/text_analysis/pipeline.py --cache build/demo-cache
 
 # Every benchmark (issue 6): a table on stdout and benchmarks/results.json. `make test`
 # runs them once in smoke mode (tests/test_benchmarks.py).

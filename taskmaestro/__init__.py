@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from .cache import Cache, CachePolicy, from_canonical_json, to_canonical_json
     from .context import ExecutionContext
     from .dependencies import OutputHandle, TaskHandle, collect
     from .discovery import (
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
     )
     from .mapping import MappedOutput, TaskMap
     from .models import EmptyConfig, ObjectModel
+    from .retry import Retry
     from .runner import Runner
     from .schema import workflow_schema
     from .task import Task
@@ -85,6 +87,11 @@ _EXPORTS = {
     "registered_workflows": ".discovery",
     "load_registered_workflow": ".loader",
     "BaseHook": ".hooks",
+    "Cache": ".cache",
+    "CachePolicy": ".cache",
+    "from_canonical_json": ".cache",
+    "to_canonical_json": ".cache",
+    "Retry": ".retry",
     "ConfigLoadError": ".exceptions",
     "CycleDetectedError": ".exceptions",
     "EmptyConfig": ".models",
@@ -124,6 +131,8 @@ __all__ = [
     "TASK_ENTRY_POINT_GROUP",
     "WORKFLOW_ENTRY_POINT_GROUP",
     "BaseHook",
+    "Cache",
+    "CachePolicy",
     "ConfigLoadError",
     "CycleDetectedError",
     "EmptyConfig",
@@ -143,6 +152,7 @@ __all__ = [
     "PluginLoadError",
     "ProgressHook",
     "ResultPersistenceHook",
+    "Retry",
     "Runner",
     "Task",
     "TaskExecutionError",
@@ -158,6 +168,7 @@ __all__ = [
     "WorkflowDefinitionError",
     "WorkflowRunnerError",
     "collect",
+    "from_canonical_json",
     "get_registered_task",
     "get_registered_workflow",
     "load_registered_workflow",
@@ -167,6 +178,7 @@ __all__ = [
     "registered_workflow_names",
     "registered_workflows",
     "run_workflow_from_yaml",
+    "to_canonical_json",
     "to_mermaid",
     "workflow_schema",
     "workflow_task",

@@ -14,7 +14,13 @@ A nested workflow (``workflow_task``) is not sent anywhere: its node opens a
 executor, interleaved with the outer ones. Inner task results stay in the
 inner job and its events reach no hook, as when the sequential runner runs it.
 
-Fail-fast: after the first failure nothing new starts; the tasks in flight are
+Retries: a failed attempt that the task's retry policy allows is sent again
+once its delay has passed (``retrying``, waited on like a deadline); the task
+stays running meanwhile, so the job's deadline still bounds it, and its own
+``timeout_seconds`` starts again with each attempt. A cache hit completes a
+task at once, without sending it.
+
+Fail-fast: after the first failure nothing new starts (nor is retried); the tasks in flight are
 awaited (and recorded) until they finish or one of their deadlines passes. At a
 deadline the tasks it bounds are abandoned (see ``_transport`` for what their
 workers do), recorded as failed with ``TaskTimeoutError``, and the job fails.
@@ -23,6 +29,7 @@ workers do), recorded as failed with ``TaskTimeoutError``, and the job fails.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
@@ -43,6 +50,7 @@ from ._execution import (
 )
 from ._plan import Plan, Step
 from ._transport import Sender, WorkerDeadline, capacity
+from .cache import Cache
 from .context import ExecutionContext
 from .hooks.base import Dispatcher
 from .job import Job
@@ -91,6 +99,8 @@ class _Node:
     chain: tuple[deadlines.Deadline, ...]
     own: deadlines.Deadline | None = None
     inner: _Level | None = None
+    task_input: BaseModel | None = None
+    """What the task is sent, kept to send again when an attempt is retried."""
 
     @property
     def name(self) -> str:
@@ -108,8 +118,10 @@ class Driver:
         ctx: ExecutionContext,
         job_deadline: deadlines.Deadline | None,
         cursor: Cursor,
+        cache: Cache | None = None,
     ) -> None:
         self.ctx = ctx
+        self.cache = cache
         self.cursor = cursor
         self.finished: SimpleQueue[Future[Any]] = SimpleQueue()
         self.sender = Sender(executor, ctx, wake=lambda: self.finished.put(_WAKE))
@@ -120,6 +132,9 @@ class Driver:
         self.in_flight: dict[Future[Any], _Node] = {}
         self.timed: dict[deadlines.Deadline, _Node] = {}
         """The own deadlines of running nodes, to the node."""
+        self.retrying: list[tuple[float, int, _Node, BaseException]] = []
+        """Heap of failed attempts to send again: (when, order, node, the attempt's error)."""
+        self._order = itertools.count()
 
     def run(self) -> BaseModel:
         """Drive the job to its end. ``cursor.task`` names the top task last started."""
@@ -129,7 +144,8 @@ class Driver:
                 while True:
                     self._expire_passed()
                     self._start_ready()
-                    if not self.in_flight:
+                    self._retry_due()
+                    if not self.in_flight and not self.retrying:
                         break
                     self._collect()
         except KeyboardInterrupt as interruption:  # Ctrl-C while the driver waited
@@ -151,6 +167,10 @@ class Driver:
         for node in list(self.in_flight.values()):
             self._fail(node, node.run.failure(interruption))
         self.in_flight.clear()
+        for _, _, node, _ in self.retrying:
+            if node.level.running.get(node.name) is node:
+                self._fail(node, node.run.failure(interruption))
+        self.retrying.clear()
         failure = self.top.failure
         if failure is None:
             return interruption
@@ -179,13 +199,32 @@ class Driver:
 
     def _start(self, level: _Level, step: Step) -> None:
         name = step.name
-        run = TaskRun(step, level.job, level.events)
+        # Tasks inside a nested workflow are not cached, as with the sequential runner
+        # (which runs the inner job with a Runner of its own); the nested node may be.
+        run = TaskRun(step, level.job, level.events, self.cache if level is self.top else None)
         node = _Node(level, step, run, level.chain)
         level.running[name] = node
         if level is self.top:
             self.cursor.task = name
         try:
             task_input = run.begin(level.outputs)
+            cached = run.cached(task_input) if step.cache is not None else None
+            if cached is not None:
+                self._complete(node, cached)
+                return
+        except Exception as raised:
+            self._fail(node, run.failure(raised))
+            return
+        node.task_input = task_input
+        self._send(node)
+
+    def _send(self, node: _Node) -> None:
+        """Start an attempt of ``node``: its own deadline, then the executor (or, for a
+        nested workflow, its inner job)."""
+        step, run, level, task_input = node.step, node.run, node.level, node.task_input
+        assert task_input is not None
+        name = step.name
+        try:
             if step.timeout_seconds is not None:
                 label = run.deadline_label
                 if step.nested is None and self.sender.in_process:  # starts with its worker
@@ -204,6 +243,7 @@ class Driver:
             if passed:  # during its on_task_start hook: the task does not start
                 self._not_started(node, min(passed, key=_at))
                 return
+            run.attempt()
             future = self.sender.submit(name, run.task, task_input, node.chain)
         except Exception as raised:
             self._fail(node, run.failure(raised))
@@ -216,6 +256,8 @@ class Driver:
     def _collect(self) -> None:
         """Wait for a task to finish (or the next deadline) and record what has finished."""
         upcoming = [d.at for d in self._pending() if d.at != math.inf]  # inf: not started yet
+        if self.retrying and (self.capacity is None or len(self.in_flight) < self.capacity):
+            upcoming.append(self.retrying[0][0])
         wait = max(min(upcoming) - monotonic(), 0.0) if upcoming else None
         try:
             future = self.finished.get(timeout=wait)
@@ -237,6 +279,8 @@ class Driver:
         except WorkerDeadline:  # the worker saw a deadline pass before the driver did
             self._expire(min([d for d in node.chain if not d.fired] or node.chain, key=_at))
         except BaseException as raised:  # SystemExit is the task's failure; Ctrl-C goes on up
+            if isinstance(raised, Exception) and self._retry(node, raised):
+                return
             self._fail(node, node.run.failure(raised))
             if isinstance(raised, KeyboardInterrupt):
                 raise self._interrupted(raised) from None
@@ -332,7 +376,45 @@ class Driver:
         raise deadlines.DeadlineExpired(deadline)
 
     def _time_out(self, node: _Node, deadline: deadlines.Deadline, when: str = "while") -> None:
-        self._fail(node, node.run.timed_out(deadline, when))
+        error = node.run.timed_out(deadline, when)
+        if deadline is node.own and when == "while" and self._retry(node, error):
+            return
+        self._fail(node, error)
+
+    # -- retries --------------------------------------------------------------
+
+    def _retry(self, node: _Node, error: Exception) -> bool:
+        """Schedule another attempt of ``node``, whose attempt failed with ``error``, when
+        its retry policy allows and the job goes on; False when it fails now."""
+        if node.step.nested is not None or self.top.failure is not None:
+            return False
+        delay = node.run.retry_delay(error)
+        if delay is None:
+            return False
+        if node.own is not None:  # each attempt has its own clock
+            self.timed.pop(node.own, None)
+            node.own = None
+            node.chain = node.level.chain
+        heapq.heappush(self.retrying, (monotonic() + delay, next(self._order), node, error))
+        return True
+
+    def _retry_due(self) -> None:
+        """Send the retries whose delay has passed, while the executor has room; after a
+        failure, fail the waiting ones with their last error instead."""
+        while self.retrying:
+            when, _, node, error = self.retrying[0]
+            if node.level.running.get(node.name) is not node:
+                heapq.heappop(self.retrying)  # ended meanwhile (a deadline)
+            elif self.top.failure is not None or node.level.failure is not None:
+                heapq.heappop(self.retrying)
+                self._fail(node, node.run.failure(error))
+            elif when <= monotonic() and (
+                self.capacity is None or len(self.in_flight) < self.capacity
+            ):
+                heapq.heappop(self.retrying)
+                self._send(node)
+            else:
+                return
 
     def _not_started(self, node: _Node, deadline: deadlines.Deadline) -> None:
         """``deadline`` passed before ``node`` could be sent (in its ``on_task_start`` hook)."""

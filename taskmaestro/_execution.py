@@ -3,9 +3,11 @@
 ``TaskRun`` is the per-task routine: the task instance and its clock
 (``TaskRun(...)``), ``on_task_start`` and the input (``begin``), the output
 check (``check``), the record and its event (``succeed`` / ``fail``), and the
-names of its failures (``failure``, ``timed_out``). The sequential runner
-calls ``run`` in its own thread between ``begin`` and ``check``; the parallel
-driver sends it to an executor; nothing else differs.
+names of its failures (``failure``, ``timed_out``), its retries
+(``retry_delay``) and its result cache entry (``cached``, stored by
+``succeed``). The sequential runner calls ``run`` in its own thread between
+``begin`` and ``check``; the parallel driver sends it to an executor; nothing
+else differs.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ from . import _contract as contract
 from ._deadline import Deadline
 from ._graph import NestedGraph
 from ._plan import Step
+from .cache import Cache, SerializationError, cache_key, code_version, to_canonical_json
 from .exceptions import (
     NestedWorkflowError,
     TaskExecutionError,
     TaskOutputTypeError,
     TaskTimeoutError,
 )
-from .hooks.base import Dispatcher
+from .hooks.base import TASK_RETRY, Dispatcher
 from .job import Job, JobConfiguration, TaskResult, TaskStatus
 from .workflow import Workflow
 
@@ -126,11 +129,37 @@ def timeout_message(deadline: Deadline, task: str | None, when: str) -> str:
 class TaskRun:
     """One run of one task of a job: start, input, output check, record and events."""
 
-    __slots__ = ("broken", "events", "job", "name", "start", "started_at", "step", "task")
+    __slots__ = (
+        "attempts",
+        "broken",
+        "cache",
+        "cache_hit",
+        "cache_key",
+        "cache_note",
+        "events",
+        "job",
+        "name",
+        "start",
+        "started_at",
+        "step",
+        "task",
+    )
 
-    def __init__(self, step: Step, job: Job[Any, Any], events: Dispatcher) -> None:
-        """Make the task instance and start its clock (``TaskResult.started_at``)."""
+    def __init__(
+        self, step: Step, job: Job[Any, Any], events: Dispatcher, cache: Cache | None = None
+    ) -> None:
+        """Make the task instance and start its clock (``TaskResult.started_at``).
+
+        ``cache`` is the runner's result cache, if it has one.
+        """
         self.step = step
+        self.cache = cache
+        self.attempts = 0
+        """How many times ``run`` was called: the caller counts each call with ``attempt``."""
+        self.cache_hit = False
+        self.cache_key: str | None = None
+        """The cache entry to store the output under, when ``cached`` found none."""
+        self.cache_note: str | None = None
         self.name = name = step.name
         self.job = job
         self.events = events
@@ -161,6 +190,68 @@ class TaskRun:
         except ValidationError as invalid:
             raise invalid_input(self.name, invalid) from invalid
 
+    def attempt(self) -> None:
+        """Count a call of ``run`` (the first attempt, or a retry)."""
+        self.attempts += 1
+
+    def retry_delay(self, raised: BaseException) -> float | None:
+        """After the attempt that raised ``raised``: the seconds to wait before the next
+        attempt, when the task's retry policy allows one (``on_task_retry`` is emitted
+        then); ``None`` when the task fails now."""
+        retry = self.step.retry
+        if not retry.allows(raised, self.attempts):
+            return None
+        if self.events.on_task_retry:
+            self.events.emit(TASK_RETRY, self.job, self.task, self.failure(raised), self.attempts)
+        return retry.delay(self.attempts)
+
+    def cached(self, task_input: BaseModel) -> BaseModel | None:
+        """The output the result cache holds for ``task_input``, when the task is cached.
+
+        On a miss, remembers the entry for ``succeed`` to store; when the task
+        cannot be cached, says why in ``cache_note``.
+        """
+        step = self.step
+        policy = step.cache
+        if policy is None:
+            return None
+        if self.cache is None:
+            self.cache_note = "the runner has no cache"
+            return None
+        if step.nested is not None:  # its code is the inner workflow's, which no version covers
+            self.cache_note = "not cached: a nested workflow is not cached as a whole"
+            return None
+        task = step.task
+        version = code_version(task, task.cache_version)
+        if version is None:
+            self.cache_note = (
+                f"not cached: the source of {task.__qualname__} cannot be read and it sets "
+                "no cache_version"
+            )
+            return None
+        try:
+            text = to_canonical_json(task_input)
+        except SerializationError as error:
+            self.cache_note = f"not cached: its input {error}"
+            return None
+        identity = f"{task.__module__}.{task.__qualname__}"
+        self.cache_key = key = cache_key(identity, version, step.output_model, text)
+        found = self.cache.get(key, step.output_model, policy.max_age_seconds)
+        self.cache_hit = found is not None
+        return found
+
+    def _store(self, output: BaseModel) -> None:
+        """Keep ``output`` in the cache under the key ``cached`` found no entry for."""
+        key, cache = self.cache_key, self.cache
+        if key is None or cache is None or self.cache_hit:
+            return
+        try:
+            cache.put(key, self.name, to_canonical_json(output))
+        except SerializationError as error:
+            self.cache_note = f"not cached: its output {error}"
+        except OSError as error:
+            self.cache_note = f"not cached: {cache!r} could not be written: {error}"
+
     def check(self, output: object) -> BaseModel:
         """``output`` if it is of the task's output model; else ``TaskOutputTypeError``."""
         expected = self.step.output_model
@@ -170,10 +261,20 @@ class TaskRun:
 
     def succeed(self, output: BaseModel) -> None:
         """Append the completed TaskResult, then emit ``on_task_complete``."""
+        self._store(output)
         duration = perf_counter() - self.start
         job = self.job
         job.task_results.append(
-            TaskResult(self.name, TaskStatus.COMPLETED, output, self.started_at, duration)
+            TaskResult(
+                self.name,
+                TaskStatus.COMPLETED,
+                output,
+                self.started_at,
+                duration,
+                attempts=self.attempts,
+                cache_hit=self.cache_hit,
+                cache_note=self.cache_note,
+            )
         )
         if self.events.on_task_complete:
             self.events.emit("on_task_complete", job, self.task, output)
@@ -187,7 +288,17 @@ class TaskRun:
         duration = perf_counter() - self.start
         job, name = self.job, self.name
         job.task_results.append(
-            TaskResult(name, TaskStatus.FAILED, None, self.started_at, duration, str(error), error)
+            TaskResult(
+                name,
+                TaskStatus.FAILED,
+                None,
+                self.started_at,
+                duration,
+                str(error),
+                error,
+                attempts=self.attempts,
+                cache_note=self.cache_note,
+            )
         )
         job.mark_failed(error, name, now())
         self.events.emit("on_task_fail", job, self.task, error)

@@ -25,6 +25,7 @@ from . import _contract as contract
 from .dependencies import CollectionKind
 from .exceptions import CycleDetectedError
 from .mapping import MappedOutput, TaskMap
+from .retry import Retry
 from .task import Task
 
 __all__ = [
@@ -90,6 +91,8 @@ class Node:
     when the instance is mapped (it runs once per item; see ``taskmaestro.mapping``).
     ``collections`` lists each input field filled by ``collect()`` once, with its
     kind; its members are the edges whose ``target_field`` it is (none when empty).
+    ``retry`` is set when the instance replaces its class's retry policy
+    (``add_task(retry=)``).
     """
 
     name: str
@@ -102,6 +105,7 @@ class Node:
     nested: NestedGraph | None = None
     mapping: TaskMap | None = None
     collections: tuple[tuple[str, CollectionKind], ...] = ()
+    retry: Retry | None = None
 
     @property
     def is_root(self) -> bool:

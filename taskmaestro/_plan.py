@@ -9,8 +9,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from ._graph import Edge, Graph, NestedGraph, Node, model_fields_of, value_type
+from .cache import CachePolicy, cache_policy
 from .dependencies import CollectionKind
-from .task import Task
+from .retry import Retry
+from .task import Task, retry_of
 
 __all__ = ["Assemble", "Plan", "Step", "compile_plan"]
 
@@ -24,6 +26,8 @@ class Step:
 
     ``index`` is its place in ``Plan.steps``; ``nested`` is set when the node
     is a workflow wrapped as a task, which the parallel driver runs itself.
+    ``retry`` is the instance's retry policy; ``cache`` its cache policy
+    (``None``: not cached).
     """
 
     name: str
@@ -35,6 +39,8 @@ class Step:
     timeout_seconds: float | None
     assemble: Assemble
     nested: NestedGraph | None
+    retry: Retry
+    cache: CachePolicy | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +77,8 @@ def _step(node: Node, index: int, graph: Graph) -> Step:
         timeout_seconds=node.task.timeout_seconds,
         assemble=_assembler(node, graph),
         nested=node.nested,
+        retry=node.retry if node.retry is not None else retry_of(node.task),
+        cache=cache_policy(node.task.cache),
     )
 
 

@@ -55,6 +55,14 @@ class TaskResult:
 
     ``started_at`` is naive local time (``datetime.now()``); ``error`` is
     ``str(exception)`` on failure and ``exception`` the exception itself.
+    ``started_at`` and ``duration_seconds`` span every attempt.
+
+    ``attempts``: how many times ``run`` was called (1 without retries; 0 when
+    the output came from the cache or the task failed before ``run``).
+    ``cache_hit``: the output came from the result cache and ``run`` was skipped.
+    ``cache_note``: why a task with ``cache`` set was not served from or not
+    stored in the cache (an ``ObjectModel`` output, no cache on the runner...);
+    ``None`` otherwise.
     """
 
     task_name: str
@@ -64,6 +72,9 @@ class TaskResult:
     duration_seconds: float
     error: str | None = None
     exception: BaseException | None = field(default=None, repr=False)
+    attempts: int = 1
+    cache_hit: bool = False
+    cache_note: str | None = None
 
 
 class JobConfiguration(Mapping[str, Mapping[str, object]]):

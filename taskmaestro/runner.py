@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from typing import Any
@@ -13,6 +15,7 @@ from ._driver import Driver
 from ._execution import Cursor, TaskFailed, TaskRun, now, timeout_message
 from ._plan import Step
 from ._timeouts import timeout_problem
+from .cache import Cache, open_cache
 from .context import ExecutionContext
 from .exceptions import TaskExecutionError, TaskTimeoutError, TimeoutValueError
 from .hooks.base import Dispatcher
@@ -77,13 +80,23 @@ class Runner:
     every event; their errors are reported as ``HookWarning`` and ignored.
     ``hooks`` is a list (the one given, or a new one): hooks appended to it
     take part in the next ``run``. Any object is a hook (see ``BaseHook``).
+
+    A task whose retry policy allows it runs again after a failed attempt (see
+    ``taskmaestro.retry``). With ``cache`` (a ``Cache`` or a folder path), the
+    tasks that set ``cache`` are served from it when it holds their output for
+    the same input and code, without calling ``run`` (see ``taskmaestro.cache``).
     """
 
     def __init__(
-        self, hooks: Sequence[object] | None = None, executor: Executor | None = None
+        self,
+        hooks: Sequence[object] | None = None,
+        executor: Executor | None = None,
+        *,
+        cache: Cache | str | os.PathLike[str] | None = None,
     ) -> None:
         _check_hooks(hooks)
         _check_executor(executor)
+        self.cache: Cache | None = open_cache(cache)
         self.hooks: list[object] = hooks if isinstance(hooks, list) else list(hooks or ())
         self.executor = executor
         self._events = Dispatcher(self.hooks)
@@ -168,7 +181,8 @@ class Runner:
         cursor: Cursor,
     ) -> BaseModel:
         assert self.executor is not None
-        return Driver(self.executor, self._events, job, ctx, job_deadline, cursor).run()
+        driver = Driver(self.executor, self._events, job, ctx, job_deadline, cursor, self.cache)
+        return driver.run()
 
     def _in_order(
         self,
@@ -201,25 +215,28 @@ class Runner:
         This is the sequential runner's hot path: a task without deadlines is
         called directly, and the common case costs a few function calls.
         """
-        run = TaskRun(step, job, self._events)
-        task_deadline: deadlines.Deadline | None = None
+        run = TaskRun(step, job, self._events, self.cache)
         running = "before"  # in timeout messages: the job's time may pass in on_task_start
         try:
             task_input = run.begin(outputs)
             if timed:
                 deadlines.check()
             running = "while"
-            if step.timeout_seconds is not None:
-                with deadlines.deadline(step.timeout_seconds, run.deadline_label) as task_deadline:
+            cached = run.cached(task_input) if step.cache is not None else None
+            if cached is not None:
+                output = run.check(cached)
+            elif step.timeout_seconds is None and not step.retry.retries:
+                run.attempt()
+                if timed:
                     output = run.check(deadlines.call(run.task.run, task_input, ctx))
-            elif timed:
-                output = run.check(deadlines.call(run.task.run, task_input, ctx))
+                else:
+                    output = run.check(run.task.run(task_input, ctx))
             else:
-                output = run.check(run.task.run(task_input, ctx))
+                output = run.check(_attempts(run, task_input, ctx, timed))
         except deadlines.DeadlineExpired as expired:
             timeout = run.timed_out(expired.deadline, running)
             run.fail(timeout)
-            if expired.deadline is not task_deadline and expired.deadline is not job_deadline:
+            if expired.deadline is not job_deadline:
                 raise
             raise TaskFailed(timeout, step.name) from None
         except BaseException as raised:  # SystemExit is the task's failure; Ctrl-C goes on up
@@ -229,3 +246,32 @@ class Runner:
             raise TaskFailed(error, step.name, raised if interrupted else None) from None
         run.succeed(output)
         return output
+
+
+def _attempts(run: TaskRun, task_input: BaseModel, ctx: ExecutionContext, timed: bool) -> object:
+    """Call the task's ``run``, each attempt under the task's own deadline, until one
+    returns or the retry policy gives up (its last failure is raised: a task timeout as
+    ``TaskTimeoutError``). The delays between attempts count against the outer deadlines."""
+    step = run.step
+    while True:
+        run.attempt()
+        try:
+            with deadlines.deadline(step.timeout_seconds, run.deadline_label) as own:
+                if own is not None or timed:
+                    return deadlines.call(run.task.run, task_input, ctx)
+                return run.task.run(task_input, ctx)
+        except deadlines.DeadlineExpired as expired:
+            if expired.deadline is not own:
+                raise
+            failure: BaseException = run.timed_out(expired.deadline)
+        except Exception as raised:
+            failure = raised
+        delay = run.retry_delay(failure)
+        if delay is None:
+            raise failure
+        if delay and (own is not None or timed):
+            deadlines.call(time.sleep, delay)  # an outer deadline may pass meanwhile
+        elif delay:
+            time.sleep(delay)
+        if timed:
+            deadlines.check()

@@ -12,10 +12,21 @@ from typing_extensions import TypeVar
 from . import _contract as contract
 from ._contract import snake_case
 from ._timeouts import timeout_problem
+from .cache import CachePolicy, cache_policy_problem
 from .context import ExecutionContext
 from .exceptions import WorkflowDefinitionError
+from .retry import Retry, retry_problem
 
-__all__ = ["I", "O", "Task", "get_input_type", "get_output_type", "task_models"]
+__all__ = [
+    "I",
+    "O",
+    "Task",
+    "check_task_settings",
+    "get_input_type",
+    "get_output_type",
+    "retry_of",
+    "task_models",
+]
 
 InT = TypeVar("InT", bound=BaseModel, default=Any)
 OutT = TypeVar("OutT", bound=BaseModel, default=Any)
@@ -38,11 +49,26 @@ class Task(ABC, Generic[InT, OutT]):
     snake_case (``LoadModel`` -> ``load_model``) unless the class sets its own.
     The runner creates one instance per task per run and sets the instance's
     ``name`` to the instance name it is registered under.
-    ``timeout_seconds`` bounds one run of the task (``None``: no bound).
+    ``timeout_seconds`` bounds one run of the task (``None``: no bound); with
+    retries, each attempt.
+
+    Retries (see ``taskmaestro.retry``): ``retries`` more attempts after a
+    failed one whose error is an instance of one of ``retry_on``, each after
+    ``retry_delay_seconds * retry_backoff ** (n - 1)`` seconds.
+    The result cache (see ``taskmaestro.cache``): ``cache = True`` (or a
+    ``CachePolicy``) serves the output stored for the same input and code when
+    the runner has a cache; ``cache_version`` names the code's version (default:
+    a digest of the class's source).
     """
 
     name: str = "task"
     timeout_seconds: ClassVar[float | None] = None
+    retries: ClassVar[int] = 0
+    retry_delay_seconds: ClassVar[float] = 0.0
+    retry_backoff: ClassVar[float] = 1.0
+    retry_on: ClassVar[tuple[type[BaseException], ...]] = (Exception,)
+    cache: ClassVar[bool | CachePolicy] = False
+    cache_version: ClassVar[str | None] = None
     __taskmaestro_models__: ClassVar[tuple[object, object]] = (None, None)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -50,6 +76,7 @@ class Task(ABC, Generic[InT, OutT]):
         if "name" not in cls.__dict__:
             cls.name = snake_case(cls.__name__)
         check_timeout(cls)
+        check_task_settings(cls)
         models = _declared_models(cls)
         for role, model in zip(("input", "output"), models, strict=True):
             if model is not None and not _is_model_class(model):
@@ -69,6 +96,31 @@ def check_timeout(task_cls: type[Task[Any, Any]]) -> None:
     problem = timeout_problem(task_cls.timeout_seconds)
     if problem is not None:
         raise WorkflowDefinitionError(f"Task {task_cls.__qualname__}: {problem}")
+
+
+def check_task_settings(task_cls: type[Task[Any, Any]]) -> None:
+    """Refuse retry and cache class attributes of the wrong type or out of range."""
+    problem = cache_policy_problem(task_cls.cache)
+    version = task_cls.cache_version
+    if problem is None and version is not None and not isinstance(version, str):
+        problem = f"cache_version must be a string or None; got {version!r}"
+    if problem is None:
+        problem = retry_problem(
+            task_cls.retries,
+            task_cls.retry_delay_seconds,
+            task_cls.retry_backoff,
+            task_cls.retry_on,
+        )
+    if problem is not None:
+        raise WorkflowDefinitionError(f"Task {task_cls.__qualname__}: {problem}")
+
+
+def retry_of(task_cls: type[Task[Any, Any]]) -> Retry:
+    """The retry policy a task class declares with its class attributes."""
+    check_task_settings(task_cls)
+    return Retry(
+        task_cls.retries, task_cls.retry_delay_seconds, task_cls.retry_backoff, task_cls.retry_on
+    )
 
 
 def task_models(task_cls: type[Task[Any, Any]]) -> tuple[type[BaseModel], type[BaseModel]]:

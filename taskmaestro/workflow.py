@@ -43,7 +43,8 @@ from .dependencies import CollectionKind, CollectionRef, OutputHandle, OutputRef
 from .exceptions import WorkflowDefinitionError
 from .mapping import ErrorMode, MappedOutput, TaskMap
 from .models import EmptyConfig
-from .task import InT, OutT, Task, check_timeout, task_models
+from .retry import Retry
+from .task import InT, OutT, Task, check_task_settings, check_timeout, task_models
 
 if TYPE_CHECKING:
     from .context import ExecutionContext
@@ -84,6 +85,7 @@ class _Declaration:
         "name",
         "nested",
         "output_model",
+        "retry",
         "task",
         "wires",
     )
@@ -96,6 +98,7 @@ class _Declaration:
         parsed: Parsed,
         config_fields: tuple[str, ...],
         mapping: TaskMap | None = None,
+        retry: Retry | None = None,
     ) -> None:
         self.name = name
         self.task = task
@@ -105,6 +108,7 @@ class _Declaration:
         self.config_fields = config_fields
         self.nested: NestedGraph | None = nested_graph_of(task)  # the node kind, read once
         self.mapping = mapping
+        self.retry = retry
 
 
 class WorkflowBuilder(Generic[InT, OutT]):
@@ -136,6 +140,7 @@ class WorkflowBuilder(Generic[InT, OutT]):
         depends_on: Dependency | None = None,
         config_fields: Sequence[str] | None = None,
         mapped_over: TaskMap | None = None,
+        retry: Retry | None = None,
     ) -> Self:
         """Add an instance of ``task`` (named ``name``, default ``task.name``).
 
@@ -146,8 +151,10 @@ class WorkflowBuilder(Generic[InT, OutT]):
         from the job's JobConfiguration rather than from upstream tasks.
         ``mapped_over``: run the instance once per entry of a configured mapping
         (see ``TaskMap``).
+        ``retry``: this instance's retry policy, replacing the one its class
+        declares (``retries``, ``retry_delay_seconds``...) as a whole.
         """
-        self._register(task, name, depends_on, config_fields, mapped_over)
+        self._register(task, name, depends_on, config_fields, mapped_over, retry)
         return self
 
     @overload
@@ -260,6 +267,7 @@ class WorkflowBuilder(Generic[InT, OutT]):
         depends_on: object,
         config_fields: Sequence[str] | None,
         mapped_over: object,
+        retry: Retry | None = None,
     ) -> _Declaration:
         """Check one instance, then register it; nothing is registered when this raises."""
         models = task_models(task)
@@ -290,16 +298,29 @@ class WorkflowBuilder(Generic[InT, OutT]):
             raise WorkflowDefinitionError(
                 contract.MAPPED_OVER_KIND.format(task=instance, value=mapped_over)
             ).at(instance)
+        self._check_settings(instance, task, retry)
         self._by_class.extend(
             (instance, wire.ref, wire.target_field)
             for wire in raw.wires
             if isinstance(wire.ref, type)
         )
-        declaration = _Declaration(instance, task, models, parsed, fields, mapped_over)
+        declaration = _Declaration(instance, task, models, parsed, fields, mapped_over, retry)
         self._declarations.append(declaration)
         self._names.add(instance)
         self._resolver.add(instance, task)
         return declaration
+
+    @staticmethod
+    def _check_settings(instance: str, task: type[Task[Any, Any]], retry: object) -> None:
+        """The class's retry and cache attributes (set after the class, maybe), and ``retry``."""
+        try:
+            check_task_settings(task)
+        except WorkflowDefinitionError as error:
+            raise error.at(instance) from None
+        if retry is not None and not isinstance(retry, Retry):
+            raise WorkflowDefinitionError(
+                f"Task '{instance}': retry must be a Retry, got {retry!r}"
+            ).at(instance)
 
     @staticmethod
     def _config_fields(task: str, config_fields: Sequence[str]) -> tuple[str, ...]:
@@ -382,6 +403,7 @@ def _compile(name: str, declarations: Sequence[_Declaration], result_task: str |
             declaration.nested,
             declaration.mapping,
             declaration.collections,
+            declaration.retry,
         )
     following = successors(nodes)
     order = topological_order(name, nodes, following)  # W11

@@ -18,6 +18,7 @@ from ._yaml.format import MAX_TIMEOUT_SECONDS
 from ._yaml.imports import ImportProblem, import_object
 from .exceptions import ConfigLoadError
 from .loader import LoadedWorkflow, load_workflow_from_yaml, run_workflow_from_yaml
+from .retry import MAX_RETRIES, MAX_RETRY_DELAY_SECONDS
 
 __all__ = [
     "ContextConfig",
@@ -61,6 +62,11 @@ class TaskConfig(_Strict):
     depends_on: DependsOn | None = None
     config_fields: list[str] | None = None
     map: TaskMapConfig | None = None
+    retries: Annotated[int, Field(strict=True, ge=0, le=MAX_RETRIES)] | None = None
+    retry_delay_seconds: (
+        Annotated[float, Field(ge=0, le=MAX_RETRY_DELAY_SECONDS, allow_inf_nan=False)] | None
+    ) = None
+    retry_backoff: Annotated[float, Field(ge=1, le=100, allow_inf_nan=False)] | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Self:
@@ -72,6 +78,9 @@ class TaskConfig(_Strict):
             raise ValueError("'workflow_input' requires 'workflow'")
         if self.map is not None and self.task is None:
             raise ValueError("'map' requires 'task'")
+        retry = (self.retries, self.retry_delay_seconds, self.retry_backoff)
+        if self.workflow is not None and any(value is not None for value in retry):
+            raise ValueError("the retry keys belong to 'task' entries, not 'workflow' ones")
         return self
 
 
@@ -90,6 +99,7 @@ class RunnerConfig(_Strict):
         | None
     ) = None
     hooks: list[HookConfig] = Field(default_factory=list)
+    cache: str | None = None
 
 
 class ContextConfig(_Strict):

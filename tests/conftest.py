@@ -55,3 +55,14 @@ def executor(request: pytest.FixtureRequest) -> Executor:
     fixture = {"threads": "thread_pool", "processes": "process_pool", "dask": "dask_executor"}
     pool: Executor = request.getfixturevalue(fixture[request.param])
     return pool
+
+
+@pytest.fixture(params=["sequential", "threads", "processes"])
+def runner_executor(request: pytest.FixtureRequest) -> Executor | None:
+    """No executor (the sequential runner), a thread pool, a process pool: for features of
+    the execution core that both runners share (retries, the cache), without Dask's cost."""
+    if request.param == "sequential":
+        return None
+    fixture = {"threads": "thread_pool", "processes": "process_pool"}[request.param]
+    pool: Executor = request.getfixturevalue(fixture)
+    return pool

@@ -74,6 +74,19 @@ def test_text_analysis_mermaid(text_analysis: ModuleType, tmp_path: Path) -> Non
     )
 
 
+def test_text_analysis_second_run_is_served_from_the_cache(tmp_path: Path) -> None:
+    printed = run_example(TEXT, "--cache", "cache", cwd=tmp_path)
+    assert printed.returncode == 0, printed.stderr
+    first, second, same = printed.stdout.splitlines()
+    assert first.startswith("first run: from the cache: none; ran: ")
+    assert second == (
+        "second run: from the cache: generate_stop_words, prepare_text, compute_word_stats, "
+        "extract_keywords, score_readability; ran: build_report"
+    )
+    assert same == "the same report both times: True"
+    assert (tmp_path / "cache" / "CACHEDIR.TAG").is_file()
+
+
 def test_flesch_reading_ease_follows_the_formula(text_analysis: ModuleType) -> None:
     content = text_analysis.TextContent(
         sentences=["The cat sat on the mat."], words=["the", "cat", "sat", "on", "the", "mat"]

@@ -206,7 +206,7 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(
     def failing_replace(src: str, dst: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("taskmaestro.hooks.persistence.os.replace", failing_replace)
+    monkeypatch.setattr("taskmaestro._files.os.replace", failing_replace)
     with pytest.raises(OSError, match="disk full"):
         write_atomically(target, "new")
     assert target.read_text() == "old"

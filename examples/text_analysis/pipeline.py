@@ -3,11 +3,17 @@
     python examples/text_analysis/pipeline.py             # run through the Python API
     python examples/text_analysis/pipeline.py --yaml      # run through workflow.yaml
     python examples/text_analysis/pipeline.py --mermaid   # print the diagram
+    python examples/text_analysis/pipeline.py --cache DIR # run twice with a result cache
 
 prepare_text and generate_stop_words both start from the input text;
 compute_word_stats and extract_keywords fan in from both; score_readability
 reads the prepared text; build_report fans in four values, two of them routed
 from single fields of extract_keywords' output.
+
+The tasks that compute from their input alone set ``cache = True``: with a
+result cache (``--cache DIR``), a second run with the same text is served from
+it. build_report does not: its title comes from a service, which is not part of
+a cache key.
 """
 
 from __future__ import annotations
@@ -17,11 +23,14 @@ import re
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import ClassVar
 
 import yaml
 from pydantic import BaseModel
 
 from taskmaestro import (
+    Cache,
+    CachePolicy,
     ExecutionContext,
     Job,
     Runner,
@@ -106,6 +115,8 @@ _BASE_STOP_WORDS = frozenset(
 
 
 class PrepareText(Task[TextInput, TextContent]):
+    cache: ClassVar[bool | CachePolicy] = True
+
     def run(self, input: TextInput, ctx: ExecutionContext) -> TextContent:
         text = " ".join(input.text.split())
         sentences = [s for s in _SENTENCE_END.split(text) if s]
@@ -113,6 +124,8 @@ class PrepareText(Task[TextInput, TextContent]):
 
 
 class GenerateStopWords(Task[TextInput, StopWords]):
+    cache: ClassVar[bool | CachePolicy] = True
+
     def run(self, input: TextInput, ctx: ExecutionContext) -> StopWords:
         counts = Counter(_WORD.findall(input.text.lower()))
         frequent_short = {w for w, n in counts.items() if len(w) <= 3 and n >= 3}
@@ -120,6 +133,8 @@ class GenerateStopWords(Task[TextInput, StopWords]):
 
 
 class ComputeWordStats(Task):
+    cache: ClassVar[bool | CachePolicy] = True
+
     class Inputs(BaseModel):
         content: TextContent
         stop_words: StopWords
@@ -139,6 +154,8 @@ class ComputeWordStats(Task):
 
 
 class ExtractKeywords(Task):
+    cache: ClassVar[bool | CachePolicy] = True
+
     class Inputs(BaseModel):
         content: TextContent
         stop_words: StopWords
@@ -168,6 +185,8 @@ def count_syllables(word: str) -> int:
 
 class ScoreReadability(Task[TextContent, ReadabilityOutput]):
     """Flesch reading ease: 206.835 - 1.015 (words/sentences) - 84.6 (syllables/words)."""
+
+    cache: ClassVar[bool | CachePolicy] = True
 
     def run(self, input: TextContent, ctx: ExecutionContext) -> ReadabilityOutput:
         words = input.words
@@ -244,13 +263,26 @@ workflow = (
 )
 
 
-def run_python() -> AnalysisReport:
+def run_python(cache: Cache | None = None) -> Job[TextInput, AnalysisReport]:
     """Run through the Python API with the same input file as the YAML way."""
     data = yaml.safe_load((HERE / "input.yaml").read_text(encoding="utf-8"))
     config = TextInput.model_validate(data)
     ctx = ExecutionContext(services={"title": config.title})
-    job = Runner().run(Job(workflow=workflow, config=config), ctx=ctx)
-    return _report(job)
+    return Runner(cache=cache).run(Job(workflow=workflow, config=config), ctx=ctx)
+
+
+def run_twice_cached(folder: Path) -> None:
+    """Run twice with an empty result cache in ``folder``: the second run is served from it."""
+    cache = Cache(folder)
+    cache.clear()
+    reports = []
+    for attempt in ("first", "second"):
+        job = run_python(cache)
+        reports.append(_report(job))
+        served = ", ".join(r.task_name for r in job.task_results if r.cache_hit) or "none"
+        ran = ", ".join(r.task_name for r in job.task_results if not r.cache_hit)
+        print(f"{attempt} run: from the cache: {served}; ran: {ran}")
+    print(f"the same report both times: {reports[0] == reports[1]}")
 
 
 def run_yaml() -> AnalysisReport:
@@ -271,11 +303,17 @@ def main(argv: list[str] | None = None) -> int:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--yaml", action="store_true", help="run through workflow.yaml")
     mode.add_argument("--mermaid", action="store_true", help="print the Mermaid diagram")
+    mode.add_argument(
+        "--cache", metavar="DIR", type=Path, help="run twice with a result cache in DIR"
+    )
     arguments = parser.parse_args(argv)
     if arguments.mermaid:
         print(workflow.to_mermaid())
         return 0
-    report = run_yaml() if arguments.yaml else run_python()
+    if arguments.cache is not None:
+        run_twice_cached(arguments.cache)
+        return 0
+    report = run_yaml() if arguments.yaml else _report(run_python())
     print(report.render())
     return 0
 

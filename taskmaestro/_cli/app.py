@@ -99,7 +99,7 @@ def _command_name(arguments: Sequence[str]) -> str:
     words = [word for word in arguments if not word.startswith("-")]
     if not words or words[0] not in _COMMANDS:
         return ""
-    if words[0] in ("workflow", "tasks") and len(words) > 1 and words[1] in _COMMANDS[words[0]]:
+    if len(words) > 1 and words[1] in _COMMANDS[words[0]]:  # a command group's command
         return f"{words[0]} {words[1]}"
     return words[0]
 
@@ -112,6 +112,7 @@ _COMMANDS: dict[str, tuple[str, ...]] = {
     "schema": (),
     "workflow": ("describe", "list"),
     "tasks": ("describe", "list"),
+    "cache": ("clear",),
 }
 
 
@@ -170,6 +171,12 @@ def _parser() -> argparse.ArgumentParser:
         "and duration, and the result as JSON. Progress is shown on stderr while it runs.",
     )
     workflow_argument(run)
+    run.add_argument(
+        "--cache",
+        metavar="DIR",
+        help="serve and store the outputs of tasks that set 'cache' in the result cache "
+        "folder DIR (instead of the file's runner.cache)",
+    )
 
     check = add(
         "check",
@@ -267,6 +274,22 @@ def _parser() -> argparse.ArgumentParser:
     describe_task.add_argument(
         "task_id", metavar="ID", help="a registered task identifier, or a dotted path module.Class"
     )
+
+    cache = subcommands.add_parser(
+        "cache", help="manage a result cache folder", description="Manage a result cache folder."
+    )
+    cache_commands = cache.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    clear = add(
+        "clear",
+        commands.cache_clear,
+        "remove every entry of a result cache folder",
+        "Remove every entry of the result cache folder DIR (see 'runner.cache' and "
+        "'run --cache'). A folder that is not a taskmaestro cache (no CACHEDIR.TAG) is "
+        "left alone.",
+        within=cache_commands,
+        full_name="cache clear",
+    )
+    clear.add_argument("directory", metavar="DIR", help="the cache folder")
     return parser
 
 

@@ -144,6 +144,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
         if console.json:
             error_document(console, "run", args, error)
         return CONFIG_ERROR
+    if args.cache is not None:
+        from ..cache import Cache
+
+        loaded.runner.cache = Cache(args.cache)
     escaped: BaseException | None = None
     try:
         job = loaded.runner.run(
@@ -434,3 +438,25 @@ def _coded(error: ConfigLoadError) -> str:
     from .._yaml.problems import problems_of
 
     return f"{error} [{problems_of(error)[0].code}]"
+
+
+def cache_clear(args: argparse.Namespace, console: Console) -> int:
+    """``cache clear DIR``: remove the folder's entries; 2 when it is no cache."""
+    from ..cache import Cache, CacheDirectoryError
+    from . import envelope
+
+    try:
+        removed = Cache(args.directory).clear()
+    except CacheDirectoryError as error:
+        console.error(f"taskmaestro: {error}", error)
+        if console.json:
+            info = envelope.simple_error(envelope.USAGE, error)
+            console.document(envelope.document("cache clear", "error", error=info))
+        return CONFIG_ERROR
+    if console.json:
+        result = {"directory": args.directory, "removed": removed}
+        console.document(envelope.document("cache clear", "ok", result=result))
+    else:
+        entries = "entry" if removed == 1 else "entries"
+        _emit(f"removed {removed} cache {entries} from {args.directory}")
+    return OK

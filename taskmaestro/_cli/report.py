@@ -23,7 +23,7 @@ from pydantic_core import to_jsonable_python
 
 from ..context import ExecutionContext
 from ..exceptions import describe_error
-from ..job import Job
+from ..job import Job, TaskResult
 
 __all__ = ["NOT_RUN", "job_record", "result_data", "text_report"]
 
@@ -64,6 +64,8 @@ def job_record(
                 "duration_seconds": result.duration_seconds,
                 "output": _data(result.output),
                 "error": error_text(result.error, result.exception),
+                "attempts": result.attempts,
+                "cache_hit": result.cache_hit,
             }
     record: dict[str, object] = {
         "job_id": job.id,
@@ -105,10 +107,20 @@ def text_report(job: Job[Any, Any], ctx: ExecutionContext) -> str:
         else:
             lines.append(
                 f"  {name:<{width}}  {result.status.value:<9}  {_seconds(result.duration_seconds)}"
+                f"{_how(result)}"
             )
     lines.append("result:")
     lines.append(to_json(_data(job.result)))
     return "\n".join(lines)
+
+
+def _how(result: TaskResult) -> str:
+    """What the task line adds about retries and the cache, if anything."""
+    if result.cache_hit:
+        return "  (from the cache)"
+    if result.attempts > 1:
+        return f"  ({result.attempts} attempts)"
+    return ""
 
 
 def to_json(data: object) -> str:

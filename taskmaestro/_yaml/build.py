@@ -27,8 +27,9 @@ from ..exceptions import ConfigLoadError, WorkflowDefinitionError
 from ..hooks.base import Hook
 from ..job import Job, JobConfiguration
 from ..mapping import TaskMap
+from ..retry import Retry
 from ..runner import Runner
-from ..task import Task, task_models
+from ..task import Task, retry_of, task_models
 from ..workflow import Workflow, WorkflowBuilder
 from ..workflow_task import workflow_task
 from .apart import VALIDATION_FAILED, located_problems, problem_code
@@ -235,6 +236,7 @@ class _Loading:
                         depends_on=task.dependency,
                         config_fields=list(task.config_fields),
                         mapped_over=task.mapping,
+                        retry=_retry(task) if isinstance(entry, TaskEntry) else None,
                     )
                 except WorkflowDefinitionError as error:
                     # a taken name (this entry's), a class reference (the part at fault
@@ -531,7 +533,25 @@ class _Loading:
                 except ConfigLoadError as error:
                     note(error, HOOK)
         timeout = section.timeout_seconds.value if section.timeout_seconds is not None else None
-        return Runner(hooks=[*hooks, *extra_hooks]), timeout
+        cache = source.directory / section.cache.value if section.cache is not None else None
+        return Runner(hooks=[*hooks, *extra_hooks], cache=cache), timeout
+
+
+def _retry(task: ResolvedTask) -> Retry | None:
+    """The entry's retry keys over its class's policy; ``None`` when it has none."""
+    entry = task.entry
+    assert isinstance(entry, TaskEntry)
+    given = (entry.retries, entry.retry_delay_seconds, entry.retry_backoff)
+    if all(value is None for value in given):
+        return None
+    base = retry_of(task.task)  # raises WorkflowDefinitionError for invalid class attributes
+    retries, delay, backoff = given
+    return Retry(
+        int(retries.value) if retries is not None else base.retries,
+        delay.value if delay is not None else base.delay_seconds,
+        backoff.value if backoff is not None else base.backoff,
+        base.on,
+    )
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from typing import Annotated
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from ..exceptions import ConfigLoadError
+from ..retry import MAX_RETRIES, MAX_RETRY_DELAY_SECONDS
 from .shapes import (
     Data,
     JsonSchema,
@@ -23,6 +24,7 @@ from .shapes import (
     MapOf,
     Marked,
     NodeKinds,
+    NumberIn,
     Pair,
     PositiveNumber,
     Record,
@@ -248,12 +250,37 @@ class _Entry(Located):
 
 @dataclass(frozen=True, kw_only=True)
 class TaskEntry(_Entry):
-    """A task of the workflow, by Task class."""
+    """A task of the workflow, by Task class; the retry keys override its class's."""
 
     task: Annotated[Marked[str], Key(CLASS_PATH, "The Task subclass, by dotted path")]
     map: Annotated[
         MapEntry | None,
         Key(Record(MapEntry, "a map entry"), "Run the task once per item of a mapping"),
+    ] = None
+    retries: Annotated[
+        Marked[float] | None,
+        Key(
+            NumberIn(f"a whole number from 0 to {MAX_RETRIES}", 0, MAX_RETRIES, integer=True),
+            "How many more attempts after a failed one (default: the class's retries)",
+        ),
+    ] = None
+    retry_delay_seconds: Annotated[
+        Marked[float] | None,
+        Key(
+            NumberIn(
+                f"a number of seconds from 0 to {MAX_RETRY_DELAY_SECONDS:g}",
+                0,
+                MAX_RETRY_DELAY_SECONDS,
+            ),
+            "Seconds to wait before a retry (default: the class's retry_delay_seconds)",
+        ),
+    ] = None
+    retry_backoff: Annotated[
+        Marked[float] | None,
+        Key(
+            NumberIn("a number from 1 (no backoff) to 100", 1, 100),
+            "Factor of the delay after each retry (default: the class's retry_backoff)",
+        ),
     ] = None
 
 
@@ -308,7 +335,7 @@ class HookEntry(Located):
 
 @dataclass(frozen=True, kw_only=True)
 class RunnerSection(Located):
-    """``runner:``: hooks and the job's timeout."""
+    """``runner:``: hooks, the job's timeout and the result cache."""
 
     hooks: Annotated[
         tuple[HookEntry, ...],
@@ -323,6 +350,10 @@ class RunnerSection(Located):
             ),
             "Deadline of the whole job",
         ),
+    ] = None
+    cache: Annotated[
+        Marked[str] | None,
+        Key(FILE, "Folder of the result cache, relative to this file (default: no cache)"),
     ] = None
 
 

@@ -18,7 +18,7 @@ from typing import Any, cast
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from .._typecompat import format_annotation
-from ..hooks.base import EVENTS, BaseHook, Hook
+from ..hooks.base import EVENTS, TASK_RETRY, BaseHook, Hook
 from .format import HookEntry
 from .shapes import Marked
 from .source import Source
@@ -38,7 +38,8 @@ def check_hook_class(found: object, path: Marked[str], source: Source, at: str) 
     need not subclass ``BaseHook`` (events it lacks a method for are skipped).
     """
     if isinstance(found, type) and (
-        issubclass(found, BaseHook) or any(callable(getattr(found, e, None)) for e in EVENTS)
+        issubclass(found, BaseHook)
+        or any(callable(getattr(found, e, None)) for e in (*EVENTS, TASK_RETRY))
     ):
         return cast("type[Hook]", found)
     raise source.error(

@@ -35,6 +35,7 @@ __all__ = [
     "MapOf",
     "Marked",
     "NodeKinds",
+    "NumberIn",
     "Pair",
     "PositiveNumber",
     "Record",
@@ -159,6 +160,37 @@ class PositiveNumber(Shape[Marked[float]]):
         return {
             "type": "number",
             "exclusiveMinimum": 0,
+            "maximum": self.maximum,
+            "description": self.what,
+        }
+
+
+class NumberIn(Shape[Marked[float]]):
+    """A finite number from ``minimum`` to ``maximum`` (a whole one when ``integer``);
+    booleans and strings are refused."""
+
+    def __init__(self, what: str, minimum: float, maximum: float, integer: bool = False) -> None:
+        self.what = what
+        self.minimum = minimum
+        self.maximum = maximum
+        self.integer = integer
+
+    def read(self, node: Node, at: str, source: Source) -> Marked[float]:
+        tags = (TAG + "int",) if self.integer else (TAG + "int", TAG + "float")
+        if not (isinstance(node, ScalarNode) and node.tag in tags):
+            raise self.mismatch(node, at, source)
+        value = source.construct(node)
+        if not isinstance(value, int | float) or not (
+            math.isfinite(value) and self.minimum <= value <= self.maximum
+        ):
+            raise self.mismatch(node, at, source)
+        return Marked(float(value), node)
+
+    def json_schema(self) -> JsonSchema:
+        kind = "integer" if self.integer else "number"
+        return {
+            "type": kind,
+            "minimum": self.minimum,
             "maximum": self.maximum,
             "description": self.what,
         }

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ..job import Job
     from ..task import Task
 
-__all__ = ["EVENTS", "BaseHook", "Dispatcher", "Event", "Hook", "HookWarning"]
+__all__ = ["EVENTS", "TASK_RETRY", "BaseHook", "Dispatcher", "Event", "Hook", "HookWarning"]
 
 
 class Event(StrEnum):
@@ -62,9 +62,9 @@ class BaseHook:
     Events come in this order: ``on_job_start`` (the job is still pending); per
     task, in execution order, ``on_task_start`` then ``on_task_complete`` or
     ``on_task_fail`` (after its TaskResult was appended to ``job.task_results``;
-    on failure the job is already marked failed); finally ``on_job_complete`` or
-    ``on_job_fail``. An exception raised by a hook is reported as a
-    ``HookWarning`` and ignored.
+    on failure the job is already marked failed), with an ``on_task_retry``
+    before each retried attempt; finally ``on_job_complete`` or ``on_job_fail``.
+    An exception raised by a hook is reported as a ``HookWarning`` and ignored.
     """
 
     def on_job_start(self, job: Job[Any, Any]) -> None:
@@ -85,9 +85,19 @@ class BaseHook:
     def on_task_fail(self, job: Job[Any, Any], task: Task[Any, Any], error: Exception) -> None:
         """``task`` failed with ``error``; ``job.task_results[-1]`` is its TaskResult."""
 
+    def on_task_retry(
+        self, job: Job[Any, Any], task: Task[Any, Any], error: Exception, attempt: int
+    ) -> None:
+        """Attempt number ``attempt`` (from 1) of ``task`` failed with ``error``; another
+        follows, after the retry delay. Not a 0.1.0 event: hooks without it still work."""
+
 
 EVENTS = tuple(f"on_{event.value}" for event in Event)
-"""The hook method names, in ``Event`` order."""
+"""The hook method names of taskmaestro 0.1.0's events, in ``Event`` order."""
+
+TASK_RETRY = "on_task_retry"
+"""The optional event of a failed attempt that is retried: ``(job, task, error, attempt)``.
+Called only on hooks that define it."""
 
 
 class Dispatcher:
@@ -105,10 +115,11 @@ class Dispatcher:
             event: tuple(
                 (hook, getattr(hook, event)) for hook in self.hooks if _listens(hook, event)
             )
-            for event in EVENTS
+            for event in (*EVENTS, TASK_RETRY)
         }
         self.on_task_start: bool = bool(self._listeners["on_task_start"])
         self.on_task_complete: bool = bool(self._listeners["on_task_complete"])
+        self.on_task_retry: bool = bool(self._listeners[TASK_RETRY])
 
     def emit(self, event: str, *args: object) -> None:
         for hook, method in self._listeners[event]:

@@ -22,7 +22,8 @@ class LoggingHook(BaseHook):
     """Logs every event at ``level`` to the logger ``"taskmaestro.hooks.logging"``.
 
     The lines are taskmaestro 0.1.0's ("Job started: workflow=etl", "Task
-    completed: load", "Task failed: load, error=...", ...). ``logger`` (keyword
+    completed: load", "Task failed: load, error=...", ...), and "Task retried:
+    load, attempt 1 failed, error=..." before a retry. ``logger`` (keyword
     only) sends them to another logger instead.
     """
 
@@ -53,3 +54,10 @@ class LoggingHook(BaseHook):
 
     def on_task_fail(self, job: Job[Any, Any], task: Task[Any, Any], error: Exception) -> None:
         self._logger.log(self._level, "Task failed: %s, error=%s", task.name, error)
+
+    def on_task_retry(
+        self, job: Job[Any, Any], task: Task[Any, Any], error: Exception, attempt: int
+    ) -> None:
+        self._logger.log(
+            self._level, "Task retried: %s, attempt %d failed, error=%s", task.name, attempt, error
+        )

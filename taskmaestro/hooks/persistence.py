@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._contract import INSTANCE_NAME
+from .._files import write_atomically
 from ._filenames import result_file_name
 from .base import BaseHook
 
@@ -17,7 +16,7 @@ if TYPE_CHECKING:
     from ..job import Job
     from ..task import Task
 
-__all__ = ["ResultPersistenceHook"]
+__all__ = ["ResultPersistenceHook", "write_atomically"]
 
 
 class ResultPersistenceHook(BaseHook):
@@ -41,18 +40,3 @@ class ResultPersistenceHook(BaseHook):
             raise ValueError(f"Task name {name!r} is not a safe file name; nothing written")
         data = output.model_dump_json(indent=2)
         write_atomically(self.output_dir / result_file_name(name), data)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that the file is either complete or untouched."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
