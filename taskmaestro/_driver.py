@@ -204,7 +204,8 @@ class Driver:
             if passed:  # during its on_task_start hook: the task does not start
                 self._not_started(node, min(passed, key=_at))
                 return
-            future = self.sender.submit(name, run.task, task_input, node.chain)
+            workflow = level.job.workflow.name
+            future = self.sender.submit(workflow, name, run.task, task_input, node.chain)
         except Exception as raised:
             self._fail(node, run.failure(raised))
             return

@@ -32,7 +32,7 @@ from pydantic import BaseModel
 
 from . import _deadline as deadlines
 from ._execution import escaped_error
-from .context import ExecutionContext, key_name
+from .context import ExecutionContext, enter_task, key_name, leave_task
 from .exceptions import TaskExecutionError
 from .task import Task
 
@@ -77,25 +77,36 @@ def capacity(executor: Executor) -> int | None:
 
 
 def perform(
-    instance: Task[Any, Any], task_input: BaseModel, ctx: ExecutionContext, bound: float | None
+    workflow: str,
+    instance: Task[Any, Any],
+    task_input: BaseModel,
+    ctx: ExecutionContext,
+    bound: float | None,
 ) -> BaseModel:
-    """In the worker: run one task instance, for at most ``bound`` seconds when given."""
-    if bound is None:
-        output: BaseModel = instance.run(task_input, ctx)
-        return output
+    """In the worker: run one task instance of ``workflow``, for at most ``bound`` seconds.
+
+    ``ctx.logger`` is the task's logger meanwhile (``enter_task``).
+    """
+    scope = enter_task(workflow, instance.name)
     try:
-        with deadlines.deadline(bound, "the task's earliest deadline, in its worker"):
-            output = deadlines.call(instance.run, task_input, ctx)
-    except deadlines.DeadlineExpired:
-        raise WorkerDeadline from None
-    return output
+        if bound is None:
+            output: BaseModel = instance.run(task_input, ctx)
+            return output
+        try:
+            with deadlines.deadline(bound, "the task's earliest deadline, in its worker"):
+                output = deadlines.call(instance.run, task_input, ctx)
+        except deadlines.DeadlineExpired:
+            raise WorkerDeadline from None
+        return output
+    finally:
+        leave_task(scope)
 
 
 def perform_pickled(payload: bytes, context: bytes) -> bytes:
     """In a worker process: ``perform`` on pickled arguments, returning the pickled output."""
-    name, task, task_input, bound, _token = pickle.loads(payload)
+    workflow, name, task, task_input, bound, _token = pickle.loads(payload)
     try:
-        output = perform(task, task_input, pickle.loads(context), bound)
+        output = perform(workflow, task, task_input, pickle.loads(context), bound)
     except WorkerDeadline:
         raise
     except Exception as raised:
@@ -136,32 +147,34 @@ class Sender:
 
     def submit(
         self,
+        workflow: str,
         name: str,
         task: Task[Any, Any],
         task_input: BaseModel,
         chain: tuple[deadlines.Deadline, ...],
     ) -> Future[Any]:
-        """Send one task, bounded by the deadlines of ``chain``.
+        """Send task ``name`` of ``workflow``, bounded by the deadlines of ``chain``.
 
         In this process, the task's own deadline (``deadlines.unstarted``) starts
         when a worker thread picks the task up, not when it is queued: several
         runners may share one pool.
         """
         if self.in_process:
-            return self.executor.submit(self._perform_here, task, task_input, chain)
+            return self.executor.submit(self._perform_here, workflow, task, task_input, chain)
         bound = _bound(chain)
         # Each submission is unique, so an executor that caches results by their
         # arguments (Dask's pure=True) still runs every task.
         self._sent += 1
         token = f"{self._token}:{self._sent}"
         try:
-            payload = _pickle((name, task, task_input, bound, token))
+            payload = _pickle((workflow, name, task, task_input, bound, token))
         except Exception as error:
             raise self._cannot_send(name, type(task), task_input, error) from error
         return self.executor.submit(perform_pickled, payload, self._pickled_context(name))
 
     def _perform_here(
         self,
+        workflow: str,
         task: Task[Any, Any],
         task_input: BaseModel,
         chain: tuple[deadlines.Deadline, ...],
@@ -169,7 +182,7 @@ class Sender:
         """In a worker thread: start the clocks that wait for it, then ``perform``."""
         if any(deadlines.start(entry) for entry in chain):
             self.wake()
-        return perform(task, task_input, self.ctx, _bound(chain))
+        return perform(workflow, task, task_input, self.ctx, _bound(chain))
 
     def receive(self, future: Future[Any]) -> Any:
         """The output of a finished task; raises what the task raised."""

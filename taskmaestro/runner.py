@@ -13,7 +13,7 @@ from ._driver import Driver
 from ._execution import Cursor, TaskFailed, TaskRun, now, timeout_message
 from ._plan import Step
 from ._timeouts import timeout_problem
-from .context import ExecutionContext
+from .context import ExecutionContext, enter_task, leave_task
 from .exceptions import TaskExecutionError, TaskTimeoutError, TimeoutValueError
 from .hooks.base import Dispatcher
 from .job import Job, JobStatus
@@ -209,13 +209,19 @@ class Runner:
             if timed:
                 deadlines.check()
             running = "while"
-            if step.timeout_seconds is not None:
-                with deadlines.deadline(step.timeout_seconds, run.deadline_label) as task_deadline:
-                    output = run.check(deadlines.call(run.task.run, task_input, ctx))
-            elif timed:
-                output = run.check(deadlines.call(run.task.run, task_input, ctx))
-            else:
-                output = run.check(run.task.run(task_input, ctx))
+            scope = enter_task(job.workflow.name, step.name)  # names ctx.logger
+            try:
+                if step.timeout_seconds is not None:
+                    label = run.deadline_label
+                    with deadlines.deadline(step.timeout_seconds, label) as task_deadline:
+                        output = deadlines.call(run.task.run, task_input, ctx)
+                elif timed:
+                    output = deadlines.call(run.task.run, task_input, ctx)
+                else:
+                    output = run.task.run(task_input, ctx)
+            finally:
+                leave_task(scope)
+            output = run.check(output)
         except deadlines.DeadlineExpired as expired:
             timeout = run.timed_out(expired.deadline, running)
             run.fail(timeout)
