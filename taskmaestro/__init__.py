@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         WorkflowDefinitionError,
         WorkflowRunnerError,
     )
+    from .executors import ExecutorChoice
     from .hooks import (
         BaseHook,
         Hook,
@@ -82,6 +83,7 @@ _EXPORTS = {
     "CycleDetectedError": ".exceptions",
     "EmptyConfig": ".models",
     "ExecutionContext": ".context",
+    "ExecutorChoice": ".executors",
     "Hook": ".hooks",
     "HookWarning": ".hooks",
     "IncompleteInputError": ".exceptions",
@@ -121,6 +123,7 @@ __all__ = [
     "CycleDetectedError",
     "EmptyConfig",
     "ExecutionContext",
+    "ExecutorChoice",
     "Hook",
     "HookWarning",
     "IncompleteInputError",

@@ -79,8 +79,8 @@ class TaskLogger(logging.Logger):
     def __init__(self, base: logging.Logger, workflow: str, task: str, correlation_id: str) -> None:
         registered = base.getChild(f"{workflow}.{task}")
         super().__init__(registered.name)
-        self.parent = registered
-        self.base = base
+        self.parent: logging.Logger | None = registered
+        self.base: logging.Logger = base
         """The context's own logger, that this one is a child of."""
         self.stamp: dict[str, str] = {
             WORKFLOW: workflow,

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
+from ..executors import EXECUTOR_KINDS, MAX_WORKERS
 from .shapes import (
+    Choice,
     Data,
     Key,
     ListOf,
@@ -20,6 +22,7 @@ from .shapes import (
     Marked,
     NodeKinds,
     Pair,
+    PositiveInteger,
     PositiveNumber,
     Record,
     Text,
@@ -167,7 +170,7 @@ class HookEntry(Located):
 
 @dataclass(frozen=True, kw_only=True)
 class RunnerSection(Located):
-    """``runner:``: hooks and the job's timeout."""
+    """``runner:``: hooks, the job's timeout, and the executor that runs the tasks."""
 
     hooks: Annotated[
         tuple[HookEntry, ...],
@@ -181,6 +184,28 @@ class RunnerSection(Located):
                 MAX_TIMEOUT_SECONDS,
             ),
             "Deadline of the whole job",
+        ),
+    ] = None
+    executor: Annotated[
+        Marked[str] | None,
+        Key(
+            Choice("an executor", EXECUTOR_KINDS),
+            "What runs the tasks: sequential (the default), threads, processes or dask",
+        ),
+    ] = None
+    max_workers: Annotated[
+        Marked[int] | None,
+        Key(
+            PositiveInteger(f"a whole number of workers from 1 to {MAX_WORKERS}", MAX_WORKERS),
+            "Workers of the executor: threads, processes, or local Dask worker processes "
+            "(default: as many as CPUs)",
+        ),
+    ] = None
+    scheduler: Annotated[
+        Marked[str] | None,
+        Key(
+            Text("a Dask scheduler address, such as 'tcp://127.0.0.1:8786'"),
+            "With executor dask: the scheduler of the cluster to run on (default: a local cluster)",
         ),
     ] = None
 
