@@ -12,6 +12,7 @@ import importlib.util
 import json
 import multiprocessing
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -114,6 +115,36 @@ def test_the_example_yaml_runs_on_a_cluster_started_elsewhere(cluster: str) -> N
     assert job.status is JobStatus.COMPLETED, job.error
     assert job.result == expected.result
     assert {r.task_name for r in job.task_results} == {r.task_name for r in expected.task_results}
+
+
+def test_a_yaml_file_that_names_the_scheduler_runs_there_from_the_command_line(
+    cluster: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "example"
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    workflow = folder / "workflow.yaml"
+    text = workflow.read_text()
+    assert "\nrunner:\n" in text
+    workflow.write_text(
+        text.replace("\nrunner:\n", f"\nrunner:\n  executor: dask\n  scheduler: {cluster}\n")
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+
+    command = ["run", str(workflow), str(folder / "input.yaml"), "--json", "-q"]
+    done = subprocess.run(
+        [sys.executable, "-m", "taskmaestro", *command],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    expected = load_workflow_from_yaml(EXAMPLE / "workflow.yaml", EXAMPLE / "input.yaml").run()
+    assert expected.result is not None
+    assert json.loads(done.stdout)["result"]["output"] == expected.result.model_dump(mode="json")
 
 
 STEPS = """
