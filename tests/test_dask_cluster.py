@@ -25,6 +25,7 @@ import pytest
 
 from taskmaestro import JobStatus, Runner, load_workflow_from_yaml
 
+from .test_yaml_faults import POOL_STEPS
 from .yaml_support import write
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "text_analysis"
@@ -147,29 +148,6 @@ def test_a_yaml_file_that_names_the_scheduler_runs_there_from_the_command_line(
     assert json.loads(done.stdout)["result"]["output"] == expected.result.model_dump(mode="json")
 
 
-STEPS = """
-    import os
-
-    from pydantic import BaseModel
-
-    from taskmaestro import ExecutionContext, Task
-
-
-    class Number(BaseModel):
-        value: int
-
-
-    class Worker(BaseModel):
-        value: int
-        pid: int
-
-
-    class Triple(Task[Number, Worker]):
-        def run(self, input: Number, ctx: ExecutionContext) -> Worker:
-            return Worker(value=input.value * 3, pid=os.getpid())
-"""
-
-
 def forget(folder: str) -> None:
     """A worker's initializer: the workflow's folder is not on its ``sys.path``."""
     while folder in sys.path:
@@ -182,7 +160,7 @@ def test_a_pool_whose_workers_cannot_import_the_task_module_runs_it(
 ) -> None:
     module = f"by_value_steps_{method}"
     folder = tmp_path / "project"
-    write(folder, f"{module}.py", STEPS)
+    write(folder, f"{module}.py", POOL_STEPS)
     workflow = write(
         folder, "workflow.yaml", f"workflow:\n  name: pool\n  tasks:\n    - task: {module}.Triple\n"
     )
