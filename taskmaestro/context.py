@@ -127,6 +127,10 @@ class ExecutionContext:
     ``correlation_id`` becomes a new UUID, a missing ``logger`` the
     ``"taskmaestro"`` logger), plus ``services`` to register at once.
 
+    Inside a task's ``run``, ``logger`` is the task's own child logger
+    (``TaskLogger``: ``taskmaestro.<workflow>.<task>`` by default), whose
+    records carry the workflow, the task and the correlation id.
+
     ``scratch_dir`` is created on first use. A folder the context created itself
     is temporary and removed by ``close()`` (the runner closes the contexts it
     creates); a folder given by the caller is created if missing and never removed.
