@@ -249,6 +249,19 @@ def test_executor_flag_runs_the_tasks_in_a_pool(tmp_path: Path) -> None:
     assert "WARNING taskmaestro.where.locate: located 2" in processes.stderr
 
 
+def test_a_local_dask_cluster_runs_quietly_from_the_command_line(tmp_path: Path) -> None:
+    project(tmp_path, module="quiet_dask_steps")
+    write(tmp_path, "input.yaml", PER_TASK_INPUT)
+
+    done = taskmaestro(
+        tmp_path, "run", "workflow.yaml", "input.yaml", "--json", "-q",
+        "--executor", "dask", "--workers", "1",
+    )  # fmt: skip
+
+    assert output(done)["where"]["pid"] != os.getpid()
+    assert "INFO" not in done.stderr  # the cluster's start and stop, below the command's level
+
+
 def test_workers_beside_the_sequential_runner_is_a_usage_error(tmp_path: Path) -> None:
     project(tmp_path)
     write(tmp_path, "input.yaml", PER_TASK_INPUT)

@@ -383,6 +383,9 @@ class _Console:
         current directory importable (last); all undone afterwards."""
         handler = _Handler(self)
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        # Also on the handler: libraries that set their loggers' own level (a local Dask
+        # cluster logs its start at INFO) are shown at the command's level too.
+        handler.setLevel(logging.DEBUG if self.debug else logging.WARNING)
         root = logging.getLogger()
         level = root.level
         root.addHandler(handler)
