@@ -329,6 +329,18 @@ def test_set_alone_gives_every_value(tmp_path: Path) -> None:
     assert output(done)["result"] == {"text": "+4"}
 
 
+def test_set_alone_must_give_the_root_task_its_input(tmp_path: Path) -> None:
+    project(tmp_path)
+
+    done = taskmaestro(tmp_path, "run", "workflow.yaml", "--set", "stamp.prefix=+")
+
+    assert done.returncode == 2
+    assert (
+        "--set: Input validation error: root task 'locate' needs its input (Number), but no "
+        "--set gives it; give its fields with --set locate.FIELD=VALUE"
+    ) in done.stderr
+
+
 def test_set_on_a_flat_input_file_sets_the_root_task_only(tmp_path: Path) -> None:
     write(tmp_path, "flat_steps.py", STEPS)
     workflow = write(

@@ -79,7 +79,7 @@ from .problems import (
     wiring_code,
 )
 from .shapes import SCHEMA_ERROR, Marked
-from .source import Source, read_source
+from .source import FlagMark, Source, read_source
 
 __all__ = [
     "MAX_INCLUDE_DEPTH",
@@ -567,11 +567,14 @@ def _empty_config(workflow: Workflow[Any, Any], inputs: InputFile) -> Any:
         return model.model_validate({})
     except Exception:
         root = root_task(workflow)
+        where = inputs.source.root
+        if isinstance(where.start_mark, FlagMark):  # no input file: only --set values
+            hint = f"no --set gives it; give its fields with --set {root}.FIELD=VALUE"
+        else:
+            hint = f"{PER_TASK_HINT}; give its fields under '{root}:'"
         raise inputs.source.error(
-            inputs.source.root,
-            f"{INPUT_INVALID}: root task '{root}' needs its input ({model.__name__}), but "
-            f"{PER_TASK_HINT}; "
-            f"give its fields under '{root}:'",
+            where,
+            f"{INPUT_INVALID}: root task '{root}' needs its input ({model.__name__}), but {hint}",
         ) from None
 
 
