@@ -229,11 +229,17 @@ class Sender:
         by_value = bool(_by_value) and (
             _travels_by_value(type(task)) or _travels_by_value(type(task_input))
         )
-        dumps = _dumps(by_value)
         try:
-            payload = dumps((workflow, name, task, task_input, bound, by_value, token))
+            payload = _dumps(by_value)((workflow, name, task, task_input, bound, by_value, token))
         except Exception as error:
-            raise self._cannot_send(name, type(task), task_input, error, dumps) from error
+            if not by_value:
+                raise self._cannot_send(name, type(task), task_input, error, _pickle) from error
+            # Something its module holds cannot travel by value (a lock, a connection):
+            # by reference, as before, for workers that can import the module.
+            try:
+                payload = _pickle((workflow, name, task, task_input, bound, False, token))
+            except Exception:
+                raise self._cannot_send(name, type(task), task_input, error, _pickle) from error
         return self.executor.submit(perform_pickled, payload, self._pickled_context(name))
 
     def _perform_here(

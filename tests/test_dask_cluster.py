@@ -178,3 +178,45 @@ def test_a_pool_whose_workers_cannot_import_the_task_module_runs_it(
     assert job.result is not None
     assert (job.result.value, type(job.result).__module__) == (15, module)
     assert job.result.pid != os.getpid()
+
+
+LOCKED_STEPS = """
+    import threading
+
+    from pydantic import BaseModel
+
+    from taskmaestro import ExecutionContext, Task
+
+    GUARD = threading.Lock()  # cannot be pickled: the module cannot travel by value
+
+
+    class Number(BaseModel):
+        value: int
+
+
+    class Guarded(Task[Number, Number]):
+        def run(self, input: Number, ctx: ExecutionContext) -> Number:
+            with GUARD:
+                return Number(value=input.value + 1)
+"""
+
+
+def test_a_module_that_cannot_travel_by_value_goes_by_reference_as_before(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "project"
+    write(folder, "locked_steps.py", LOCKED_STEPS)
+    workflow = write(
+        folder,
+        "workflow.yaml",
+        "workflow:\n  name: locked\n  tasks:\n    - task: locked_steps.Guarded\n",
+    )
+    loaded = load_workflow_from_yaml(workflow, write(folder, "input.yaml", "value: 1\n"))
+
+    # The pool's workers have the folder on sys.path (the loader appended it): they import it.
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        job = Runner(executor=pool).run(loaded.job, ctx=loaded.context)
+
+    assert job.status is JobStatus.COMPLETED, job.error
+    assert job.result is not None
+    assert job.result.value == 2
