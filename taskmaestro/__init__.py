@@ -44,6 +44,7 @@ if TYPE_CHECKING:
         WorkflowDefinitionError,
         WorkflowRunnerError,
     )
+    from .executors import ExecutorChoice
     from .hooks import (
         BaseHook,
         Hook,
@@ -96,6 +97,7 @@ _EXPORTS = {
     "CycleDetectedError": ".exceptions",
     "EmptyConfig": ".models",
     "ExecutionContext": ".context",
+    "ExecutorChoice": ".executors",
     "Hook": ".hooks",
     "HookWarning": ".hooks",
     "IncompleteInputError": ".exceptions",
@@ -137,6 +139,7 @@ __all__ = [
     "CycleDetectedError",
     "EmptyConfig",
     "ExecutionContext",
+    "ExecutorChoice",
     "Hook",
     "HookWarning",
     "IncompleteInputError",

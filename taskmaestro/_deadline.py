@@ -35,6 +35,7 @@ stack: its parent enforces the deadlines that were running when it forked.
 
 from __future__ import annotations
 
+import contextvars
 import ctypes
 import math
 import os
@@ -313,7 +314,9 @@ def _call_in_thread(function: Callable[..., T], args: tuple[Any, ...]) -> T:
         finally:
             helper.finish()
 
-    worker = threading.Thread(target=target, name="taskmaestro-deadline", daemon=True)
+    # The helper runs in a copy of the caller's context: ``ctx.logger`` names the same task.
+    runs = contextvars.copy_context().run
+    worker = threading.Thread(target=runs, args=(target,), name="taskmaestro-deadline", daemon=True)
     worker.start()
     while True:
         pending = [entry for entry in _state.stack if not entry.fired]

@@ -244,7 +244,8 @@ class Driver:
                 self._not_started(node, min(passed, key=_at))
                 return
             run.attempt()
-            future = self.sender.submit(name, run.task, task_input, node.chain)
+            workflow = level.job.workflow.name
+            future = self.sender.submit(workflow, name, run.task, task_input, node.chain)
         except Exception as raised:
             self._fail(node, run.failure(raised))
             return

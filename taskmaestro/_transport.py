@@ -12,6 +12,12 @@ with the same mechanism as the sequential runner (``_deadline``), so that
 overrunning work is interrupted where the worker can interrupt it; the driver
 enforces the deadline on its side regardless.
 
+Modules that a workflow file's loader imported from the file's folder
+(``travel_by_value``) are not importable in a worker started elsewhere (a Dask
+worker in another folder or on another machine): their classes and functions
+travel by value, pickled with ``cloudpickle`` (installed with the ``dask`` and
+``processes`` extras), and a worker sends the outputs back the same way.
+
 What a worker process sends back must unpickle in the parent (a
 ``ProcessPoolExecutor`` breaks for good otherwise), and must not stop the
 worker: an exception that does not survive the round trip is replaced by a
@@ -21,22 +27,74 @@ worker: an exception that does not survive the round trip is replaced by a
 
 from __future__ import annotations
 
+import importlib
 import pickle
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from types import ModuleType
 from typing import Any
 
 from pydantic import BaseModel
 
 from . import _deadline as deadlines
 from ._execution import escaped_error
-from .context import ExecutionContext, key_name
+from .context import ExecutionContext, enter_task, key_name, leave_task
 from .exceptions import TaskExecutionError
 from .task import Task
 
-__all__ = ["Escaped", "Sender", "WorkerDeadline", "capacity", "perform", "perform_pickled"]
+__all__ = [
+    "Escaped",
+    "Sender",
+    "WorkerDeadline",
+    "capacity",
+    "perform",
+    "perform_pickled",
+    "travel_by_value",
+]
+
+type Dumps = Callable[[object], bytes]
+
+_by_value_lock = threading.Lock()
+_by_value: set[str] = set()
+"""The modules registered to travel by value, by name."""
+
+
+def travel_by_value(module: ModuleType) -> bool:
+    """Send ``module``'s classes and functions to workers by value from now on.
+
+    For modules a workflow file's folder provides: a worker elsewhere cannot
+    import them. ``False`` when cloudpickle is not installed (they travel by
+    reference, as before).
+    """
+    try:
+        cloudpickle = importlib.import_module("cloudpickle")
+    except ImportError:
+        return False
+    cloudpickle.register_pickle_by_value(module)
+    with _by_value_lock:
+        _by_value.add(module.__name__)
+    return True
+
+
+def _travels_by_value(cls: type) -> bool:
+    """Whether ``cls`` comes from a module that travels by value (or from its package)."""
+    module = cls.__module__
+    return module in _by_value or module.partition(".")[0] in _by_value
+
+
+def _dumps(by_value: bool) -> Dumps:
+    """How to pickle: with cloudpickle for classes that travel by value, else ``pickle``.
+
+    Only tasks whose class or input model travel by value are pickled with
+    cloudpickle (slower): every other task pickles as it always did.
+    """
+    if by_value:
+        dumps: Dumps = importlib.import_module("cloudpickle").dumps
+        return dumps
+    return _pickle
 
 
 class WorkerDeadline(Exception):
@@ -77,36 +135,48 @@ def capacity(executor: Executor) -> int | None:
 
 
 def perform(
-    instance: Task[Any, Any], task_input: BaseModel, ctx: ExecutionContext, bound: float | None
+    workflow: str,
+    instance: Task[Any, Any],
+    task_input: BaseModel,
+    ctx: ExecutionContext,
+    bound: float | None,
 ) -> BaseModel:
-    """In the worker: run one task instance, for at most ``bound`` seconds when given."""
-    if bound is None:
-        output: BaseModel = instance.run(task_input, ctx)
-        return output
+    """In the worker: run one task instance of ``workflow``, for at most ``bound`` seconds.
+
+    ``ctx.logger`` is the task's logger meanwhile (``enter_task``).
+    """
+    scope = enter_task(workflow, instance.name)
     try:
-        with deadlines.deadline(bound, "the task's earliest deadline, in its worker"):
-            output = deadlines.call(instance.run, task_input, ctx)
-    except deadlines.DeadlineExpired:
-        raise WorkerDeadline from None
-    return output
+        if bound is None:
+            output: BaseModel = instance.run(task_input, ctx)
+            return output
+        try:
+            with deadlines.deadline(bound, "the task's earliest deadline, in its worker"):
+                output = deadlines.call(instance.run, task_input, ctx)
+        except deadlines.DeadlineExpired:
+            raise WorkerDeadline from None
+        return output
+    finally:
+        leave_task(scope)
 
 
 def perform_pickled(payload: bytes, context: bytes) -> bytes:
     """In a worker process: ``perform`` on pickled arguments, returning the pickled output."""
-    name, task, task_input, bound, _token = pickle.loads(payload)
+    workflow, name, task, task_input, bound, by_value, _token = pickle.loads(payload)
+    dumps = _dumps(by_value)
     try:
-        output = perform(task, task_input, pickle.loads(context), bound)
+        output = perform(workflow, task, task_input, pickle.loads(context), bound)
     except WorkerDeadline:
         raise
     except Exception as raised:
-        if _round_trip_error(raised) is None:
+        if _round_trip_error(raised, dumps) is None:
             raise
         # The task's own exception cannot travel back: its type and text do.
         failure = TaskExecutionError(
             f"Task '{name}' failed: {type(raised).__name__}: {raised}", name
         )
     except SystemExit as raised:
-        code = raised.code if _round_trip_error(raised.code) is None else repr(raised.code)
+        code = raised.code if _round_trip_error(raised.code, dumps) is None else repr(raised.code)
         raise Escaped("SystemExit", code) from None
     except KeyboardInterrupt:
         raise Escaped("KeyboardInterrupt", None) from None
@@ -114,9 +184,10 @@ def perform_pickled(payload: bytes, context: bytes) -> bytes:
         failure = TaskExecutionError(str(escaped_error(raised, name)), name)
     else:
         try:
-            return _pickle(output)
+            return dumps(output)
         except Exception as error:
-            raise _unpicklable(f"Task '{name}' ran, but its output", output, error) from error
+            what = f"Task '{name}' ran, but its output"
+            raise _unpicklable(what, output, error, dumps) from error
     raise failure  # outside the except clause, so that the unpicklable error is not chained
 
 
@@ -136,32 +207,44 @@ class Sender:
 
     def submit(
         self,
+        workflow: str,
         name: str,
         task: Task[Any, Any],
         task_input: BaseModel,
         chain: tuple[deadlines.Deadline, ...],
     ) -> Future[Any]:
-        """Send one task, bounded by the deadlines of ``chain``.
+        """Send task ``name`` of ``workflow``, bounded by the deadlines of ``chain``.
 
         In this process, the task's own deadline (``deadlines.unstarted``) starts
         when a worker thread picks the task up, not when it is queued: several
         runners may share one pool.
         """
         if self.in_process:
-            return self.executor.submit(self._perform_here, task, task_input, chain)
+            return self.executor.submit(self._perform_here, workflow, task, task_input, chain)
         bound = _bound(chain)
         # Each submission is unique, so an executor that caches results by their
         # arguments (Dask's pure=True) still runs every task.
         self._sent += 1
         token = f"{self._token}:{self._sent}"
+        by_value = bool(_by_value) and (
+            _travels_by_value(type(task)) or _travels_by_value(type(task_input))
+        )
         try:
-            payload = _pickle((name, task, task_input, bound, token))
+            payload = _dumps(by_value)((workflow, name, task, task_input, bound, by_value, token))
         except Exception as error:
-            raise self._cannot_send(name, type(task), task_input, error) from error
+            if not by_value:
+                raise self._cannot_send(name, type(task), task_input, error, _pickle) from error
+            # Something its module holds cannot travel by value (a lock, a connection):
+            # by reference, as before, for workers that can import the module.
+            try:
+                payload = _pickle((workflow, name, task, task_input, bound, False, token))
+            except Exception:
+                raise self._cannot_send(name, type(task), task_input, error, _pickle) from error
         return self.executor.submit(perform_pickled, payload, self._pickled_context(name))
 
     def _perform_here(
         self,
+        workflow: str,
         task: Task[Any, Any],
         task_input: BaseModel,
         chain: tuple[deadlines.Deadline, ...],
@@ -169,7 +252,7 @@ class Sender:
         """In a worker thread: start the clocks that wait for it, then ``perform``."""
         if any(deadlines.start(entry) for entry in chain):
             self.wake()
-        return perform(task, task_input, self.ctx, _bound(chain))
+        return perform(workflow, task, task_input, self.ctx, _bound(chain))
 
     def receive(self, future: Future[Any]) -> Any:
         """The output of a finished task; raises what the task raised."""
@@ -186,22 +269,29 @@ class Sender:
             try:
                 self._context = _pickle(self.ctx)
             except Exception as error:
-                prefix = self._prefix(name)
+                prefix, dumps = self._prefix(name), _pickle
                 for key, service in self.ctx.services.items():
-                    failure = _pickling_error(service)
+                    failure = _pickling_error(service, dumps)
                     if failure is not None:
                         what = f"{prefix}the service {key_name(key)!r} of its context"
-                        raise _unpicklable(what, service, failure, _SERVICE_HINT) from error
-                raise _unpicklable(f"{prefix}its ExecutionContext", self.ctx, error) from error
+                        raise _unpicklable(what, service, failure, dumps, _SERVICE_HINT) from error
+                what = f"{prefix}its ExecutionContext"
+                raise _unpicklable(what, self.ctx, error, dumps) from error
         return self._context
 
     def _cannot_send(
-        self, name: str, task: type[Task[Any, Any]], task_input: BaseModel, error: Exception
+        self,
+        name: str,
+        task: type[Task[Any, Any]],
+        task_input: BaseModel,
+        error: Exception,
+        dumps: Dumps,
     ) -> TaskExecutionError:
-        failure = _pickling_error(task)
+        failure = _pickling_error(task, dumps)
         if failure is not None:
-            return _unpicklable(f"{self._prefix(name)}its class", task, failure, _CLASS_HINT)
-        return _unpicklable(f"{self._prefix(name)}its input", task_input, error)
+            what = f"{self._prefix(name)}its class"
+            return _unpicklable(what, task, failure, dumps, _CLASS_HINT)
+        return _unpicklable(f"{self._prefix(name)}its input", task_input, error, dumps)
 
     def _prefix(self, name: str) -> str:
         return f"Task '{name}' cannot be sent to the {type(self.executor).__name__}: "
@@ -225,7 +315,7 @@ def _pickle(value: object) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _round_trip_error(value: object) -> Exception | None:
+def _round_trip_error(value: object, dumps: Dumps) -> Exception | None:
     """Why ``value`` cannot be pickled and unpickled again, if it cannot.
 
     An exception whose ``__init__`` takes other arguments than its ``args``
@@ -233,23 +323,25 @@ def _round_trip_error(value: object) -> Exception | None:
     whole pool, so the worker checks first.
     """
     try:
-        pickle.loads(_pickle(value))
+        pickle.loads(dumps(value))
     except Exception as error:
         return error
     return None
 
 
-def _pickling_error(value: object) -> Exception | None:
+def _pickling_error(value: object, dumps: Dumps) -> Exception | None:
     try:
-        _pickle(value)
+        dumps(value)
     except Exception as error:
         return error
     return None
 
 
-def _unpicklable(what: str, value: object, error: Exception, hint: str = "") -> TaskExecutionError:
+def _unpicklable(
+    what: str, value: object, error: Exception, dumps: Dumps, hint: str = ""
+) -> TaskExecutionError:
     """The error for ``value`` that did not pickle, naming its innermost part at fault."""
-    path, culprit, reason = _culprit(value, "", error)
+    path, culprit, reason = _culprit(value, "", error, dumps)
     where = f"{what} field '{path.removeprefix('.')}'" if path else what
     described = (
         f"{culprit.__module__}.{culprit.__qualname__}"
@@ -260,12 +352,14 @@ def _unpicklable(what: str, value: object, error: Exception, hint: str = "") -> 
     return TaskExecutionError(f"{message}; {hint}" if hint else message)
 
 
-def _culprit(value: object, path: str, error: Exception) -> tuple[str, object, Exception]:
+def _culprit(
+    value: object, path: str, error: Exception, dumps: Dumps
+) -> tuple[str, object, Exception]:
     """The innermost part of ``value`` that does not pickle, with its path and error."""
     for child_path, child in _parts(value, path):
-        failure = _pickling_error(child)
+        failure = _pickling_error(child, dumps)
         if failure is not None:
-            return _culprit(child, child_path, failure)
+            return _culprit(child, child_path, failure, dumps)
     return path, value, error
 
 

@@ -8,15 +8,116 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Mapping
+from contextvars import ContextVar, Token
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any, Self, TypeVar, overload
 
-__all__ = ["ExecutionContext"]
+__all__ = [
+    "CORRELATION_ID",
+    "TASK",
+    "WORKFLOW",
+    "ExecutionContext",
+    "TaskLogger",
+    "enter_task",
+    "leave_task",
+]
 
 T = TypeVar("T")
 
 _DEFAULT_LOGGER = "taskmaestro"
+
+CORRELATION_ID = "correlation_id"
+"""The log record attribute holding the correlation id of the context a task logged with."""
+TASK = "taskmaestro_task"
+"""The log record attribute holding the name of the task that logged."""
+WORKFLOW = "taskmaestro_workflow"
+"""The log record attribute holding the name of the workflow of the task that logged."""
+
+
+class _Scope:
+    """The task running in this thread (or asyncio task): what ``ctx.logger`` is named after."""
+
+    __slots__ = ("logger", "owner", "task", "workflow")
+
+    def __init__(self, workflow: str, task: str) -> None:
+        self.workflow = workflow
+        self.task = task
+        self.owner: ExecutionContext | None = None
+        self.logger: TaskLogger | None = None
+
+
+_RUNNING: ContextVar[_Scope | None] = ContextVar("taskmaestro_running_task", default=None)
+
+
+def enter_task(workflow: str, task: str) -> Token[_Scope | None]:
+    """Mark task ``task`` of ``workflow`` as running here, until ``leave_task(token)``.
+
+    Every executor calls it around a task's ``run``, in the thread that runs it:
+    ``ctx.logger`` read there is the task's logger.
+    """
+    return _RUNNING.set(_Scope(workflow, task))
+
+
+def leave_task(token: Token[_Scope | None]) -> None:
+    """End the scope that ``enter_task`` returned ``token`` for."""
+    _RUNNING.reset(token)
+
+
+class TaskLogger(logging.Logger):
+    """``ctx.logger`` inside a task: ``<context logger>.<workflow>.<task>``, with stamped records.
+
+    Each record it makes carries the attributes ``taskmaestro_workflow``,
+    ``taskmaestro_task`` and ``correlation_id`` (values a caller passes in
+    ``extra`` win), so that a formatter can print them. It is not registered
+    with ``logging``: it hands its records to the registered logger of the same
+    name (its parent), whose level, filters and handlers apply, and up the
+    hierarchy as usual. So one logger object per task run carries that run's
+    correlation id even when several runs of a workflow log at once.
+    """
+
+    def __init__(self, base: logging.Logger, workflow: str, task: str, correlation_id: str) -> None:
+        registered = base.getChild(f"{workflow}.{task}")
+        super().__init__(registered.name)
+        self.parent: logging.Logger | None = registered
+        self.base: logging.Logger = base
+        """The context's own logger, that this one is a child of."""
+        self.stamp: dict[str, str] = {
+            WORKFLOW: workflow,
+            TASK: task,
+            CORRELATION_ID: correlation_id,
+        }
+
+    def isEnabledFor(self, level: int) -> bool:
+        """Enabled as the registered logger of this name is (its level and ``disabled``)."""
+        if self.disabled:
+            return False
+        if self.level:
+            return level >= self.level
+        assert self.parent is not None
+        return self.parent.isEnabledFor(level)
+
+    def makeRecord(
+        self,
+        name: str,
+        level: int,
+        fn: str,
+        lno: int,
+        msg: object,
+        args: Any,
+        exc_info: Any,
+        func: str | None = None,
+        extra: Mapping[str, object] | None = None,
+        sinfo: str | None = None,
+    ) -> logging.LogRecord:
+        record = super().makeRecord(name, level, fn, lno, msg, args, exc_info, func, extra, sinfo)
+        for key, value in self.stamp.items():
+            record.__dict__.setdefault(key, value)
+        return record
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        stamp = self.stamp
+        return TaskLogger, (self.base, stamp[WORKFLOW], stamp[TASK], stamp[CORRELATION_ID])
 
 
 class ExecutionContext:
@@ -25,6 +126,10 @@ class ExecutionContext:
     The arguments are taskmaestro 0.1.0's, in its order (an empty or missing
     ``correlation_id`` becomes a new UUID, a missing ``logger`` the
     ``"taskmaestro"`` logger), plus ``services`` to register at once.
+
+    Inside a task's ``run``, ``logger`` is the task's own child logger
+    (``TaskLogger``: ``taskmaestro.<workflow>.<task>`` by default), whose
+    records carry the workflow, the task and the correlation id.
 
     ``scratch_dir`` is created on first use. A folder the context created itself
     is temporary and removed by ``close()`` (the runner closes the contexts it
@@ -45,12 +150,34 @@ class ExecutionContext:
         *,
         services: Mapping[str | type[Any], object] | None = None,
     ) -> None:
-        self.logger: logging.Logger = logger or logging.getLogger(_DEFAULT_LOGGER)
+        self._logger: logging.Logger = _base(logger or logging.getLogger(_DEFAULT_LOGGER))
         self.correlation_id: str = correlation_id or str(uuid.uuid4())
         self._given_scratch = Path(scratch_dir) if scratch_dir else None
         self._scratch: Path | None = None
         self._scratch_lock = threading.Lock()
         self._services: dict[str | type[Any], object] = dict(services or {})
+
+    @property
+    def logger(self) -> logging.Logger:
+        """The context's logger; inside a task, its child for the task, with stamped records.
+
+        Read in the thread that runs a task (in any executor), it is a
+        ``TaskLogger`` named ``<logger>.<workflow>.<task>`` (by default
+        ``taskmaestro.<workflow>.<task>``) whose records carry the workflow,
+        the task and this context's correlation id. Anywhere else, it is the
+        logger given to the constructor (by default ``"taskmaestro"``).
+        """
+        scope = _RUNNING.get()
+        if scope is None:
+            return self._logger
+        if scope.owner is not self or scope.logger is None:
+            scope.owner = self
+            scope.logger = TaskLogger(self._logger, scope.workflow, scope.task, self.correlation_id)
+        return scope.logger
+
+    @logger.setter
+    def logger(self, logger: logging.Logger) -> None:
+        self._logger = _base(logger)
 
     @property
     def scratch_dir(self) -> Path:
@@ -92,7 +219,7 @@ class ExecutionContext:
             ) from None
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
-        return _copy, (self.logger, self.correlation_id, self.scratch_dir, self._services)
+        return _copy, (self._logger, self.correlation_id, self.scratch_dir, self._services)
 
     def close(self) -> None:
         """Remove the scratch folder if this context created it."""
@@ -123,6 +250,11 @@ def _copy(
     return ExecutionContext(
         logger=logger, correlation_id=correlation_id, scratch_dir=scratch_dir, services=services
     )
+
+
+def _base(logger: logging.Logger) -> logging.Logger:
+    """A task's logger given to a new context stands for its context's logger."""
+    return logger.base if isinstance(logger, TaskLogger) else logger
 
 
 def key_name(key: str | type[Any]) -> str:

@@ -8,7 +8,7 @@ starts with ``file:line:column:`` and says what was expected there.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from ._yaml.build import Loaded, load, load_for_workflow
 from .context import ExecutionContext
 from .discovery import get_registered_workflow
 from .exceptions import ConfigLoadError
+from .executors import ExecutorChoice
 from .job import Job
 from .runner import Runner
 from .workflow import Workflow
@@ -36,8 +37,9 @@ class LoadedWorkflow:
 
     ``workflow`` is the validated graph, ``job`` binds it to the input file,
     ``runner`` holds the file's hooks, ``context`` its services, correlation id
-    and scratch folder, and ``timeout_seconds`` (stored as ``_timeout``, as in
-    0.1.0) the job's deadline, if any. Its fields cannot be reassigned.
+    and scratch folder, ``timeout_seconds`` (stored as ``_timeout``, as in
+    0.1.0) the job's deadline, if any, and ``executor`` the executor that
+    ``run`` starts for the job. Its fields cannot be reassigned.
     """
 
     workflow: Workflow[Any, Any]
@@ -45,6 +47,17 @@ class LoadedWorkflow:
     job: Job[Any, Any]
     context: ExecutionContext
     _timeout: float | None = None
+    executor_choice: InitVar[ExecutorChoice | None] = None
+    """Keyword only in practice: the ``executor`` (not a field, so the fields stay 0.1.0's)."""
+
+    def __post_init__(self, executor_choice: ExecutorChoice | None) -> None:
+        object.__setattr__(self, "_executor", executor_choice or ExecutorChoice())
+
+    @property
+    def executor(self) -> ExecutorChoice:
+        """The file's ``runner.executor``, ``max_workers``, ``scheduler``: what ``run`` starts."""
+        executor: ExecutorChoice = self.__dict__["_executor"]
+        return executor
 
     @property
     def timeout_seconds(self) -> float | None:
@@ -59,12 +72,17 @@ class LoadedWorkflow:
     def run(self) -> Job[Any, Any]:
         """Run the job; returns it ``completed`` or ``failed``.
 
-        A job runs once: load the files again to run again. The context is
+        A job runs once: load the files again to run again. The file's
+        executor is started for the run and shut down after it. The context is
         closed afterwards (a temporary scratch folder is removed; a
         ``scratch_dir`` named in the file is kept).
         """
         try:
-            return self.runner.run(self.job, ctx=self.context, timeout_seconds=self._timeout)
+            with self.executor.open() as executor:
+                runner = self.runner
+                if executor is not None:
+                    runner = Runner(hooks=runner.hooks, executor=executor)
+                return runner.run(self.job, ctx=self.context, timeout_seconds=self._timeout)
         finally:
             self.context.close()
 
@@ -112,6 +130,7 @@ def _loaded_workflow(loaded: Loaded) -> LoadedWorkflow:
         job=loaded.job,
         context=loaded.context,
         _timeout=loaded.timeout_seconds,
+        executor_choice=loaded.executor,
     )
 
 

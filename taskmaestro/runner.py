@@ -16,7 +16,7 @@ from ._execution import Cursor, TaskFailed, TaskRun, now, timeout_message
 from ._plan import Step
 from ._timeouts import timeout_problem
 from .cache import Cache, open_cache
-from .context import ExecutionContext
+from .context import ExecutionContext, enter_task, leave_task
 from .exceptions import TaskExecutionError, TaskTimeoutError, TimeoutValueError
 from .hooks.base import Dispatcher
 from .job import Job, JobStatus
@@ -225,14 +225,21 @@ class Runner:
             cached = run.cached(task_input) if step.cache is not None else None
             if cached is not None:
                 output = run.check(cached)
-            elif step.timeout_seconds is None and not step.retry.retries:
-                run.attempt()
-                if timed:
-                    output = run.check(deadlines.call(run.task.run, task_input, ctx))
-                else:
-                    output = run.check(run.task.run(task_input, ctx))
             else:
-                output = run.check(_attempts(run, task_input, ctx, timed))
+                scope = enter_task(job.workflow.name, step.name)  # names ctx.logger
+                try:
+                    produced: object
+                    if step.timeout_seconds is None and not step.retry.retries:
+                        run.attempt()
+                        if timed:
+                            produced = deadlines.call(run.task.run, task_input, ctx)
+                        else:
+                            produced = run.task.run(task_input, ctx)
+                    else:
+                        produced = _attempts(run, task_input, ctx, timed)
+                finally:
+                    leave_task(scope)
+                output = run.check(produced)
         except deadlines.DeadlineExpired as expired:
             timeout = run.timed_out(expired.deadline, running)
             run.fail(timeout)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ._yaml.format import MAX_TIMEOUT_SECONDS
 from ._yaml.imports import ImportProblem, import_object
 from .exceptions import ConfigLoadError
+from .executors import MAX_WORKERS, ExecutorKind
 from .loader import LoadedWorkflow, load_workflow_from_yaml, run_workflow_from_yaml
 from .retry import MAX_RETRIES, MAX_RETRY_DELAY_SECONDS
 
@@ -92,7 +93,7 @@ class HookConfig(_Strict):
 
 
 class RunnerConfig(_Strict):
-    """``runner:``: the job's deadline and its hooks."""
+    """``runner:``: the job's deadline, its hooks and the executor of its tasks."""
 
     timeout_seconds: (
         Annotated[float, Field(strict=True, gt=0, le=MAX_TIMEOUT_SECONDS, allow_inf_nan=False)]
@@ -100,6 +101,9 @@ class RunnerConfig(_Strict):
     ) = None
     hooks: list[HookConfig] = Field(default_factory=list)
     cache: str | None = None
+    executor: ExecutorKind | None = None
+    max_workers: Annotated[int, Field(strict=True, gt=0, le=MAX_WORKERS)] | None = None
+    scheduler: str | None = None
 
 
 class ContextConfig(_Strict):

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO
 
 from .. import __version__
+from ..executors import EXECUTOR_KINDS, MAX_WORKERS
 from . import commands, envelope, inspection
 from .commands import CONFIG_ERROR
 
@@ -177,6 +178,18 @@ def _parser() -> argparse.ArgumentParser:
         help="serve and store the outputs of tasks that set 'cache' in the result cache "
         "folder DIR (instead of the file's runner.cache)",
     )
+    _add_set_option(run)
+    run.add_argument(
+        "--executor",
+        choices=EXECUTOR_KINDS,
+        help="what runs the tasks (default: the file's runner.executor, else sequential)",
+    )
+    run.add_argument(
+        "--workers",
+        type=_workers,
+        metavar="N",
+        help="workers of the executor (threads, processes, local Dask workers)",
+    )
 
     check = add(
         "check",
@@ -202,6 +215,7 @@ def _parser() -> argparse.ArgumentParser:
         "with INPUT, the values an input file configures are drawn too.",
     )
     workflow_argument(graph)
+    _add_set_option(graph)
 
     schema = add(
         "schema",
@@ -223,6 +237,7 @@ def _parser() -> argparse.ArgumentParser:
         "has any, each with its position and code.",
     )
     workflow_argument(validate)
+    _add_set_option(validate)
 
     workflow = subcommands.add_parser(
         "workflow", help="describe or list workflows", description="Describe or list workflows."
@@ -291,6 +306,30 @@ def _parser() -> argparse.ArgumentParser:
     )
     clear.add_argument("directory", metavar="DIR", help="the cache folder")
     return parser
+
+
+def _add_set_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        metavar="TASK.FIELD=VALUE",
+        help="set one input value over the input file's, read as YAML (repeatable); "
+        "checked like the input file",
+    )
+
+
+def _workers(text: str) -> int:
+    """``--workers``: a whole number of workers within ``MAX_WORKERS``."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 0 < value <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of workers from 1 to {MAX_WORKERS}, got {text!r}"
+        )
+    return value
 
 
 def _add_json_options(parser: argparse.ArgumentParser) -> None:
@@ -367,6 +406,9 @@ class _Console:
         current directory importable (last); all undone afterwards."""
         handler = _Handler(self)
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        # Also on the handler: libraries that set their loggers' own level (a local Dask
+        # cluster logs its start at INFO) are shown at the command's level too.
+        handler.setLevel(logging.DEBUG if self.debug else logging.WARNING)
         root = logging.getLogger()
         level = root.level
         root.addHandler(handler)

@@ -14,10 +14,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
+from ..cache import Cache, CacheDirectoryError
 from ..exceptions import ConfigLoadError, WorkflowDefinitionError
 
 if TYPE_CHECKING:
     from .._yaml.build import Loaded
+    from ..executors import ExecutorChoice
     from ..hooks.base import Hook
     from ..hooks.progress import ProgressHook
     from ..job import Job
@@ -86,17 +88,25 @@ def input_path(args: argparse.Namespace) -> Path | None:
     return Path(chosen) if chosen is not None else None
 
 
+def has_values(args: argparse.Namespace) -> bool:
+    """Whether the command line gives input values: an input file or ``--set`` flags."""
+    return input_path(args) is not None or bool(getattr(args, "overrides", None))
+
+
 def load_target(args: argparse.Namespace, extra_hooks: Sequence[Hook] = ()) -> Loaded:
-    """Load the WORKFLOW argument (a file or a registered name) with its input file."""
+    """Load the WORKFLOW argument (a file or a registered name) with its input file,
+    and the ``--set`` values over it."""
     from .._yaml.build import load, load_for_workflow
+    from .._yaml.overrides import read_overrides
     from ..discovery import get_registered_workflow
 
+    overrides = read_overrides(getattr(args, "overrides", None) or ())
     file, name = workflow_target(args)
     inputs = input_path(args)
     if file is not None:
-        return load(file, inputs, extra_hooks=extra_hooks)
+        return load(file, inputs, extra_hooks=extra_hooks, overrides=overrides)
     assert name is not None
-    loaded = load_for_workflow(get_registered_workflow(name), inputs)
+    loaded = load_for_workflow(get_registered_workflow(name), inputs, overrides)
     if extra_hooks:
         from ..runner import Runner
 
@@ -134,6 +144,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     and a reader that goes away (``| head``) does not change the status.
     """
     from ..job import JobStatus
+    from ..runner import Runner
     from .report import text_report
 
     progress = console.progress()
@@ -145,14 +156,22 @@ def run(args: argparse.Namespace, console: Console) -> int:
             error_document(console, "run", args, error)
         return CONFIG_ERROR
     if args.cache is not None:
-        from ..cache import Cache
-
         loaded.runner.cache = Cache(args.cache)
+    try:
+        choice = executor_choice(args, loaded.executor, debug=console.debug)
+    except ConfigLoadError as error:
+        loaded.context.close()
+        console.error(str(error), error)
+        if console.json:
+            error_document(console, "run", args, error)
+        return CONFIG_ERROR
     escaped: BaseException | None = None
     try:
-        job = loaded.runner.run(
-            loaded.job, ctx=loaded.context, timeout_seconds=loaded.timeout_seconds
-        )
+        with choice.open() as executor:
+            runner = loaded.runner
+            if executor is not None:
+                runner = Runner(hooks=runner.hooks, executor=executor, cache=runner.cache)
+            job = runner.run(loaded.job, ctx=loaded.context, timeout_seconds=loaded.timeout_seconds)
     except KeyboardInterrupt:
         raise
     except BaseException as error:  # SystemExit and the like: the job did not complete
@@ -183,6 +202,45 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if console.debug and job.exception is not None:
         console.error(f"job failed: {job.error}", job.exception)
     return FAILED
+
+
+WORKER_LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+"""How worker processes of ``--executor processes`` print log records (as ``run`` does)."""
+
+
+def executor_choice(
+    args: argparse.Namespace, chosen: ExecutorChoice, *, debug: bool = False
+) -> ExecutorChoice:
+    """The file's executor (``chosen``) with ``--executor`` and ``--workers`` over it.
+
+    ``--workers`` alone resizes the file's executor; ``--executor`` replaces it
+    (keeping the file's ``max_workers`` and ``scheduler`` when it names the same
+    kind). Process workers log to stderr at the level of ``run`` (``--debug``).
+    """
+    import functools
+    import logging
+
+    from ..executors import ExecutorChoice, choice_problem, dask_problem
+
+    kind = getattr(args, "executor", None) or chosen.kind
+    workers: int | None = getattr(args, "workers", None)
+    same = kind == chosen.kind
+    max_workers = workers if workers is not None else (chosen.max_workers if same else None)
+    scheduler = chosen.scheduler if same else None
+    found = choice_problem(kind, max_workers, scheduler)
+    if found is None and kind == "dask":
+        problem = dask_problem()
+        found = ("executor", problem) if problem is not None else None
+    if found is not None:
+        setting, problem = found
+        flag = f"--workers {workers}" if setting == "max_workers" and workers else ""
+        flag = flag or (f"--executor {kind}" if getattr(args, "executor", None) else "runner")
+        raise ConfigLoadError(f"{flag}: {problem}")
+    initializer = None
+    if kind == "processes":
+        level = logging.DEBUG if debug else logging.WARNING
+        initializer = functools.partial(logging.basicConfig, level=level, format=WORKER_LOG_FORMAT)
+    return ExecutorChoice(kind, max_workers, scheduler, initializer)
 
 
 def _run_document(
@@ -338,7 +396,7 @@ def graph(args: argparse.Namespace, console: Console) -> int:
 
     try:
         file, name = workflow_target(args)
-        if input_path(args) is not None:
+        if has_values(args):
             loaded = load_target(args)
             loaded.context.close()
             workflow = loaded.workflow
@@ -442,7 +500,6 @@ def _coded(error: ConfigLoadError) -> str:
 
 def cache_clear(args: argparse.Namespace, console: Console) -> int:
     """``cache clear DIR``: remove the folder's entries; 2 when it is no cache."""
-    from ..cache import Cache, CacheDirectoryError
     from . import envelope
 
     try:

@@ -15,6 +15,7 @@ from .commands import (
     OK,
     Console,
     error_document,
+    has_values,
     input_path,
     load_target,
     workflow_target,
@@ -34,9 +35,9 @@ def validate(args: argparse.Namespace, console: Console) -> int:
 
     try:
         file, name = workflow_target(args)
-        if file is not None and input_path(args) is None:
+        if file is not None and not has_values(args):
             workflow = load_definition(file).workflow
-        elif file is None and input_path(args) is None:
+        elif file is None and not has_values(args):
             workflow = get_registered_workflow(str(name))
         else:
             loaded = load_target(args)

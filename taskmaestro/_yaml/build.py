@@ -13,7 +13,7 @@ import itertools
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,13 @@ from ..dependencies import Collection as Collected
 from ..dependencies import collect
 from ..discovery import PluginLoadError, get_registered_task, registered_task_names
 from ..exceptions import ConfigLoadError, WorkflowDefinitionError
+from ..executors import (
+    EXECUTOR_KINDS,
+    ExecutorChoice,
+    ExecutorKind,
+    choice_problem,
+    dask_problem,
+)
 from ..hooks.base import Hook
 from ..job import Job, JobConfiguration
 from ..mapping import TaskMap
@@ -66,11 +73,13 @@ from .locate import (
     blame,
     blame_job,
 )
+from .overrides import Override, apply_flat, apply_per_task
 from .problems import (
     HOOK,
     IMPORT,
     INPUT,
     PLUGIN,
+    SCHEMA,
     Code,
     ConfigProblems,
     coded,
@@ -80,8 +89,8 @@ from .problems import (
     note,
     skip,
 )
-from .shapes import Marked
-from .source import Source, read_source
+from .shapes import SCHEMA_ERROR, Marked
+from .source import FlagMark, Source, read_source
 
 __all__ = [
     "MAX_INCLUDE_DEPTH",
@@ -105,6 +114,7 @@ class Loaded:
     job: Job[Any, Any]
     context: ExecutionContext
     timeout_seconds: float | None
+    executor: ExecutorChoice = field(default_factory=ExecutorChoice)
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,13 +126,18 @@ class Definition:
     timeout_seconds: float | None
 
 
-def load(workflow_path: Path, input_path: Path | None, extra_hooks: Sequence[Hook] = ()) -> Loaded:
+def load(
+    workflow_path: Path,
+    input_path: Path | None,
+    extra_hooks: Sequence[Hook] = (),
+    overrides: Sequence[Override] = (),
+) -> Loaded:
     """Load a workflow file and its input file (``None``: no input).
 
     ``extra_hooks`` follow the file's hooks on the runner (the command line's
-    progress display).
+    progress display); ``overrides`` (``--set``) are set over the input file's values.
     """
-    return _Loading().top(workflow_path, input_path, extra_hooks)
+    return _Loading().top(workflow_path, input_path, extra_hooks, overrides)
 
 
 def load_definition(workflow_path: Path) -> Definition:
@@ -148,11 +163,15 @@ class _Loading:
     # -- the top-level file -------------------------------------------------------------
 
     def top(
-        self, workflow_path: Path, input_path: Path | None, extra_hooks: Sequence[Hook] = ()
+        self,
+        workflow_path: Path,
+        input_path: Path | None,
+        extra_hooks: Sequence[Hook] = (),
+        overrides: Sequence[Override] = (),
     ) -> Loaded:
         source = read_source(workflow_path, label="workflow file")
         with named(declared_name(source)):
-            return self._top(source, workflow_path, input_path, extra_hooks)
+            return self._top(source, workflow_path, input_path, extra_hooks, overrides)
 
     def _top(
         self,
@@ -160,27 +179,31 @@ class _Loading:
         workflow_path: Path,
         input_path: Path | None,
         extra_hooks: Sequence[Hook],
+        overrides: Sequence[Override],
     ) -> Loaded:
         file = read_workflow_file(source)
         section = file.workflow
 
         def read_inputs(names: Collection[str]) -> InputFile | None:
-            if input_path is None:
-                return None
-            input_source = read_source(input_path, label="input file", input_file=True)
-            return read_input_file(input_source, names, per_task_only=False)
+            inputs = None
+            if input_path is not None:
+                input_source = read_source(input_path, label="input file", input_file=True)
+                inputs = read_input_file(input_source, names, per_task_only=False)
+            return apply_per_task(inputs, overrides, names)
 
         self._including.append((workflow_path.resolve(), source.path))
 
         def workflow_and_job() -> tuple[Workflow[Any, Any], Job[Any, Any]]:
             workflow, inputs, tasks = self._compile(source, section, read_inputs)
+            if inputs is not None and inputs.per_task is None:
+                inputs = _flat_overrides(workflow, inputs, overrides)
             return workflow, self._job(workflow, inputs, tasks, source, section)
 
         (workflow, job), (runner, timeout) = independent(
             workflow_and_job, lambda: self._runner(file.runner, source, extra_hooks)
         )
         context = _context(file.context, source)
-        return Loaded(workflow, runner, job, context, timeout)
+        return Loaded(workflow, runner, job, context, timeout, _executor(file.runner, source))
 
     def definition(self, workflow_path: Path) -> Definition:
         source = read_source(workflow_path, label="workflow file")
@@ -584,6 +607,46 @@ def _value_of(source: Source, node: Node, key: str) -> Node | None:
     return next((value for k, value in source.pairs(node) if k.value == key), None)
 
 
+def _flat_overrides(
+    workflow: Workflow[Any, Any], inputs: InputFile, overrides: Sequence[Override]
+) -> InputFile:
+    """A flat input file with the ``--set`` values of its root task."""
+    try:
+        return apply_flat(inputs, overrides, root_task(workflow), workflow.input_model)
+    except ConfigLoadError as error:
+        raise coded(error, INPUT) from error.__cause__
+
+
+def _executor(section: RunnerSection | None, source: Source) -> ExecutorChoice:
+    """``runner.executor``, ``max_workers`` and ``scheduler``, checked where they are written."""
+    if section is None:
+        return ExecutorChoice()
+    kind, workers, scheduler = section.executor, section.max_workers, section.scheduler
+    chosen = kind.value if kind is not None else "sequential"
+    found = choice_problem(
+        chosen,
+        workers.value if workers is not None else None,
+        scheduler.value if scheduler is not None else None,
+    )
+    if found is None and chosen == "dask":
+        problem = dask_problem()
+        found = ("executor", problem) if problem is not None else None
+    if found is not None:
+        at, problem = found
+        marked = {"executor": kind, "max_workers": workers, "scheduler": scheduler}[at] or kind
+        node = marked.node if marked is not None else section.node
+        raise coded(source.error(node, f"{SCHEMA_ERROR}: runner.{at}: {problem}"), SCHEMA)
+    return ExecutorChoice(
+        _KINDS[chosen],
+        workers.value if workers is not None else None,
+        scheduler.value if scheduler is not None else None,
+    )
+
+
+_KINDS: dict[str, ExecutorKind] = {kind: kind for kind in EXECUTOR_KINDS}
+"""The executor named by a checked word, typed."""
+
+
 def _context(section: ContextSection | None, source: Source) -> ExecutionContext:
     if section is None:
         return ExecutionContext()
@@ -617,11 +680,14 @@ def _empty_config(workflow: Workflow[Any, Any], inputs: InputFile) -> Any:
         return model.model_validate({})
     except Exception:
         root = root_task(workflow)
+        where = inputs.source.root
+        if isinstance(where.start_mark, FlagMark):  # no input file: only --set values
+            hint = f"no --set gives it; give its fields with --set {root}.FIELD=VALUE"
+        else:
+            hint = f"{PER_TASK_HINT}; give its fields under '{root}:'"
         raise inputs.source.error(
-            inputs.source.root,
-            f"{INPUT_INVALID}: root task '{root}' needs its input ({model.__name__}), but "
-            f"{PER_TASK_HINT}; "
-            f"give its fields under '{root}:'",
+            where,
+            f"{INPUT_INVALID}: root task '{root}' needs its input ({model.__name__}), but {hint}",
         ) from None
 
 
@@ -689,23 +755,31 @@ def _kind(found: object) -> str:
     return f"a {type(found).__name__}"
 
 
-def load_for_workflow(workflow: Workflow[Any, Any], input_path: Path | None) -> Loaded:
+def load_for_workflow(
+    workflow: Workflow[Any, Any], input_path: Path | None, overrides: Sequence[Override] = ()
+) -> Loaded:
     """Bind an input file to a workflow that is already built (a registered one).
 
     The input file reads as for a YAML workflow (per task or flat), except that
     the workflow's ``config_fields`` are fixed: a per-task key that is not one
     of its task's ``config_fields`` is an error rather than a new config field.
+    ``overrides`` (``--set``) are set over the file's values, under the same rules.
     The runner and context are the defaults (no hooks, no timeout).
     """
     with named(workflow.name):
-        return _load_for_workflow(workflow, input_path)
+        return _load_for_workflow(workflow, input_path, overrides)
 
 
-def _load_for_workflow(workflow: Workflow[Any, Any], input_path: Path | None) -> Loaded:
+def _load_for_workflow(
+    workflow: Workflow[Any, Any], input_path: Path | None, overrides: Sequence[Override]
+) -> Loaded:
     inputs: InputFile | None = None
     if input_path is not None:
         source = read_source(input_path, label="input file", input_file=True)
         inputs = read_input_file(source, set(workflow.task_names), per_task_only=False)
+    inputs = apply_per_task(inputs, overrides, set(workflow.task_names))
+    if inputs is not None and inputs.per_task is None:
+        inputs = _flat_overrides(workflow, inputs, overrides)
     config: object
     values: dict[str, Mapping[str, object]] = {}
     if inputs is not None and inputs.per_task is not None:

@@ -14,8 +14,10 @@ from typing import Annotated
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from ..exceptions import ConfigLoadError
+from ..executors import EXECUTOR_KINDS, MAX_WORKERS
 from ..retry import MAX_RETRIES, MAX_RETRY_DELAY_SECONDS
 from .shapes import (
+    Choice,
     Data,
     JsonSchema,
     Key,
@@ -26,6 +28,7 @@ from .shapes import (
     NodeKinds,
     NumberIn,
     Pair,
+    PositiveInteger,
     PositiveNumber,
     Record,
     Shape,
@@ -335,7 +338,8 @@ class HookEntry(Located):
 
 @dataclass(frozen=True, kw_only=True)
 class RunnerSection(Located):
-    """``runner:``: hooks, the job's timeout and the result cache."""
+    """``runner:``: hooks, the job's timeout, the result cache and the executor that runs
+    the tasks."""
 
     hooks: Annotated[
         tuple[HookEntry, ...],
@@ -354,6 +358,28 @@ class RunnerSection(Located):
     cache: Annotated[
         Marked[str] | None,
         Key(FILE, "Folder of the result cache, relative to this file (default: no cache)"),
+    ] = None
+    executor: Annotated[
+        Marked[str] | None,
+        Key(
+            Choice("an executor", EXECUTOR_KINDS),
+            "What runs the tasks: sequential (the default), threads, processes or dask",
+        ),
+    ] = None
+    max_workers: Annotated[
+        Marked[int] | None,
+        Key(
+            PositiveInteger(f"a whole number of workers from 1 to {MAX_WORKERS}", MAX_WORKERS),
+            "Workers of the executor: threads, processes, or local Dask worker processes "
+            "(default: as many as CPUs)",
+        ),
+    ] = None
+    scheduler: Annotated[
+        Marked[str] | None,
+        Key(
+            Text("a Dask scheduler address, such as 'tcp://127.0.0.1:8786'"),
+            "With executor dask: the scheduler of the cluster to run on (default: a local cluster)",
+        ),
     ] = None
 
 

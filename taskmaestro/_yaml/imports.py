@@ -7,7 +7,10 @@ that the module's own imports find its neighbours but never in place of the
 standard library or an installed package (a ``json.py`` beside the file does
 not replace ``json``, for the process or for the task modules), and so that
 ``spawn`` and ``forkserver`` process pools, whose workers start with the
-parent's ``sys.path``, can import the task classes too.
+parent's ``sys.path``, can import the task classes too. The modules imported
+from the folder are also registered to travel by value (``_transport``), so
+that workers that cannot import them (a Dask worker started in another folder)
+receive them with the work.
 
 A module beside the file whose name is taken by the standard library or an
 installed package is an error asking to rename it, never a silent shadow. A
@@ -30,6 +33,8 @@ import sys
 import threading
 from pathlib import Path
 from types import ModuleType
+
+from .._transport import travel_by_value
 
 __all__ = ["CANNOT_IMPORT", "ImportProblem", "import_object"]
 
@@ -106,6 +111,8 @@ def _import(module_name: str, directory: Path | None) -> ModuleType:
             module = importlib.import_module(module_name)
         arrived = [name for name in sys.modules.keys() - before if _is_under(name, directory)]
         _imported_beside[top] = (beside, tuple(arrived))
+        for name in arrived:  # a worker elsewhere cannot import them: they travel by value
+            travel_by_value(sys.modules[name])
     return module
 
 

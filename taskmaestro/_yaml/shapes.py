@@ -15,7 +15,7 @@ import math
 import re
 import typing
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -194,6 +194,45 @@ class NumberIn(Shape[Marked[float]]):
             "maximum": self.maximum,
             "description": self.what,
         }
+
+
+class Choice(Shape[Marked[str]]):
+    """One of a few words (``runner.executor``)."""
+
+    def __init__(self, what: str, words: Sequence[str]) -> None:
+        self.what = what
+        self.words = tuple(words)
+
+    def read(self, node: Node, at: str, source: Source) -> Marked[str]:
+        text = _string(node)
+        if text not in self.words:
+            listed = ", ".join(self.words)
+            problem = f"expected {self.what} (one of: {listed}), got {describe_node(node)}"
+            raise schema_error(source, node, at, problem)
+        assert text is not None
+        return Marked(text, node)
+
+    def json_schema(self) -> JsonSchema:
+        return {"enum": list(self.words), "description": self.what}
+
+
+class PositiveInteger(Shape[Marked[int]]):
+    """A whole number from 1 to ``maximum`` (booleans and strings not)."""
+
+    def __init__(self, what: str, maximum: int) -> None:
+        self.what = what
+        self.maximum = maximum
+
+    def read(self, node: Node, at: str, source: Source) -> Marked[int]:
+        if not (isinstance(node, ScalarNode) and node.tag == TAG + "int"):
+            raise self.mismatch(node, at, source)
+        value = source.construct(node)
+        if not isinstance(value, int) or not 0 < value <= self.maximum:
+            raise self.mismatch(node, at, source)
+        return Marked(value, node)
+
+    def json_schema(self) -> JsonSchema:
+        return {"type": "integer", "minimum": 1, "maximum": self.maximum, "description": self.what}
 
 
 class Data(Shape[Marked[object]]):

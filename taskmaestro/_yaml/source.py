@@ -33,10 +33,13 @@ __all__ = [
     "MAX_EXPANDED_NODES",
     "MAX_FILE_BYTES",
     "MAX_NODES",
+    "FlagMark",
     "Position",
     "Source",
     "describe_node",
     "file_error",
+    "flag_source",
+    "read_flag_value",
     "read_source",
 ]
 
@@ -101,6 +104,15 @@ def located_error(
     )
 
 
+class FlagMark(Mark):
+    """The mark of a node given on the command line: errors there name the flag, not a file."""
+
+    def __init__(self, flag: str) -> None:
+        super().__init__(flag, 0, 0, 0, "", 0)
+        self.flag = flag
+        """The flag as messages name it, such as ``--set #2 'load.path=x'``."""
+
+
 def file_error(path: str, message: str) -> ConfigLoadError:
     """An error about a whole file that has no node to point at (it cannot be read)."""
     return ConfigLoadError(f"{path}: {message}", path=path)
@@ -129,6 +141,8 @@ class Source:
         """A ``ConfigLoadError`` located at a node (or mark) of this file; ``task_name`` and
         ``fields`` name the task and input fields a value at fault was given to."""
         mark: Position = where.start_mark if isinstance(where, Node) else where
+        if isinstance(mark, FlagMark):
+            return ConfigLoadError(f"{mark.flag}: {message}", task_name=task_name, fields=fields)
         return located_error(
             self.path, mark.line + 1, mark.column + 1, message, task_name=task_name, fields=fields
         )
@@ -196,6 +210,36 @@ def read_source(
     root, loader = _parse(text, name, phrases)
     directory = Path(os.path.abspath(path)).parent
     return Source(path=name, directory=directory, root=root, _loader=loader)
+
+
+def flag_source(flag: str) -> Source:
+    """An empty document standing for values given with ``flag`` (no input file)."""
+    mark = FlagMark(flag)
+    root = ScalarNode(NULL_TAG, "", mark, mark)
+    return Source(path=flag, directory=Path.cwd(), root=root, _loader=_make_loader(""))
+
+
+def read_flag_value(text: str, flag: str) -> tuple[object, Node]:
+    """The value ``text`` given with ``flag``, read as YAML like a value of an input file.
+
+    Its nodes are marked with the flag, so that a problem found later (a value
+    that does not validate) names the flag.
+    """
+    try:
+        root, loader = _parse(text, "value", _INPUT_PHRASES)
+    except ConfigLoadError as error:
+        raise ConfigLoadError(f"{flag}: {error}") from None
+    mark = FlagMark(flag)
+    stack, seen = [root], {id(root)}
+    while stack:
+        node = stack.pop()
+        node.start_mark = node.end_mark = mark
+        for child in _children(node):
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append(child)
+    source = Source(path=flag, directory=Path.cwd(), root=root, _loader=loader)
+    return source.construct(root), root
 
 
 def _read_text(
