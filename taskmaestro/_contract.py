@@ -184,7 +184,7 @@ NO_MODEL = (
 )
 DEPENDS_ON_KIND = (
     "Task '{task}': depends_on takes a Task class, a task name, a (task, 'field') tuple or a "
-    "dict of those, got {value!r}"
+    "dict of those (or their handles; dict values may be collect(...)), got {value!r}"
 )
 FAN_IN_KEY_NOT_A_STRING = "Fan-in of task '{task}': keys must be input field names, got {key!r}"
 CONFIG_FIELDS_NOT_A_LIST = (

@@ -123,18 +123,24 @@ def parse_dependency(task: str, depends_on: object, owner: Owner) -> Parsed:
 def _parse_members(task: str, key: str, collection: Collection[Any], owner: Owner) -> list[Wire]:
     wires = []
     for label, member in collection.members():
-        try:
-            ref, field = _parse_value(task, member, owner)
-        except WorkflowDefinitionError as error:
-            if isinstance(member, TaskHandle | OutputHandle):
-                raise
+        if not _reference_shaped(member):
             raise WorkflowDefinitionError(
                 contract.COLLECT_MEMBER_KIND.format(
                     task=task, label=repr(label), field=key, value=member
                 )
-            ) from error
+            )
+        ref, field = _parse_value(task, member, owner)
         wires.append(Wire(ref, field, key, label))
     return wires
+
+
+def _reference_shaped(value: object) -> bool:
+    """A task, a handle, an output handle or a ``(task, "field")`` pair, by its shape."""
+    if isinstance(value, tuple):
+        return len(value) == 2 and isinstance(value[1], str)
+    return isinstance(value, str | TaskHandle | OutputHandle) or (
+        isinstance(value, type) and issubclass(value, Task)
+    )
 
 
 def parse_result(result: object, owner: Owner) -> TaskRef | None:

@@ -299,3 +299,10 @@ def test_describe_renders_a_collection_as_the_cli_schema_says() -> None:
     jsonschema.validate(
         described, {"$defs": schema["$defs"], "$ref": "#/$defs/workflow_description"}
     )
+
+
+def test_a_foreign_handle_as_a_member_says_so() -> None:
+    other = Workflow.builder(name="other").task(AddOne)
+    builder, _, _ = two_roots()
+    with pytest.raises(WorkflowDefinitionError, match="different workflow builder"):
+        builder.task(SumAll, values=collect((other, "value")))

@@ -6,10 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from taskmaestro import LoadedWorkflow, MappedOutput, TaskMap, load_workflow_from_yaml
+from taskmaestro import (
+    ConfigLoadError,
+    LoadedWorkflow,
+    MappedOutput,
+    TaskMap,
+    Workflow,
+    load_workflow_from_yaml,
+)
+from taskmaestro._yaml.build import load_for_workflow
 from taskmaestro.dependencies import CollectionRef, OutputRef
 
-from .test_map_rules import Measured
+from .test_map_rules import Measure, Measured
 from .test_yaml_schema import errors_of
 from .yaml_support import M, Number, assert_at, line_of, load_error, write
 
@@ -279,3 +287,15 @@ def test_the_json_schema_knows_collect_and_map() -> None:
 )
 def test_the_json_schema_rejects_bad_collect_and_map(entry: object) -> None:
     assert errors_of({"workflow": {"name": "w", "tasks": [entry]}}) != []
+
+
+def test_an_input_file_for_a_built_workflow_may_give_the_map_items(tmp_path: Path) -> None:
+    builder = Workflow.builder(name="w")
+    builder.map_task(Measure, over="files", key_as="name", value_as="size")
+    workflow = builder.build()
+    inputs = write(tmp_path, "input.yaml", "measure: {files: {a: 1}}\n")
+    loaded = load_for_workflow(workflow, inputs)
+    assert loaded.job.configured_values["measure"]["files"] == {"a": 1}
+    wrong = write(tmp_path, "wrong.yaml", "measure: {files: {a: 1}, unit: kb}\n")
+    with pytest.raises(ConfigLoadError, match="'unit' is not a config field of task 'measure'"):
+        load_for_workflow(workflow, wrong)

@@ -786,8 +786,11 @@ def _load_for_workflow(
         with collecting():
             for task, (_, fields) in inputs.per_task.items():
                 declared = workflow.get_config_fields(task)
+                mapping = workflow.get_task_map(task)
                 for name, _ in fields:
-                    if name.value not in declared:
+                    if name.value not in declared and (
+                        mapping is None or name.value != mapping.over
+                    ):
                         listed = ", ".join(sorted(declared)) or "none"
                         note(
                             inputs.source.error(
