@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Mapping
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from queue import Empty, SimpleQueue
@@ -108,8 +109,11 @@ class Driver:
         ctx: ExecutionContext,
         job_deadline: deadlines.Deadline | None,
         cursor: Cursor,
+        reused: Mapping[str, BaseModel] | None = None,
     ) -> None:
         self.ctx = ctx
+        self.reused: Mapping[str, BaseModel] = reused or {}
+        """Outputs a resumed run takes instead of running the top job's tasks."""
         self.cursor = cursor
         self.finished: SimpleQueue[Future[Any]] = SimpleQueue()
         self.sender = Sender(executor, ctx, wake=lambda: self.finished.put(_WAKE))
@@ -180,6 +184,12 @@ class Driver:
     def _start(self, level: _Level, step: Step) -> None:
         name = step.name
         run = TaskRun(step, level.job, level.events)
+        if level is self.top and name in self.reused:  # resumed: nothing to send
+            self.cursor.task = name
+            output = self.reused[name]
+            run.reuse(output)
+            self._advance(level, step, output)
+            return
         node = _Node(level, step, run, level.chain)
         level.running[name] = node
         if level is self.top:
@@ -252,6 +262,10 @@ class Driver:
             return
         self._stop(node)
         node.run.succeed(output)
+        self._advance(level, step, output)
+
+    def _advance(self, level: _Level, step: Step, output: BaseModel) -> None:
+        """``step`` has its output: the steps waiting only for it become ready."""
         if level.failure is not None:
             return
         level.outputs[step.name] = output

@@ -43,15 +43,19 @@ class ResultPersistenceHook(BaseHook):
         write_atomically(self.output_dir / result_file_name(name), data)
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that the file is either complete or untouched."""
+def write_atomically(path: Path, text: str, *, sync: bool = True) -> None:
+    """Write ``text`` to ``path`` so that the file is either complete or untouched.
+
+    ``sync``: flush it to the disk before it replaces the old file (so that it
+    also survives a power loss, not only a crash of the process)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
             stream.write(text)
             stream.flush()
-            os.fsync(stream.fileno())
+            if sync:
+                os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
