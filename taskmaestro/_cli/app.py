@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO
 
 from .. import __version__
-from . import commands, envelope, inspection
+from . import commands, envelope, inspection, run_dirs, runs
 from .commands import CONFIG_ERROR
 
 if TYPE_CHECKING:
@@ -32,7 +32,8 @@ exit status:
   0  run: the job completed; check, validate: no problems; other commands: done
   1  run: the job failed; check: a file has a problem
   2  run, validate, graph, workflow describe: a file or a registered name could not be
-     loaded; tasks describe: the task could not be loaded; any command: wrong arguments
+     loaded; tasks describe: the task could not be loaded; run --record/--resume,
+     runs show: the run directory cannot be used; any command: wrong arguments
   130  interrupted (Ctrl-C)
 """
 
@@ -99,7 +100,7 @@ def _command_name(arguments: Sequence[str]) -> str:
     words = [word for word in arguments if not word.startswith("-")]
     if not words or words[0] not in _COMMANDS:
         return ""
-    if words[0] in ("workflow", "tasks") and len(words) > 1 and words[1] in _COMMANDS[words[0]]:
+    if _COMMANDS[words[0]] and len(words) > 1 and words[1] in _COMMANDS[words[0]]:
         return f"{words[0]} {words[1]}"
     return words[0]
 
@@ -112,6 +113,7 @@ _COMMANDS: dict[str, tuple[str, ...]] = {
     "schema": (),
     "workflow": ("describe", "list"),
     "tasks": ("describe", "list"),
+    "runs": ("show",),
 }
 
 
@@ -170,6 +172,7 @@ def _parser() -> argparse.ArgumentParser:
         "and duration, and the result as JSON. Progress is shown on stderr while it runs.",
     )
     workflow_argument(run)
+    run_dirs.add_run_options(run)
 
     check = add(
         "check",
@@ -267,7 +270,31 @@ def _parser() -> argparse.ArgumentParser:
     describe_task.add_argument(
         "task_id", metavar="ID", help="a registered task identifier, or a dotted path module.Class"
     )
+    _add_runs_commands(subcommands, add)
     return parser
+
+
+def _add_runs_commands(
+    subcommands: argparse._SubParsersAction[argparse.ArgumentParser],
+    add: Callable[..., argparse.ArgumentParser],
+) -> None:
+    """``runs show RUN_DIR``: the run directories ``run --record`` writes."""
+    parser = subcommands.add_parser(
+        "runs", help="show recorded runs", description="Show runs recorded with run --record."
+    )
+    commands_of_runs = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    show = add(
+        "show",
+        runs.show,
+        "show the record of a run: its status, versions and each task",
+        "Show the record RUN_DIR/run.json of a run (written by 'run --record RUN_DIR' or a "
+        "RunRecordHook): the workflow and input digests, the versions, each task's status, "
+        "attempts, duration, cache hit and error. With --json, the record itself (error "
+        "messages only with --show-values).",
+        within=commands_of_runs,
+        full_name="runs show",
+    )
+    show.add_argument("run_dir", metavar="RUN_DIR", help="the run directory")
 
 
 def _add_json_options(parser: argparse.ArgumentParser) -> None:

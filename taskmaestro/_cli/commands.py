@@ -14,7 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
-from ..exceptions import ConfigLoadError, WorkflowDefinitionError
+from ..exceptions import ConfigLoadError, RunRecordError, WorkflowDefinitionError
+from . import run_dirs
 
 if TYPE_CHECKING:
     from .._yaml.build import Loaded
@@ -135,8 +136,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
     from .report import text_report
 
     progress = console.progress()
+    hooks = [*((progress,) if progress is not None else ()), *run_dirs.record_hooks(args)]
     try:
-        loaded = load_target(args, extra_hooks=(progress,) if progress is not None else ())
+        loaded = load_target(args, extra_hooks=hooks)
     except ConfigLoadError as error:
         console.error(str(error), error)
         if console.json:
@@ -144,11 +146,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
         return CONFIG_ERROR
     escaped: BaseException | None = None
     try:
-        job = loaded.runner.run(
-            loaded.job, ctx=loaded.context, timeout_seconds=loaded.timeout_seconds
-        )
+        job = run_dirs.start(args, loaded)  # runner.run, or runner.resume with --resume
     except KeyboardInterrupt:
         raise
+    except RunRecordError as refused:  # before any task ran
+        loaded.context.close()
+        run_dirs.refused(console, refused, loaded.workflow.name)
+        return CONFIG_ERROR
     except BaseException as error:  # SystemExit and the like: the job did not complete
         escaped = error
         job = loaded.job

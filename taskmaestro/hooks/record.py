@@ -1,18 +1,23 @@
 """RunRecordHook: the run record (``run.json``) and each completed task's output, as they happen.
 
 The record is rewritten (atomically: complete or absent) when the job starts,
-when each task starts and ends, and when the job ends, so a crash leaves the
-last complete state. Each completed task's output is saved when the task
+after each task event, and when the job ends, so a crash leaves the last
+complete state. Rewrites are at most ``interval_seconds`` apart: an event
+that comes sooner is written by a timer when the interval has passed, so that
+a workflow of many short tasks does not rewrite a growing file at every one
+(its cost stays linear). Each completed task's output is saved when the task
 completes (``outputs/<task>.json``, atomically), so that a resume can reuse it
-(``Runner.run(job, resume_from=RUN_DIR)``). See ``run_files`` for the layout.
+(``Runner.resume(job, run_dir)``). See ``run_files`` for the layout.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from pathlib import Path
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from .._contract import INSTANCE_NAME
@@ -51,16 +56,23 @@ class RunRecordHook(BaseHook):
     the record says why; a resume runs such a task again.
     """
 
-    def __init__(self, run_dir: str | os.PathLike[str]) -> None:
+    def __init__(self, run_dir: str | os.PathLike[str], *, interval_seconds: float = 0.2) -> None:
+        """``interval_seconds``: the least time between two rewrites of ``run.json`` (0:
+        at every event); an event is in the file at most that long after it happened."""
+        if not interval_seconds >= 0:
+            raise ValueError(f"interval_seconds must be 0 or more, got {interval_seconds!r}")
         self.run_dir: Path = Path(run_dir)
+        self.interval_seconds = interval_seconds
         self._previous: Mapping[str, Any] | None = None
         self._runs: dict[str, _Recording] = {}
         self._lock = threading.Lock()
 
     @classmethod
-    def continuing(cls, run_dir: Path, previous: Mapping[str, Any]) -> RunRecordHook:
+    def continuing(
+        cls, run_dir: Path, previous: Mapping[str, Any], interval_seconds: float = 0.2
+    ) -> RunRecordHook:
         """A hook that continues the record ``previous`` read from ``run_dir`` (a resume)."""
-        hook = cls(run_dir)
+        hook = cls(run_dir, interval_seconds=interval_seconds)
         hook._previous = previous
         return hook
 
@@ -83,9 +95,14 @@ class RunRecordHook(BaseHook):
                     "(resume it, or record into another directory)",
                     str(self.run_dir),
                 )
-            recording = _Recording(self.run_dir, job, previous)
+            recording = _Recording(self.run_dir, job, previous, self.interval_seconds)
             self._runs[job.id] = recording
-        recording.write()
+        try:
+            recording.start()
+        except BaseException:  # nothing recorded: the hook stays out of this job (one warning)
+            with self._lock:
+                del self._runs[job.id]
+            raise
 
     def on_task_start(self, job: Job[Any, Any], task: Task[Any, Any]) -> None:
         recording = self._runs.get(job.id)
@@ -139,11 +156,21 @@ def _cache_hit(result: TaskResult) -> bool:
 
 class _Recording:
     """One job being recorded: the record's head and one JSON text per task, kept apart so
-    that a rewrite re-encodes only what changed."""
+    that a rewrite re-encodes only what changed; and the timing of the rewrites."""
 
-    def __init__(self, run_dir: Path, job: Job[Any, Any], previous: Mapping[str, Any] | None):
+    def __init__(
+        self,
+        run_dir: Path,
+        job: Job[Any, Any],
+        previous: Mapping[str, Any] | None,
+        interval: float,
+    ) -> None:
         self.run_dir = run_dir
         self.job = job
+        self.interval = interval
+        self.lock = threading.Lock()
+        self.written_at = -interval
+        self.timer: threading.Timer | None = None
         graph = job.workflow.graph
         description = files.describe_graph(graph)
         history: list[object] = []
@@ -161,6 +188,14 @@ class _Recording:
             "format": files.FORMAT,
             "job_id": job.id,
             "status": "running",
+            "started_at": files.timestamp(),
+            "completed_at": None,
+            "duration_seconds": None,
+            "failed_task": None,
+            "error": None,
+        }
+        """What changes as the job runs; ``fixed`` is what does not, encoded once."""
+        fixed = {
             "workflow": {
                 "name": graph.name,
                 "digest": files.digest(description),
@@ -169,13 +204,9 @@ class _Recording:
             "inputs": files.describe_inputs(job),
             "versions": files.versions(),
             "process": files.process(),
-            "started_at": files.timestamp(),
-            "completed_at": None,
-            "duration_seconds": None,
-            "failed_task": None,
-            "error": None,
             "history": history,
         }
+        self.fixed = _encode(fixed, indent=2)[1:-2]  # its members, without the braces
         self.texts: dict[str, str] = {}
         self.pending: set[str] = set()
         for name in graph.order:
@@ -189,6 +220,10 @@ class _Recording:
         else:
             self.pending.discard(name)
 
+    def start(self) -> None:
+        with self.lock:
+            self._write()
+
     def started(self, name: str) -> None:
         if name in self.previous:  # an earlier run's output: kept until this run decides
             return
@@ -196,8 +231,9 @@ class _Recording:
         entry["status"] = "running"
         entry["started_at"] = files.timestamp()
         entry["job_id"] = self.job.id
-        self._set(name, entry)
-        self.write()
+        with self.lock:
+            self._set(name, entry)
+            self._changed()
 
     def ended(self, result: TaskResult, output: BaseModel | None) -> None:
         name = result.task_name
@@ -215,8 +251,9 @@ class _Recording:
                 "output": self._save(name, output),
                 "job_id": self.job.id,
             }
-        self._set(name, entry)
-        self.write()
+        with self.lock:
+            self._set(name, entry)
+            self._changed()
 
     def _save(self, name: str, output: BaseModel | None) -> dict[str, object]:
         """Save a completed task's output (or remove an earlier run's); say where, or why not."""
@@ -227,10 +264,17 @@ class _Recording:
         if text is None:
             path.unlink(missing_ok=True)  # an earlier run's output is not this one's
             return {"saved": False, "file": None, "reason": reason}
-        write_atomically(path, text)
-        return {"saved": True, "file": path.relative_to(self.run_dir).as_posix(), "reason": None}
+        write_atomically(path, text, sync=False)  # a damaged file is not reused: see _resume
+        return {"saved": True, "file": f"{files.OUTPUTS_DIR}/{path.name}", "reason": None}
 
     def finish(self) -> None:
+        with self.lock:
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
+            self._finish()
+
+    def _finish(self) -> None:
         job = self.job
         head = self.head
         head["status"] = job.status.value if job.status is not JobStatus.PENDING else "failed"
@@ -243,13 +287,41 @@ class _Recording:
             entry = _pending()
             entry["status"] = "not_run"
             self._set(name, entry)
-        self.write(sync=True)
+        self._write(sync=True)
 
-    def write(self, *, sync: bool = False) -> None:
+    def _changed(self) -> None:
+        """Rewrite the record now, or have a timer do it when the interval has passed."""
+        if self.timer is not None:  # a rewrite is due: it will hold this change too
+            return
+        wait = self.written_at + self.interval - monotonic()
+        if wait <= 0:
+            self._write()
+            return
+        self.timer = threading.Timer(wait, self._due)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _due(self) -> None:
+        with self.lock:
+            if self.timer is None:  # cancelled: the job has ended
+                return
+            self.timer = None
+            try:
+                self._write()
+            except Exception as error:  # no hook event to report it from: log it
+                logging.getLogger("taskmaestro").error(
+                    "RunRecordHook could not write %s: %s: %s",
+                    self.run_dir / files.RECORD_FILE,
+                    type(error).__name__,
+                    error,
+                )
+
+    def _write(self, *, sync: bool = False) -> None:
         """Rewrite ``run.json`` atomically; ``sync`` also flushes it to the disk."""
+        self.written_at = monotonic()
         head = _encode(self.head, indent=2)[:-2]  # without its closing "\n}"
         tasks = ",\n".join(self.texts.values())
-        text = f'{head},\n  "tasks": {{\n{tasks}\n  }}\n}}\n'
+        text = f'{head},{self.fixed},\n  "tasks": {{\n{tasks}\n  }}\n}}\n'
         write_atomically(self.run_dir / files.RECORD_FILE, text, sync=sync)
 
 
