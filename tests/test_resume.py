@@ -37,6 +37,7 @@ from taskmaestro.hooks.run_files import SCHEMA_PATH
 from taskmaestro.schema import cli_schema
 
 from .helpers import AddOne, Double, Number
+from .yaml_support import Scale
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 CALLS: Counter[str] = Counter()
@@ -234,16 +235,6 @@ def test_other_inputs_are_refused_naming_the_field(tmp_path: Path) -> None:
         "the workflow and inputs of that run, or start a new run"
     )
     assert CALLS == {"load": 1, "flaky": 1}
-
-
-class Scaled(BaseModel):
-    value: int
-    factor: int
-
-
-class Scale(Task[Scaled, Number]):
-    def run(self, input: Scaled, ctx: ExecutionContext) -> Number:
-        return Number(value=input.value * input.factor)
 
 
 def scaled() -> Workflow[Any, Any]:

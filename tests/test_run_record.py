@@ -30,6 +30,7 @@ from taskmaestro.hooks.run_files import SCHEMA_PATH, describe_graph, digest, rea
 from taskmaestro.schema import cli_schema
 
 from .helpers import AddOne, Boom, Double, Number
+from .yaml_support import Scale
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
@@ -96,16 +97,6 @@ def test_a_failed_run_names_the_task_its_error_and_the_tasks_not_run(tmp_path: P
     assert record["tasks"]["double"]["status"] == "not_run"
     assert record["tasks"]["add_one"]["status"] == "completed"
     assert job.error == "boom"
-
-
-class Scaled(BaseModel):
-    value: int
-    factor: int
-
-
-class Scale(Task[Scaled, Number]):
-    def run(self, input: Scaled, ctx: ExecutionContext) -> Number:
-        return Number(value=input.value * input.factor)
 
 
 def test_inputs_are_digested_per_key_without_their_values(tmp_path: Path) -> None:
