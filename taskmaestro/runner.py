@@ -19,7 +19,7 @@ from ._timeouts import timeout_problem
 from .context import ExecutionContext
 from .exceptions import TaskExecutionError, TaskTimeoutError, TimeoutValueError
 from .hooks.base import Dispatcher
-from .hooks.record import RunRecordHook
+from .hooks.record import INTERVAL_SECONDS, RunRecordHook
 from .job import Job, JobStatus
 from .task import InT, OutT
 
@@ -175,12 +175,12 @@ class Runner:
     def _resuming(self, resume: Resume) -> Dispatcher:
         """The hooks of a resumed run: the runner's, and a RunRecordHook continuing the
         record (one the runner already has for that directory is left out, not doubled)."""
-        others = [
-            hook
-            for hook in self.hooks
-            if not (isinstance(hook, RunRecordHook) and hook.writes_to(resume.run_dir))
+        same = [
+            h for h in self.hooks if isinstance(h, RunRecordHook) and h.writes_to(resume.run_dir)
         ]
-        return Dispatcher([*others, RunRecordHook.continuing(resume.run_dir, resume.record)])
+        interval = same[0].interval_seconds if same else INTERVAL_SECONDS
+        record = RunRecordHook.continuing(resume.run_dir, resume.record, interval)
+        return Dispatcher([*(h for h in self.hooks if h not in same), record])
 
     def _execute(
         self,

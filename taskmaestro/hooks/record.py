@@ -36,7 +36,10 @@ if TYPE_CHECKING:
     from ..job import Job
     from ..task import Task
 
-__all__ = ["RunRecordHook"]
+__all__ = ["INTERVAL_SECONDS", "RunRecordHook"]
+
+INTERVAL_SECONDS = 0.2
+"""The default least time between two rewrites of ``run.json``."""
 
 _DONE = ("completed", "reused")
 """Statuses of a task whose output a later resume may reuse."""
@@ -56,7 +59,9 @@ class RunRecordHook(BaseHook):
     the record says why; a resume runs such a task again.
     """
 
-    def __init__(self, run_dir: str | os.PathLike[str], *, interval_seconds: float = 0.2) -> None:
+    def __init__(
+        self, run_dir: str | os.PathLike[str], *, interval_seconds: float = INTERVAL_SECONDS
+    ) -> None:
         """``interval_seconds``: the least time between two rewrites of ``run.json`` (0:
         at every event); an event is in the file at most that long after it happened."""
         if not interval_seconds >= 0:
@@ -69,7 +74,7 @@ class RunRecordHook(BaseHook):
 
     @classmethod
     def continuing(
-        cls, run_dir: Path, previous: Mapping[str, Any], interval_seconds: float = 0.2
+        cls, run_dir: Path, previous: Mapping[str, Any], interval_seconds: float = INTERVAL_SECONDS
     ) -> RunRecordHook:
         """A hook that continues the record ``previous`` read from ``run_dir`` (a resume)."""
         hook = cls(run_dir, interval_seconds=interval_seconds)
