@@ -484,3 +484,32 @@ def test_hook_warnings_of_the_record_do_not_fail_a_run(tmp_path: Path) -> None:
     with pytest.warns(HookWarning):
         job = Runner(hooks=[RunRecordHook(blocker)]).run(Job(pipeline(), Number(value=1)))
     assert job.status is JobStatus.COMPLETED
+
+
+class LockInput(BaseModel):
+    name: str
+    lock: ObjectModel[threading.Lock]
+
+
+class UseInputLock(Task[LockInput, Number]):
+    def run(self, input: LockInput, ctx: ExecutionContext) -> Number:
+        CALLS["use_input_lock"] += 1
+        return Number(value=len(input.name))
+
+
+def test_input_values_json_cannot_hold_are_compared_by_type(tmp_path: Path) -> None:
+    workflow = (
+        Workflow.builder("locked").add_task(UseInputLock).add_task(Flaky, depends_on=UseInputLock)
+    ).build()
+
+    def given(name: str) -> LockInput:
+        return LockInput(name=name, lock=ObjectModel[threading.Lock](value=threading.Lock()))
+
+    run_dir = tmp_path / "run"
+    Runner(hooks=[RunRecordHook(run_dir)]).run(Job(workflow, given("abc")))
+    Switch.failing = False
+    job = Runner().resume(Job(workflow, given("abc")), run_dir)  # another lock, same type
+    assert job.result == Number(value=30)
+    assert CALLS == {"use_input_lock": 1, "flaky": 2}
+    error = refusal(run_dir, Job(workflow, given("abcd")))
+    assert error.differences == ("input field 'name' changed",)

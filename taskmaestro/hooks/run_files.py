@@ -58,9 +58,18 @@ SCHEMA_PATH = Path(__file__).resolve().parent.parent / "run_record.schema.json"
 
 
 def canonical_json(data: object) -> str:
-    """One text per value: keys sorted, no spaces; values JSON cannot hold as their repr."""
-    plain = to_jsonable_python(data, fallback=repr, bytes_mode="base64")
+    """One text per value: keys sorted, no spaces.
+
+    A value JSON cannot hold (a connection in an ``ObjectModel``) stands as its
+    type: two runs given such objects of the same type have equal digests, as
+    nothing else can be compared (its ``repr`` often holds a memory address).
+    """
+    plain = to_jsonable_python(data, fallback=_stand_in, bytes_mode="base64")
     return json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _stand_in(value: object) -> str:
+    return f"<{qualified_name(type(value))}>"
 
 
 def digest(data: object) -> str:
@@ -114,7 +123,7 @@ def _describe_node(node: Node) -> dict[str, object]:
 def describe_inputs(job: Job[Any, Any]) -> dict[str, object]:
     """The digests of the job's inputs: the whole, and each root input field and each
     configured value (``{task: {field: digest}}``). No value is kept."""
-    config = to_jsonable_python(job.config, fallback=repr, bytes_mode="base64")
+    config = to_jsonable_python(job.config, fallback=_stand_in, bytes_mode="base64")
     fields = config if isinstance(config, dict) else {"": config}
     configured = {task: dict(values) for task, values in job.configured_values.items()}
     return {
