@@ -38,7 +38,7 @@ class TaskStatus(StrEnum):
     """The outcome of one task in a job.
 
     ``REUSED``: a resumed job took the task's output from the run directory of
-    an earlier run instead of running it (see ``Runner.run(resume_from=...)``).
+    an earlier run instead of running it (see ``Runner.resume``).
     """
 
     COMPLETED = "completed"

@@ -50,7 +50,7 @@ class RunRecordHook(BaseHook):
 
     One hook records one run: a directory that already holds a record is never
     overwritten (the hook warns and writes nothing; resume that run with
-    ``Runner.run(job, resume_from=run_dir)``, which continues its record).
+    ``Runner.resume(job, run_dir)``, which continues its record).
     Like any hook it never breaks the job: a file that cannot be written is
     reported as a ``HookWarning``.
 
