@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -513,3 +515,62 @@ def test_input_values_json_cannot_hold_are_compared_by_type(tmp_path: Path) -> N
     assert CALLS == {"use_input_lock": 1, "flaky": 2}
     error = refusal(run_dir, Job(workflow, given("abcd")))
     assert error.differences == ("input field 'name' changed",)
+
+
+CRASHING_SCRIPT = """\
+import os
+import sys
+
+from taskmaestro import ExecutionContext, Job, Runner, RunRecordHook, Task, Workflow
+from tests.helpers import AddOne, Number
+
+
+class Crash(Task[Number, Number]):
+    def run(self, input: Number, ctx: ExecutionContext) -> Number:
+        if os.environ.get("CRASH") == "1":
+            os._exit(3)  # the process dies: no hook, no finally
+        return Number(value=input.value * 100)
+
+
+workflow = Workflow(name="crashing", tasks=[AddOne, Crash])
+job = Job(workflow, Number(value=1))
+if sys.argv[1] == "record":
+    Runner(hooks=[RunRecordHook(sys.argv[2], interval_seconds=0)]).run(job)
+else:
+    print(Runner().resume(job, sys.argv[2]).result)
+"""
+
+
+def test_a_run_whose_process_died_is_resumed_from_its_last_recorded_state(
+    tmp_path: Path,
+) -> None:
+    script = tmp_path / "crashing.py"
+    script.write_text(CRASHING_SCRIPT)
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root), "CRASH": "1"}
+    run_dir = tmp_path / "run"
+    crashed = subprocess.run(
+        [sys.executable, str(script), "record", str(run_dir)], env=env, check=False, timeout=120
+    )
+    assert crashed.returncode == 3
+    record = record_of(run_dir)  # complete, as last written before the crash
+    assert record["status"] == "running"
+    assert {name: entry["status"] for name, entry in record["tasks"].items()} == {
+        "add_one": "completed",
+        "crash": "running",
+    }
+    env["CRASH"] = "0"
+    resumed = subprocess.run(
+        [sys.executable, str(script), "resume", str(run_dir)],
+        env=env,
+        check=False,
+        timeout=120,
+        capture_output=True,
+        text=True,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout.strip() == "value=200"
+    record = record_of(run_dir)
+    assert record["status"] == "completed"
+    assert [entry["status"] for entry in record["tasks"].values()] == ["reused", "completed"]
+    assert record["history"][0]["status"] == "running"
