@@ -102,7 +102,7 @@ def _reusable(job: Job[Any, Any], run_dir: Path, tasks: Mapping[str, Any]) -> di
             continue
         try:
             text = files.output_path(run_dir, name).read_text(encoding="utf-8")
-            reused[name] = node.output_model.model_validate_json(text)
+            reused[name] = node.effective_output.model_validate_json(text)
         except (OSError, ValueError):  # gone or damaged: the task runs again
             continue
     return reused
@@ -135,6 +135,7 @@ _ASPECTS = (
     ("input", "its input model"),
     ("output", "its output model"),
     ("config_fields", "its config_fields"),
+    ("collections", "its collected fields"),
     ("mapping", "its mapping"),
     ("nested", "the workflow it wraps"),
 )
@@ -154,10 +155,12 @@ def _task_differences(name: str, old: Mapping[str, Any], new: Mapping[str, Any])
 
 
 def _edge(target: str, edge: Sequence[Any]) -> str:
-    """``source[.field] -> target[.field]``, as a difference names an edge."""
-    source, source_field, target_field = [*edge, None, None, None][:3]
+    """``source[.field] -> target[.field][[member]]``, as a difference names an edge."""
+    source, source_field, target_field, member = [*edge, None, None, None, None][:4]
     left = f"{source}.{source_field}" if source_field else f"{source}"
     right = f"{target}.{target_field}" if target_field else target
+    if member is not None:
+        right += f"[{member!r}]"
     return f"{left} -> {right}"
 
 

@@ -32,6 +32,7 @@ from taskmaestro import (
     Task,
     TaskStatus,
     Workflow,
+    collect,
 )
 from taskmaestro._cli.app import main
 from taskmaestro.hooks import BaseHook
@@ -574,3 +575,42 @@ def test_a_run_whose_process_died_is_resumed_from_its_last_recorded_state(
     assert record["status"] == "completed"
     assert [entry["status"] for entry in record["tasks"].values()] == ["reused", "completed"]
     assert record["history"][0]["status"] == "running"
+
+
+class Scores(BaseModel):
+    values: dict[str, Number]
+
+
+class Best(Task[Scores, Number]):
+    def run(self, input: Scores, ctx: ExecutionContext) -> Number:
+        CALLS["best"] += 1
+        return Number(value=max(number.value for number in input.values.values()))
+
+
+def collected(first: type[Task[Any, Any]], second: type[Task[Any, Any]]) -> Workflow[Any, Any]:
+    builder = Workflow.builder(name="collected")
+    one, two = builder.task(first), builder.task(second)
+    best = builder.task(Best, values=collect(first=one, second=two))
+    builder.task(Flaky, depends_on=best)
+    return builder.build()
+
+
+def test_collected_members_are_reused_and_a_swapped_member_is_named(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    failed_run(run_dir, collected(Load, Report))
+    graph = record_of(run_dir)["workflow"]["graph"]["tasks"]
+    assert graph["best"]["collections"] == {"values": "keyed"}
+    assert graph["best"]["edges"] == [
+        ["load", None, "values", "first"],
+        ["report", None, "values", "second"],
+    ]
+    job = Runner().resume(Job(collected(Load, Report), Number(value=1)), run_dir)
+    assert job.result == Number(value=60)
+    assert CALLS == {"load": 1, "report": 1, "best": 1, "flaky": 2}
+    error = refusal(run_dir, Job(collected(Report, Load), Number(value=1)))
+    assert error.differences == (
+        "edge report -> best.values['first'] is new",
+        "edge load -> best.values['second'] is new",
+        "edge load -> best.values['first'] is gone",
+        "edge report -> best.values['second'] is gone",
+    )

@@ -58,8 +58,9 @@ def test_a_completed_run_is_recorded_with_every_task_and_its_saved_output(tmp_pa
     assert record["job_id"] == job.id
     assert record["workflow"]["name"] == "chain"
     assert record["workflow"]["digest"] == digest(describe_graph(job.workflow.graph))
-    assert record["workflow"]["graph"]["tasks"]["double"]["edges"] == [["add_one", None, None]]
-    assert record["workflow"]["graph"]["tasks"]["add_one"]["class"] == "tests.helpers.AddOne"
+    tasks = record["workflow"]["graph"]["tasks"]
+    assert tasks["double"]["edges"] == [["add_one", None, None, None]]
+    assert tasks["add_one"]["class"] == "tests.helpers.AddOne"
     assert set(record["versions"]) == {"python", "pydantic", "taskmaestro"}
     assert record["versions"]["taskmaestro"] == "0.1.0"
     assert list(record["tasks"]) == ["add_one", "double"]

@@ -100,7 +100,8 @@ def _describe_node(node: Node) -> dict[str, object]:
         "input": qualified_name(node.input_model),
         "output": qualified_name(node.output_model),
         "config_fields": list(node.config_fields),
-        "edges": [[e.source, e.source_field, e.target_field] for e in node.edges],
+        "edges": [[e.source, e.source_field, e.target_field, e.member] for e in node.edges],
+        "collections": dict(node.collections),
         "mapping": None
         if mapping is None
         else {
