@@ -34,6 +34,7 @@ __all__ = [
     "Graph",
     "NestedGraph",
     "Node",
+    "effective_output",
     "model_fields_of",
     "nested_graph_of",
     "successors",
@@ -121,9 +122,7 @@ class Node:
     @property
     def effective_output(self) -> type[BaseModel]:
         """What downstream tasks get: the output model, or ``MappedOutput[O]`` when mapped."""
-        if self.mapping is None:
-            return self.output_model
-        return MappedOutput[self.output_model]  # type: ignore[name-defined]
+        return effective_output(self.output_model, self.mapping)
 
     def collected(self, field: str) -> tuple[Edge, ...]:
         """The member edges of collected input ``field``, in declaration order."""
@@ -153,6 +152,13 @@ class Graph:
     def value_type(self, edge: Edge) -> object:
         """The annotation of the value an edge carries."""
         return value_type(edge, self.nodes)
+
+
+def effective_output(output: type[BaseModel], mapping: TaskMap | None) -> type[BaseModel]:
+    """``output``, or ``MappedOutput[output]`` for a mapped instance (pydantic caches it)."""
+    if mapping is None:
+        return output
+    return MappedOutput[output]  # type: ignore[valid-type]
 
 
 def successors(nodes: Mapping[str, Node]) -> dict[str, tuple[str, ...]]:

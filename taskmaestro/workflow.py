@@ -18,6 +18,7 @@ from ._graph import (
     Graph,
     NestedGraph,
     Node,
+    effective_output,
     nested_graph_of,
     successors,
     topological_order,
@@ -118,7 +119,7 @@ class WorkflowBuilder(Generic[InT, OutT]):
 
     def __init__(self, name: str, *, result_task: TaskReference | None = None) -> None:
         self.name = name
-        self.result_task: object = result_task
+        self.result_task: TaskReference | None = result_task
         self._declarations: list[_Declaration] = []
         self._names: set[str] = set()
         self._owner = Owner(object(), self._names)
@@ -206,9 +207,7 @@ class WorkflowBuilder(Generic[InT, OutT]):
                 ).at(instance if isinstance(instance, str) else None)
             depends_on = input_dependencies
         declaration = self._register(task, name, depends_on, config_fields, mapped_over)
-        output = declaration.output_model
-        if mapped_over is not None:
-            output = MappedOutput[output]  # type: ignore[valid-type]
+        output = effective_output(declaration.output_model, declaration.mapping)
         return TaskHandle(declaration.name, output, self._owner.token)
 
     def map_task(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import jsonschema
 import pytest
 from pydantic import BaseModel, Field
 
@@ -18,7 +19,9 @@ from taskmaestro import (
     WorkflowDefinitionError,
     collect,
 )
+from taskmaestro._cli.describe import describe_workflow
 from taskmaestro.dependencies import CollectionRef, OutputRef
+from taskmaestro.schema import cli_schema
 
 from .helpers import AddOne, Double, Number, Text, ToText
 
@@ -249,3 +252,50 @@ def test_every_member_is_an_edge_for_ordering_and_cycles() -> None:
     ordered.add_task(SumAll, name="last", depends_on={"values": collect("z_first")})
     ordered.add_task(AddOne, name="z_first")
     assert [name for name, _ in ordered.build().topological_order()] == ["z_first", "last"]
+
+
+def test_mermaid_draws_a_junction_per_collected_field() -> None:
+    builder, one, two = two_roots()
+    builder.task(SumInts, values=collect(one.field("value"), two.field("value")))
+    builder.task(ListKeys, values=collect(first=one))
+    builder.task(CountAny, name="none", values=collect())
+    builder.set_result_task("sum_ints")
+    lines = builder.build().to_mermaid().splitlines()
+    assert '    _collect_sum_ints_values_{{"collect values"}}' in lines
+    assert "    add_one -->|0: int| _collect_sum_ints_values_" in lines
+    assert "    double -->|1: int| _collect_sum_ints_values_" in lines
+    assert '    _collect_sum_ints_values_ -->|"values: list[int]"| sum_ints' in lines
+    assert "    add_one -->|first: Number| _collect_list_keys_values_" in lines
+    assert '    _collect_list_keys_values_ -->|"values: dict[str, Number]"| list_keys' in lines
+    assert '    _collect_none_values_ -->|"values: list[Any]"| none' in lines
+    assert lines.index('    _collect_sum_ints_values_{{"collect values"}}') < lines.index(
+        "    add_one -->|0: int| _collect_sum_ints_values_"
+    )
+
+
+def test_describe_renders_a_collection_as_the_cli_schema_says() -> None:
+    builder, one, two = two_roots()
+    builder.task(SumInts, values=collect(one.field("value"), two.field("value")))
+    builder.task(ListKeys, values=collect(first=one))
+    builder.set_result_task("sum_ints")
+    described = describe_workflow(builder.build(), {"kind": "yaml", "path": "w.yaml"})
+    by_name = {task["name"]: task for task in described["tasks"]}  # type: ignore[attr-defined]
+    assert by_name["sum_ints"]["depends_on"] == {
+        "kind": "fan_in",
+        "fields": {
+            "values": {
+                "kind": "collect",
+                "collection": "positional",
+                "members": [
+                    {"kind": "route", "task": "add_one", "field": "value"},
+                    {"kind": "route", "task": "double", "field": "value"},
+                ],
+            }
+        },
+    }
+    keyed = by_name["list_keys"]["depends_on"]["fields"]["values"]
+    assert keyed["members"] == {"first": {"kind": "output", "task": "add_one"}}
+    schema = cli_schema()
+    jsonschema.validate(
+        described, {"$defs": schema["$defs"], "$ref": "#/$defs/workflow_description"}
+    )

@@ -271,3 +271,16 @@ def test_mapping_checks_come_before_the_root_type_check() -> None:
     builder.set_result_task("add_one")
     with pytest.raises(WorkflowDefinitionError, match="requires JobConfiguration"):
         Job(builder.build(), Measured(name="x", size=1))
+
+
+def test_mermaid_labels_mapped_tasks_and_their_configuration() -> None:
+    builder, handle = mapped(config_fields=["unit"])
+    builder.task(Summarize, sizes=handle)
+    workflow = builder.build()
+    text = workflow.to_mermaid(job_configuration={"measure": {"files": {}, "unit": "b"}})
+    lines = text.splitlines()
+    assert '    measure["measure<br/>map over: files"]' in lines
+    assert "    _job_config_ -.->|files, unit| measure" in lines
+    assert '    measure -->|"sizes: .root: dict[str, Measured]"| summarize' in lines
+    assert not any(line.startswith("    _start_ -->") for line in lines)
+    assert "    summarize -->|Report| _end_" in lines
