@@ -154,6 +154,12 @@ def _attempts(result: TaskResult) -> int:
     return attempts if isinstance(attempts, int) else 1
 
 
+def _cache_note(result: TaskResult) -> str | None:
+    """Why the result cache did not serve or keep the output (``None`` where none is given)."""
+    note = getattr(result, "cache_note", None)
+    return note if isinstance(note, str) else None
+
+
 def _cache_hit(result: TaskResult) -> bool:
     """Whether the output came from the result cache (``False`` where the runner does not say)."""
     return getattr(result, "cache_hit", False) is True
@@ -252,6 +258,7 @@ class _Recording:
                 "started_at": files.timestamp(result.started_at),
                 "duration_seconds": result.duration_seconds,
                 "cache_hit": _cache_hit(result),
+                "cache_note": _cache_note(result),
                 "error": _error(result),
                 "output": self._save(name, output),
                 "job_id": self.job.id,
@@ -337,6 +344,7 @@ def _pending() -> dict[str, object]:
         "started_at": None,
         "duration_seconds": None,
         "cache_hit": False,
+        "cache_note": None,
         "error": None,
         "output": None,
         "job_id": None,
