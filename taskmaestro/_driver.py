@@ -31,6 +31,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+from collections.abc import Mapping
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from queue import Empty, SimpleQueue
@@ -119,9 +120,12 @@ class Driver:
         job_deadline: deadlines.Deadline | None,
         cursor: Cursor,
         cache: Cache | None = None,
+        reused: Mapping[str, BaseModel] | None = None,
     ) -> None:
         self.ctx = ctx
         self.cache = cache
+        self.reused: Mapping[str, BaseModel] = reused or {}
+        """Outputs a resumed run takes instead of running the top job's tasks."""
         self.cursor = cursor
         self.finished: SimpleQueue[Future[Any]] = SimpleQueue()
         self.sender = Sender(executor, ctx, wake=lambda: self.finished.put(_WAKE))
@@ -202,6 +206,12 @@ class Driver:
         # Tasks inside a nested workflow are not cached, as with the sequential runner
         # (which runs the inner job with a Runner of its own); the nested node may be.
         run = TaskRun(step, level.job, level.events, self.cache if level is self.top else None)
+        if level is self.top and name in self.reused:  # resumed: nothing to send
+            self.cursor.task = name
+            output = self.reused[name]
+            run.reuse(output)
+            self._advance(level, step, output)
+            return
         node = _Node(level, step, run, level.chain)
         level.running[name] = node
         if level is self.top:
@@ -297,6 +307,10 @@ class Driver:
             return
         self._stop(node)
         node.run.succeed(output)
+        self._advance(level, step, output)
+
+    def _advance(self, level: _Level, step: Step, output: BaseModel) -> None:
+        """``step`` has its output: the steps waiting only for it become ready."""
         if level.failure is not None:
             return
         level.outputs[step.name] = output

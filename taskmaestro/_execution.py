@@ -279,6 +279,23 @@ class TaskRun:
         if self.events.on_task_complete:
             self.events.emit("on_task_complete", job, self.task, output)
 
+    def reuse(self, output: BaseModel) -> None:
+        """Take ``output`` (from a resumed run's directory) instead of running the task.
+
+        Hooks see the task as usual: ``on_task_start``, then a ``reused``
+        TaskResult is appended and ``on_task_complete`` gets ``output``. The task
+        instance was made (hooks need it) but neither ``begin`` nor ``run`` is called.
+        """
+        job = self.job
+        if self.events.on_task_start:
+            self.events.emit("on_task_start", job, self.task)
+        duration = perf_counter() - self.start
+        job.task_results.append(
+            TaskResult(self.name, TaskStatus.REUSED, output, self.started_at, duration, attempts=0)
+        )
+        if self.events.on_task_complete:
+            self.events.emit("on_task_complete", job, self.task, output)
+
     def fail(self, error: Exception) -> None:
         """Append the failed TaskResult and fail the job, then emit ``on_task_fail``.
 

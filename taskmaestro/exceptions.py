@@ -14,6 +14,8 @@ __all__ = [
     "IncompleteInputError",
     "JobStateError",
     "NestedWorkflowError",
+    "ResumeError",
+    "RunRecordError",
     "TaskExecutionError",
     "TaskOutputTypeError",
     "TaskTimeoutError",
@@ -181,3 +183,24 @@ class NestedWorkflowError(TaskExecutionError, RuntimeError):
 class TimeoutValueError(WorkflowRunnerError, ValueError):
     """``Runner.run`` got a ``timeout_seconds`` that is neither ``None`` nor a
     positive, finite number of seconds (at most 1e9). Also a ``ValueError``."""
+
+
+class RunRecordError(WorkflowRunnerError):
+    """A run directory cannot be used: its record is missing, unreadable or of another
+    format, or it already holds the record of another run. ``run_dir`` names it."""
+
+    def __init__(self, message: str = "", run_dir: str | None = None) -> None:
+        super().__init__(message)
+        self.run_dir = run_dir
+
+
+class ResumeError(RunRecordError):
+    """A resume was refused: the workflow or its inputs differ from the recorded run's,
+    or that run is still going on. ``differences`` lists each difference found, one
+    line each, naming the task, edge or input key."""
+
+    def __init__(
+        self, message: str = "", run_dir: str | None = None, differences: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(message, run_dir)
+        self.differences = differences

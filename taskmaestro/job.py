@@ -43,10 +43,15 @@ class JobStatus(StrEnum):
 
 
 class TaskStatus(StrEnum):
-    """The outcome of one task in a job."""
+    """The outcome of one task in a job.
+
+    ``REUSED``: a resumed job took the task's output from the run directory of
+    an earlier run instead of running it (see ``Runner.resume``).
+    """
 
     COMPLETED = "completed"
     FAILED = "failed"
+    REUSED = "reused"
 
 
 @dataclass(slots=True)

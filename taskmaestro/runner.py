@@ -6,6 +6,7 @@ import os
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -14,11 +15,13 @@ from . import _deadline as deadlines
 from ._driver import Driver
 from ._execution import Cursor, TaskFailed, TaskRun, now, timeout_message
 from ._plan import Step
+from ._resume import Resume, prepare_resume
 from ._timeouts import timeout_problem
 from .cache import Cache, open_cache
 from .context import ExecutionContext, enter_task, leave_task
 from .exceptions import TaskExecutionError, TaskTimeoutError, TimeoutValueError
 from .hooks.base import Dispatcher
+from .hooks.record import INTERVAL_SECONDS, RunRecordHook
 from .job import Job, JobStatus
 from .task import InT, OutT
 
@@ -60,10 +63,27 @@ def _check_executor(executor: object) -> None:
         )
 
 
+def _check_timeout(timeout_seconds: float | None, method: str) -> None:
+    problem = timeout_problem(timeout_seconds)
+    if problem is not None:
+        raise TimeoutValueError(f"Runner.{method}: {problem}")
+
+
 _Schedule = Callable[
-    [Job[Any, Any], ExecutionContext, "deadlines.Deadline | None", Cursor], BaseModel
+    [
+        Job[Any, Any],
+        ExecutionContext,
+        "deadlines.Deadline | None",
+        Cursor,
+        Dispatcher,
+        Mapping[str, BaseModel],
+    ],
+    BaseModel,
 ]
-"""Runs every task of a job and returns the result, or raises TaskFailed."""
+"""Runs every task of a job (taking the reused outputs given instead of running those
+tasks) and returns the result, or raises TaskFailed."""
+
+_NOTHING_REUSED: Mapping[str, BaseModel] = {}
 
 
 class Runner:
@@ -85,6 +105,8 @@ class Runner:
     ``taskmaestro.retry``). With ``cache`` (a ``Cache`` or a folder path), the
     tasks that set ``cache`` are served from it when it holds their output for
     the same input and code, without calling ``run`` (see ``taskmaestro.cache``).
+    ``resume(job, run_dir)`` continues the run a ``RunRecordHook`` recorded in
+    ``run_dir``, reusing the outputs of the tasks it completed (docs/runs.md).
     """
 
     def __init__(
@@ -115,15 +137,44 @@ class Runner:
         timeout_seconds: float | None = None,
     ) -> Job[InT, OutT]:
         """Run ``job`` and return it, ``completed`` or ``failed``; a job runs only once."""
-        problem = timeout_problem(timeout_seconds)
-        if problem is not None:
-            raise TimeoutValueError(f"Runner.run: {problem}")
+        _check_timeout(timeout_seconds, "run")
+        return self._run(job, ctx, timeout_seconds, None)
+
+    def resume(
+        self,
+        job: Job[InT, OutT],
+        run_dir: str | os.PathLike[str],
+        ctx: ExecutionContext | None = None,
+        timeout_seconds: float | None = None,
+    ) -> Job[InT, OutT]:
+        """Run ``job`` as the continuation of the run recorded in ``run_dir``.
+
+        ``run_dir`` was written by a ``RunRecordHook`` for a run of the same
+        workflow with the same inputs. The tasks that run completed are not run
+        again: their saved outputs are reused (status ``reused``), and the tasks
+        after its failure run; the record in ``run_dir`` is continued. Raises
+        ``ResumeError`` (the job stays pending) when the workflow or the inputs
+        differ, naming each difference, and ``RunRecordError`` when ``run_dir``
+        holds no readable record. See docs/runs.md.
+        """
+        _check_timeout(timeout_seconds, "resume")
+        return self._run(job, ctx, timeout_seconds, prepare_resume(job, Path(run_dir)))
+
+    def _run(
+        self,
+        job: Job[InT, OutT],
+        ctx: ExecutionContext | None,
+        timeout_seconds: float | None,
+        resume: Resume | None,
+    ) -> Job[InT, OutT]:
         job.claim()
         context = ctx if ctx is not None else ExecutionContext()
         job.context = context
         saved = deadlines.snapshot()
+        events = self._dispatcher() if resume is None else self._resuming(resume)
+        reused = resume.reused if resume is not None else _NOTHING_REUSED
         try:
-            self._execute(job, context, timeout_seconds)
+            self._execute(job, context, timeout_seconds, events, reused)
         finally:
             deadlines.restore(saved)
             if job.status in (JobStatus.PENDING, JobStatus.RUNNING):  # never leave it so
@@ -132,10 +183,25 @@ class Runner:
                 context.close()
         return job
 
+    def _resuming(self, resume: Resume) -> Dispatcher:
+        """The hooks of a resumed run: the runner's, and a RunRecordHook continuing the
+        record (one the runner already has for that directory is left out, not doubled)."""
+        same = [
+            h for h in self.hooks if isinstance(h, RunRecordHook) and h.writes_to(resume.run_dir)
+        ]
+        interval = same[0].interval_seconds if same else INTERVAL_SECONDS
+        record = RunRecordHook.continuing(resume.run_dir, resume.record, interval)
+        return Dispatcher([*(h for h in self.hooks if h not in same), record])
+
     def _execute(
-        self, job: Job[Any, Any], ctx: ExecutionContext, timeout_seconds: float | None
+        self,
+        job: Job[Any, Any],
+        ctx: ExecutionContext,
+        timeout_seconds: float | None,
+        events: Dispatcher,
+        reused: Mapping[str, BaseModel],
     ) -> None:
-        emit = self._dispatcher().emit
+        emit = events.emit
         cursor = Cursor()
         label = f"Job of workflow '{job.workflow.name}'"
         job_deadline: deadlines.Deadline | None = None
@@ -144,7 +210,7 @@ class Runner:
             with deadlines.deadline(timeout_seconds, label) as job_deadline:
                 emit("on_job_start", job)
                 job.mark_running(now())
-                result = self._schedule(job, ctx, job_deadline, cursor)
+                result = self._schedule(job, ctx, job_deadline, cursor, events, reused)
             job.mark_completed(result, now())
         except TaskFailed as failed:
             job.mark_failed(failed.error, failed.task, now())
@@ -153,13 +219,13 @@ class Runner:
         except deadlines.DeadlineExpired as expired:
             current = cursor.task
             if expired.deadline is not job_deadline:
-                self._abort(job, expired, current, ctx)
+                self._abort(job, expired, current, events)
                 raise
             error = TaskTimeoutError(timeout_message(expired.deadline, current, "before"), current)
             job.mark_failed(error, current, now())
             emit("on_job_fail", job)
         except BaseException as error:
-            self._abort(job, error, cursor.task, ctx)
+            self._abort(job, error, cursor.task, events)
             raise
         else:
             emit("on_job_complete", job)
@@ -167,11 +233,11 @@ class Runner:
             raise interruption
 
     def _abort(
-        self, job: Job[Any, Any], error: BaseException, task: str | None, ctx: ExecutionContext
+        self, job: Job[Any, Any], error: BaseException, task: str | None, events: Dispatcher
     ) -> None:
         """An interruption from outside the job (Ctrl-C, an outer deadline): record it."""
         job.mark_failed(error, task, now())
-        self._events.emit("on_job_fail", job)
+        events.emit("on_job_fail", job)
 
     def _in_parallel(
         self,
@@ -179,9 +245,11 @@ class Runner:
         ctx: ExecutionContext,
         job_deadline: deadlines.Deadline | None,
         cursor: Cursor,
+        events: Dispatcher,
+        reused: Mapping[str, BaseModel],
     ) -> BaseModel:
         assert self.executor is not None
-        driver = Driver(self.executor, self._events, job, ctx, job_deadline, cursor, self.cache)
+        driver = Driver(self.executor, events, job, ctx, job_deadline, cursor, self.cache, reused)
         return driver.run()
 
     def _in_order(
@@ -190,6 +258,8 @@ class Runner:
         ctx: ExecutionContext,
         job_deadline: deadlines.Deadline | None,
         cursor: Cursor,
+        events: Dispatcher,
+        reused: Mapping[str, BaseModel],
     ) -> BaseModel:
         plan = job.workflow.plan
         outputs: dict[str, BaseModel] = {}
@@ -198,7 +268,14 @@ class Runner:
             cursor.task = step.name
             if timed:
                 deadlines.check()
-            outputs[step.name] = self._run_step(step, job, ctx, outputs, job_deadline, timed)
+            if reused and step.name in reused:  # resumed: taken from the run directory
+                output = reused[step.name]
+                TaskRun(step, job, events).reuse(output)
+                outputs[step.name] = output
+                continue
+            outputs[step.name] = self._run_step(
+                step, job, ctx, outputs, job_deadline, timed, events
+            )
         return outputs[plan.result]
 
     def _run_step(
@@ -209,13 +286,14 @@ class Runner:
         outputs: Mapping[str, BaseModel],
         job_deadline: deadlines.Deadline | None,
         timed: bool,
+        events: Dispatcher,
     ) -> BaseModel:
         """Run one task (``TaskRun``) in this thread; on failure record it and raise TaskFailed.
 
         This is the sequential runner's hot path: a task without deadlines is
         called directly, and the common case costs a few function calls.
         """
-        run = TaskRun(step, job, self._events, self.cache)
+        run = TaskRun(step, job, events, self.cache)
         running = "before"  # in timeout messages: the job's time may pass in on_task_start
         try:
             task_input = run.begin(outputs)

@@ -127,6 +127,7 @@ def test_the_wheel_holds_only_the_taskmaestro_package(installed: Installed) -> N
     assert "taskmaestro/py.typed" in names
     assert "taskmaestro/workflow.schema.json" in names
     assert "taskmaestro/cli.schema.json" in names
+    assert "taskmaestro/run_record.schema.json" in names
     assert "taskmaestro-0.1.0.dist-info/licenses/LICENSE" in names
     assert not any("__pycache__" in name for name in names)
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from .. import __version__
 from ..executors import EXECUTOR_KINDS, MAX_WORKERS
-from . import commands, envelope, inspection
+from . import commands, envelope, inspection, run_dirs, runs
 from .commands import CONFIG_ERROR
 
 if TYPE_CHECKING:
@@ -33,7 +33,8 @@ exit status:
   0  run: the job completed; check, validate: no problems; other commands: done
   1  run: the job failed; check: a file has a problem
   2  run, validate, graph, workflow describe: a file or a registered name could not be
-     loaded; tasks describe: the task could not be loaded; any command: wrong arguments
+     loaded; tasks describe: the task could not be loaded; run --record/--resume,
+     runs show: the run directory cannot be used; any command: wrong arguments
   130  interrupted (Ctrl-C)
 """
 
@@ -100,7 +101,7 @@ def _command_name(arguments: Sequence[str]) -> str:
     words = [word for word in arguments if not word.startswith("-")]
     if not words or words[0] not in _COMMANDS:
         return ""
-    if len(words) > 1 and words[1] in _COMMANDS[words[0]]:  # a command group's command
+    if _COMMANDS[words[0]] and len(words) > 1 and words[1] in _COMMANDS[words[0]]:
         return f"{words[0]} {words[1]}"
     return words[0]
 
@@ -114,6 +115,7 @@ _COMMANDS: dict[str, tuple[str, ...]] = {
     "workflow": ("describe", "list"),
     "tasks": ("describe", "list"),
     "cache": ("clear",),
+    "runs": ("show",),
 }
 
 
@@ -190,6 +192,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="workers of the executor (threads, processes, local Dask workers)",
     )
+    run_dirs.add_run_options(run)
 
     check = add(
         "check",
@@ -305,6 +308,7 @@ def _parser() -> argparse.ArgumentParser:
         full_name="cache clear",
     )
     clear.add_argument("directory", metavar="DIR", help="the cache folder")
+    _add_runs_commands(subcommands, add)
     return parser
 
 
@@ -330,6 +334,29 @@ def _workers(text: str) -> int:
             f"expected a whole number of workers from 1 to {MAX_WORKERS}, got {text!r}"
         )
     return value
+
+
+def _add_runs_commands(
+    subcommands: argparse._SubParsersAction[argparse.ArgumentParser],
+    add: Callable[..., argparse.ArgumentParser],
+) -> None:
+    """``runs show RUN_DIR``: the run directories ``run --record`` writes."""
+    parser = subcommands.add_parser(
+        "runs", help="show recorded runs", description="Show runs recorded with run --record."
+    )
+    commands_of_runs = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    show = add(
+        "show",
+        runs.show,
+        "show the record of a run: its status, versions and each task",
+        "Show the record RUN_DIR/run.json of a run (written by 'run --record RUN_DIR' or a "
+        "RunRecordHook): the workflow and input digests, the versions, each task's status, "
+        "attempts, duration, cache hit and error. With --json, the record itself (error "
+        "messages only with --show-values).",
+        within=commands_of_runs,
+        full_name="runs show",
+    )
+    show.add_argument("run_dir", metavar="RUN_DIR", help="the run directory")
 
 
 def _add_json_options(parser: argparse.ArgumentParser) -> None:

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from ..cache import Cache, CacheDirectoryError
-from ..exceptions import ConfigLoadError, WorkflowDefinitionError
+from ..exceptions import ConfigLoadError, RunRecordError, WorkflowDefinitionError
+from . import run_dirs
 
 if TYPE_CHECKING:
     from .._yaml.build import Loaded
@@ -148,8 +149,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
     from .report import text_report
 
     progress = console.progress()
+    hooks = [*((progress,) if progress is not None else ()), *run_dirs.record_hooks(args)]
     try:
-        loaded = load_target(args, extra_hooks=(progress,) if progress is not None else ())
+        loaded = load_target(args, extra_hooks=hooks)
     except ConfigLoadError as error:
         console.error(str(error), error)
         if console.json:
@@ -171,9 +173,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
             runner = loaded.runner
             if executor is not None:
                 runner = Runner(hooks=runner.hooks, executor=executor, cache=runner.cache)
-            job = runner.run(loaded.job, ctx=loaded.context, timeout_seconds=loaded.timeout_seconds)
+            job = run_dirs.start(args, loaded, runner)  # run, or resume with --resume
     except KeyboardInterrupt:
         raise
+    except RunRecordError as refused:  # before any task ran
+        loaded.context.close()
+        run_dirs.refused(console, refused, loaded.workflow.name)
+        return CONFIG_ERROR
     except BaseException as error:  # SystemExit and the like: the job did not complete
         escaped = error
         job = loaded.job

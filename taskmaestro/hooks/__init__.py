@@ -4,6 +4,7 @@ from .base import BaseHook, Event, Hook, HookWarning
 from .logging import LoggingHook
 from .persistence import ResultPersistenceHook
 from .progress import ProgressHook
+from .record import RunRecordHook
 from .timing import TimingHook
 
 __all__ = [
@@ -14,5 +15,6 @@ __all__ = [
     "LoggingHook",
     "ProgressHook",
     "ResultPersistenceHook",
+    "RunRecordHook",
     "TimingHook",
 ]
