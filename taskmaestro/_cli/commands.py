@@ -14,7 +14,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
-from ..cache import Cache, CacheDirectoryError
 from ..exceptions import ConfigLoadError, RunRecordError, WorkflowDefinitionError
 from . import run_dirs
 
@@ -158,6 +157,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
             error_document(console, "run", args, error)
         return CONFIG_ERROR
     if args.cache is not None:
+        from ..cache import Cache
+
         loaded.runner.cache = Cache(args.cache)
     try:
         choice = executor_choice(args, loaded.executor, debug=console.debug)
@@ -506,6 +507,7 @@ def _coded(error: ConfigLoadError) -> str:
 
 def cache_clear(args: argparse.Namespace, console: Console) -> int:
     """``cache clear DIR``: remove the folder's entries; 2 when it is no cache."""
+    from ..cache import Cache, CacheDirectoryError
     from . import envelope
 
     try:

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ResumeError, RunRecordError
-from ..hooks.run_files import RECORD_FILE
 from . import envelope
 
 if TYPE_CHECKING:
@@ -58,6 +57,8 @@ def record_hooks(args: argparse.Namespace) -> list[Hook]:
 def start(args: argparse.Namespace, loaded: Loaded, runner: Runner) -> Job[Any, Any]:
     """Run the loaded job with ``runner``: resumed with ``--resume``; ``RunRecordError``
     before any task runs when the directory of ``--record``/``--resume`` cannot be used."""
+    from ..hooks.run_files import RECORD_FILE  # the CLI imports pydantic only when needed
+
     job, ctx, timeout = loaded.job, loaded.context, loaded.timeout_seconds
     resume: str | None = getattr(args, "resume", None)
     if resume is not None:
