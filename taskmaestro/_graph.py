@@ -23,7 +23,7 @@ from pydantic.fields import FieldInfo
 
 from . import _contract as contract
 from .exceptions import CycleDetectedError
-from .mapping import TaskMap
+from .mapping import MappedOutput, TaskMap
 from .task import Task
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "Graph",
     "NestedGraph",
     "Node",
+    "effective_output",
     "model_fields_of",
     "nested_graph_of",
     "successors",
@@ -148,9 +149,16 @@ def model_fields_of(annotation: object) -> dict[str, FieldInfo]:
     return {}
 
 
+def effective_output(node: Node) -> type[BaseModel]:
+    """What the instance produces: its output model, or ``MappedOutput[O]`` when mapped."""
+    if node.mapping is None:
+        return node.output_model
+    return MappedOutput[node.output_model]  # type: ignore[name-defined]
+
+
 def value_type(edge: Edge, nodes: Mapping[str, Node]) -> object:
     """The annotation of the value an edge carries (its routed field must exist)."""
-    output = nodes[edge.source].output_model
+    output = effective_output(nodes[edge.source])
     if edge.source_field is None:
         return output
     return output.model_fields[edge.source_field].annotation

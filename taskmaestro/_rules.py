@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pydantic import BaseModel
 
 from . import _contract as contract
-from ._graph import Edge, Node, model_fields_of, value_type
+from ._graph import Edge, Node, effective_output, model_fields_of, value_type
 from ._typecompat import format_annotation, is_assignable
 from .exceptions import IncompleteInputError, WorkflowDefinitionError
 
@@ -129,13 +129,15 @@ def check_fan_in(node: Node, nodes: Mapping[str, Node]) -> None:
 
 
 def check_root(node: Node) -> None:
-    """W8: a root with config fields gets every required field from them."""
-    if node.config_fields:
+    """W8: a root with config fields (or mapped) gets every required field from them."""
+    if node.config_fields or node.mapping is not None:
         _check_covered(node, ())
 
 
 def _check_covered(node: Node, wired: Iterable[str]) -> None:
     covered = set(wired) | set(node.config_fields)
+    if node.mapping is not None:  # each item fills these two
+        covered.update((node.mapping.key_as, node.mapping.value_as))
     missing = [
         name
         for name, field in node.input_model.model_fields.items()
@@ -154,7 +156,7 @@ def _check_covered(node: Node, wired: Iterable[str]) -> None:
 
 def _edge_value(node: Node, edge: Edge, nodes: Mapping[str, Node]) -> object:
     """W4/W5: a routed field exists on the upstream output; returns the value's type."""
-    output = nodes[edge.source].output_model
+    output = effective_output(nodes[edge.source])
     if edge.source_field is not None and edge.source_field not in output.model_fields:
         raise WorkflowDefinitionError(
             contract.FIELD_NOT_FOUND.format(
@@ -184,7 +186,9 @@ def check_result(workflow: str, nodes: Mapping[str, Node], successors: Mapping[s
 def check_job_config(workflow: str, roots: Sequence[Node], config: object) -> None:
     """W13: the job config is an instance of every unconfigured root's input."""
     for root in roots:
-        if not root.config_fields and not isinstance(config, root.input_model):
+        if root.config_fields or root.mapping is not None:  # mapped: never gets the config
+            continue
+        if not isinstance(config, root.input_model):
             raise WorkflowDefinitionError(
                 contract.ROOT_INPUT.format(
                     task=root.name,

@@ -230,7 +230,10 @@ def config_values(
     for name in concerned:
         node = nodes[name]
         given = configuration.get(name, {})
-        unexpected = [f for f in given if f not in node.config_fields]
+        declared = node.config_fields
+        if node.mapping is not None:  # its mapping and its other values (all shared by the items)
+            declared = (*declared, node.mapping.over, *node.input_model.model_fields)
+        unexpected = [f for f in given if f not in declared]
         if unexpected:
             raise WorkflowDefinitionError(
                 contract.CONFIG_UNDECLARED_FIELDS.format(
@@ -245,7 +248,8 @@ def config_values(
                 contract.CONFIG_MISSING_VALUES.format(task=name, fields=", ".join(missing))
             ).at(name)
         for field_name, value in given.items():
-            _check_value(name, node.input_model, field_name, value)
+            if node.mapping is None or field_name != node.mapping.over:
+                _check_value(name, node.input_model, field_name, value)
         if given:
             values[name] = given
     return values
