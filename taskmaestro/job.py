@@ -111,8 +111,9 @@ class Job(Generic[InT, OutT]):
     After a run: ``status``, ``result`` (completed), ``error`` (the text of the
     failing task's exception), ``exception`` (the exception itself),
     ``failed_task``, ``started_at``/``completed_at`` (naive local time),
-    ``task_results`` (one TaskResult per started task, in execution order) and
-    ``context`` (the run's ExecutionContext).
+    ``task_results`` (one TaskResult per started task, in execution order),
+    ``mapped_item_results`` (per mapped task, one TaskResult per attempted item,
+    named ``task[key]``) and ``context`` (the run's ExecutionContext).
     """
 
     def __init__(
@@ -143,6 +144,8 @@ class Job(Generic[InT, OutT]):
         self.started_at: datetime | None = None
         self.completed_at: datetime | None = None
         self.task_results: list[TaskResult] = []
+        self.mapped_item_results: dict[str, list[TaskResult]] = {}
+        """By mapped task name, from when it starts: its items' records, in the order they ended."""
         self.context: ExecutionContext | None = None
         self._claimed = False
         self._lock = threading.Lock()

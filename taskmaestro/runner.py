@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from . import _deadline as deadlines
 from ._driver import Driver
 from ._execution import Cursor, TaskFailed, TaskRun, now, timeout_message
+from ._mapped import MappedRun, run_items_here
 from ._plan import Step
 from ._timeouts import timeout_problem
 from .context import ExecutionContext
@@ -205,17 +206,24 @@ class Runner:
         task_deadline: deadlines.Deadline | None = None
         running = "before"  # in timeout messages: the job's time may pass in on_task_start
         try:
-            task_input = run.begin(outputs)
-            if timed:
-                deadlines.check()
-            running = "while"
-            if step.timeout_seconds is not None:
-                with deadlines.deadline(step.timeout_seconds, run.deadline_label) as task_deadline:
+            if step.items is None:
+                task_input = run.begin(outputs)
+                if timed:
+                    deadlines.check()
+                running = "while"
+                if step.timeout_seconds is not None:
+                    with deadlines.deadline(
+                        step.timeout_seconds, run.deadline_label
+                    ) as task_deadline:
+                        output = run.check(deadlines.call(run.task.run, task_input, ctx))
+                elif timed:
                     output = run.check(deadlines.call(run.task.run, task_input, ctx))
-            elif timed:
-                output = run.check(deadlines.call(run.task.run, task_input, ctx))
-            else:
-                output = run.check(run.task.run(task_input, ctx))
+                else:
+                    output = run.check(run.task.run(task_input, ctx))
+            else:  # a mapped task: its items one by one, each under the task's timeout
+                mapped = MappedRun(run, step.items, outputs)
+                running = "while"
+                output = run.check(run_items_here(mapped, ctx, timed))
         except deadlines.DeadlineExpired as expired:
             timeout = run.timed_out(expired.deadline, running)
             run.fail(timeout)
