@@ -6,7 +6,7 @@ Options:
   still run (``make test`` does it); no targets, and no JSON file unless
   ``--output`` names one.
 - ``--only build,runner``: some groups only (``build``, ``runner``, ``yaml``,
-  ``mypy``, ``parallel``); no JSON file unless ``--output`` names one.
+  ``mypy``, ``parallel``, ``mapped``); no JSON file unless ``--output`` names one.
 - ``--output PATH``: where to write the JSON (default: ``benchmarks/results.json``
   for a full run of every group).
 - ``--readme``: print the README's "Performance" table from ``results.json``
@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from . import build, overhead, parallel, typecheck, yaml_load
+from . import build, mapped, overhead, parallel, typecheck, yaml_load
 from ._measure import Group
 from ._report import machine, readme_table, table, write_json
 
@@ -32,6 +32,7 @@ GROUPS: dict[str, Callable[[bool], Group]] = {
     "yaml": yaml_load.run,
     "mypy": typecheck.run,
     "parallel": parallel.run,
+    "mapped": mapped.run,
 }
 
 RESULTS = Path(__file__).with_name("results.json")

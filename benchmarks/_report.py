@@ -123,6 +123,9 @@ README_ROWS = (
     ),
     ("parallel", "io_dask_speedup", "the same on a local Dask cluster (2 processes x 4 threads)"),
     ("parallel", "cpu_processes_speedup", "the same counting down in Python: 2 processes"),
+    ("mapped", "mapped_us", "a mapped task over 1,000 items, `Runner()`, per item"),
+    ("mapped", "overhead_us", "mapped-task overhead above the floor, per item"),
+    ("mapped", "threads_us", "the same items on 4 threads, per item"),
 )
 
 

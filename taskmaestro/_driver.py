@@ -20,6 +20,14 @@ stays running meanwhile, so the job's deadline still bounds it, and its own
 ``timeout_seconds`` starts again with each attempt. A cache hit completes a
 task at once, without sending it.
 
+
+A mapped task is not sent anywhere either: its items are (``_Item``), each
+as a task of its own, in mapping order, taking their turn among the ready
+tasks at the mapped task's place in the plan and counting towards
+``capacity``. The mapped task ends when its last started item has ended. In
+``fail_fast`` mode no item starts after one failed; the queued ones are
+cancelled (and recorded as failed), those running are awaited.
+
 Fail-fast: after the first failure nothing new starts (nor is retried); the tasks in flight are
 awaited (and recorded) until they finish or one of their deadlines passes. At a
 deadline the tasks it bounds are abandoned (see ``_transport`` for what their
@@ -49,7 +57,8 @@ from ._execution import (
     nested_failure,
     now,
 )
-from ._plan import Plan, Step
+from ._mapped import ItemRun, MappedRun, cancelled
+from ._plan import Items, Plan, Step
 from ._transport import Sender, WorkerDeadline, capacity
 from .cache import Cache
 from .context import ExecutionContext
@@ -102,10 +111,39 @@ class _Node:
     inner: _Level | None = None
     task_input: BaseModel | None = None
     """What the task is sent, kept to send again when an attempt is retried."""
+    mapped: _Mapped | None = None
 
     @property
     def name(self) -> str:
         return self.step.name
+
+
+@dataclass(eq=False, slots=True)
+class _Mapped:
+    """A mapped task being run: its node, its items' run, the items started and not ended."""
+
+    node: _Node
+    run: MappedRun
+    items: set[_Item] = field(default_factory=set)
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+
+@dataclass(eq=False, slots=True)
+class _Item:
+    """An item of a mapped task, in flight on the executor."""
+
+    mapped: _Mapped
+    run: ItemRun
+    chain: tuple[deadlines.Deadline, ...]
+    own: deadlines.Deadline | None = None
+    future: Future[Any] | None = None
+
+
+type _Ready = tuple[tuple[int, ...], _Level, Step | _Mapped]
+"""A ready task by its place in the plan; or a mapped task, whose next item is ready."""
 
 
 class Driver:
@@ -132,10 +170,10 @@ class Driver:
         self.capacity = capacity(executor)
         self.job_deadline = job_deadline
         self.top = _Level(job, events, deadlines.pending(), (), None)
-        self.ready: list[tuple[tuple[int, ...], _Level, Step]] = []
-        self.in_flight: dict[Future[Any], _Node] = {}
-        self.timed: dict[deadlines.Deadline, _Node] = {}
-        """The own deadlines of running nodes, to the node."""
+        self.ready: list[_Ready] = []
+        self.in_flight: dict[Future[Any], _Node | _Item] = {}
+        self.timed: dict[deadlines.Deadline, _Node | _Item] = {}
+        """The own deadlines of running nodes and items, to their owner."""
         self.retrying: list[tuple[float, int, _Node, BaseException]] = []
         """Heap of failed attempts to send again: (when, order, node, the attempt's error)."""
         self._order = itertools.count()
@@ -168,8 +206,12 @@ class Driver:
 
     def _interrupted(self, interruption: BaseException) -> BaseException:
         """Record the tasks in flight as interrupted; what to raise for the job to fail."""
-        for node in list(self.in_flight.values()):
-            self._fail(node, node.run.failure(interruption))
+        for entry in list(self.in_flight.values()):
+            if isinstance(entry, _Item):
+                self._fail_item(entry, entry.run.failure(interruption), end=False)
+                entry = entry.mapped.node
+            if self._is_running(entry):
+                self._fail(entry, entry.run.failure(interruption))
         self.in_flight.clear()
         for _, _, node, _ in self.retrying:
             if node.level.running.get(node.name) is node:
@@ -187,19 +229,33 @@ class Driver:
             if not waiting:
                 self._ready(level, step)
 
-    def _ready(self, level: _Level, step: Step) -> None:
-        heapq.heappush(self.ready, ((*level.key, step.index), level, step))
+    def _ready(self, level: _Level, step: Step, mapped: _Mapped | None = None) -> None:
+        """``step`` is ready to start; or, with ``mapped``, its next item is."""
+        heapq.heappush(
+            self.ready, ((*level.key, step.index), level, step if mapped is None else mapped)
+        )
 
     def _start_ready(self) -> None:
         if self.top.failure is not None:
-            self.ready.clear()  # fail-fast: what has not started never will
+            self._drop_ready()
             return
         while self.ready and (self.capacity is None or len(self.in_flight) < self.capacity):
-            _, level, step = heapq.heappop(self.ready)
-            self._start(level, step)
+            _, level, target = heapq.heappop(self.ready)
+            if isinstance(target, Step):
+                self._start(level, target)
+            else:
+                self._start_item(target)
             if self.top.failure is not None:
-                self.ready.clear()
+                self._drop_ready()
                 return
+
+    def _drop_ready(self) -> None:
+        """Fail-fast: what has not started never will; a mapped task stops its items."""
+        dropped, self.ready = self.ready, []
+        for _, _, target in dropped:
+            if isinstance(target, _Mapped):
+                target.run.stop()
+                self._item_ended(target)
 
     def _start(self, level: _Level, step: Step) -> None:
         name = step.name
@@ -217,6 +273,9 @@ class Driver:
         if level is self.top:
             self.cursor.task = name
         try:
+            if step.items is not None:
+                self._start_mapped(node, step.items)
+                return
             task_input = run.begin(level.outputs)
             cached = run.cached(task_input) if step.cache is not None else None
             if cached is not None:
@@ -262,6 +321,49 @@ class Driver:
         self.in_flight[future] = node
         future.add_done_callback(self.finished.put)
 
+    def _start_mapped(self, node: _Node, items: Items) -> None:
+        """Start a mapped task: its first item is ready (it ends at once without items)."""
+        node.mapped = _Mapped(node, MappedRun(node.run, items, node.level.outputs))
+        self._item_ended(node.mapped)
+
+    def _start_item(self, mapped: _Mapped) -> None:
+        """Send the next item of a mapped task; the one after it is ready then."""
+        started = mapped.run.next_item()
+        if started is None:  # stopped since it was made ready
+            self._item_ended(mapped)
+            return
+        key, value = started
+        node = mapped.node
+        if mapped.run.pending:
+            self._ready(node.level, node.step, mapped)
+        run = ItemRun(mapped.run, key)
+        item = _Item(mapped, run, node.chain)
+        mapped.items.add(item)
+        try:
+            item_input = run.begin(value)
+            timeout = node.step.timeout_seconds
+            if timeout is not None:
+                if self.sender.in_process:  # its clock starts with its worker
+                    item.own = deadlines.unstarted(timeout, run.deadline_label)
+                else:
+                    item.own = deadlines.after(timeout, run.deadline_label)
+                item.chain = (*item.chain, item.own)
+                self.timed[item.own] = item
+            passed = [d for d in item.chain if not d.fired and d.at <= monotonic()]
+            if passed:  # during its on_map_item_start hook
+                self._expire(min(passed, key=_at))
+                return
+            context = run.context(self.ctx)
+            workflow = node.level.job.workflow.name
+            item.future = self.sender.submit(
+                workflow, run.name, run.task, item_input, item.chain, context
+            )
+        except Exception as raised:
+            self._fail_item(item, run.failure(raised))
+            return
+        self.in_flight[item.future] = item
+        item.future.add_done_callback(self.finished.put)
+
     # -- finishing ------------------------------------------------------------
 
     def _collect(self) -> None:
@@ -285,6 +387,9 @@ class Driver:
         node = self.in_flight.pop(future, None)
         if node is None:
             return  # abandoned at a deadline, or cancelled
+        if isinstance(node, _Item):
+            self._finish_item(node, future)
+            return
         try:
             output = self.sender.receive(future)
         except WorkerDeadline:  # the worker saw a deadline pass before the driver did
@@ -297,6 +402,66 @@ class Driver:
                 raise self._interrupted(raised) from None
         else:
             self._complete(node, output)
+
+    def _finish_item(self, item: _Item, future: Future[Any]) -> None:
+        run = item.run
+        try:
+            output = run.check(self.sender.receive(future))
+        except WorkerDeadline:  # the worker saw a deadline pass before the driver did
+            self._expire(min([d for d in item.chain if not d.fired] or item.chain, key=_at))
+        except BaseException as raised:  # SystemExit is the item's failure; Ctrl-C goes on up
+            self._fail_item(
+                item, run.failure(raised), end=not isinstance(raised, KeyboardInterrupt)
+            )
+            if isinstance(raised, KeyboardInterrupt):
+                node = item.mapped.node
+                self._fail(node, node.run.failure(raised))
+                raise self._interrupted(raised) from None
+        else:
+            self._end_item(item)
+            run.succeed(output)
+            self._item_ended(item.mapped)
+
+    def _fail_item(self, item: _Item, error: Exception, *, end: bool = True) -> None:
+        """Record ``item``'s failure; its mapped task ends if it was the last one (``end``)."""
+        if item not in item.mapped.items:
+            return  # ended already
+        self._end_item(item)
+        item.run.fail(error)
+        mapped = item.mapped
+        if not mapped.run.going:  # fail_fast: the items still queued never start
+            for queued in list(mapped.items):
+                future = queued.future
+                if future is not None and future.cancel():
+                    self.in_flight.pop(future, None)
+                    self._end_item(queued)
+                    queued.run.fail(cancelled(queued.run.name, item.run.key))
+        if end:
+            self._item_ended(mapped)
+
+    def _end_item(self, item: _Item) -> None:
+        item.mapped.items.discard(item)
+        if item.own is not None:
+            self.timed.pop(item.own, None)
+
+    def _item_ended(self, mapped: _Mapped) -> None:
+        """Ready the mapped task's next item; or, once none is left to start or running,
+        end the task with its ``MappedOutput`` or its failure."""
+        node = mapped.node
+        if mapped.items or not self._is_running(node):
+            return
+        if mapped.run.pending:
+            self._ready(node.level, node.step, mapped)
+            return
+        try:
+            output = mapped.run.outcome()
+        except Exception as error:
+            self._fail(node, error)
+            return
+        self._complete(node, output)
+
+    def _is_running(self, node: _Node) -> bool:
+        return node.level.running.get(node.name) is node
 
     def _complete(self, node: _Node, output: BaseModel) -> None:
         step, level = node.step, node.level
@@ -325,9 +490,18 @@ class Driver:
             self._complete(level.parent, result)
 
     def _fail(self, node: _Node, error: Exception) -> None:
-        """Record ``node``'s failure and fail its job; a nested job fails its node in turn."""
+        """Record ``node``'s failure and fail its job; a nested job fails its node in turn.
+
+        A mapped task's items still running fail with it, with the same error.
+        """
         self._stop(node)
         level, name = node.level, node.name
+        if node.mapped is not None:
+            node.mapped.run.stop()
+            for item in list(node.mapped.items):
+                if item.future is not None and self.in_flight.pop(item.future, None) is not None:
+                    item.future.cancel()
+                self._fail_item(item, error, end=False)
         node.run.fail(error)
         if node.inner is not None and node.inner.failure is None:
             node.inner.failure = TaskFailed(error, name)  # nothing inside may complete it now
@@ -373,6 +547,9 @@ class Driver:
                 del self.in_flight[future]
                 future.cancel()
         owner = self.timed.get(deadline)
+        if isinstance(owner, _Item):  # an item's timeout: the item fails, its task goes on
+            self._fail_item(owner, owner.run.timed_out(deadline))
+            return
         if owner is not None:  # a task's, or a nested workflow's, own timeout
             self._time_out(owner, deadline)
             return

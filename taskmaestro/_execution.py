@@ -34,6 +34,7 @@ from .exceptions import (
 )
 from .hooks.base import TASK_RETRY, Dispatcher
 from .job import Job, JobConfiguration, TaskResult, TaskStatus
+from .task import Task
 from .workflow import Workflow
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "TaskRun",
     "escaped_error",
     "inner_job",
+    "instance",
     "invalid_input",
     "nested_failure",
     "now",
@@ -126,6 +128,21 @@ def timeout_message(deadline: Deadline, task: str | None, when: str) -> str:
     return f"{message} while running task '{task}'"
 
 
+def instance(cls: type[Task[Any, Any]], name: str) -> tuple[Task[Any, Any], Exception | None]:
+    """A new instance of ``cls`` named ``name``, and what its constructor raised, if it did.
+
+    When the constructor raises, the instance is made without it, so that hooks
+    still get a task (with its name) to report the failure against.
+    """
+    broken: Exception | None = None
+    try:
+        task = cls()
+    except Exception as raised:
+        task, broken = cls.__new__(cls), raised
+    task.name = name
+    return task, broken
+
+
 class TaskRun:
     """One run of one task of a job: start, input, output check, record and events."""
 
@@ -163,26 +180,20 @@ class TaskRun:
         self.name = name = step.name
         self.job = job
         self.events = events
-        cls = step.task
-        self.broken: Exception | None = None
-        # A new instance named after the step. When the constructor raises, the
-        # instance is made without it, so that hooks still get a task (with its
-        # name) to report the failure against; ``begin`` raises the error.
-        try:
-            task = cls()
-        except Exception as raised:
-            task, self.broken = cls.__new__(cls), raised
-        task.name = name
-        self.task = task
+        self.task, self.broken = instance(step.task, name)  # ``announce`` raises ``broken``
         self.started_at = datetime.now()
         self.start = perf_counter()
 
-    def begin(self, outputs: Mapping[str, BaseModel]) -> BaseModel:
-        """Emit ``on_task_start``, then build the input; raises the task's failure."""
+    def announce(self) -> None:
+        """Emit ``on_task_start``; then raise what the task's constructor raised, if it did."""
         if self.events.on_task_start:
             self.events.emit("on_task_start", self.job, self.task)
         if self.broken is not None:
             raise self.broken
+
+    def begin(self, outputs: Mapping[str, BaseModel]) -> BaseModel:
+        """``announce``, then build the input; raises the task's failure."""
+        self.announce()
         step, job = self.step, self.job
         values = job.configured_values.get(self.name, _NO_VALUES) if step.configured else _NO_VALUES
         try:

@@ -11,13 +11,32 @@ from pydantic import BaseModel
 from ._graph import Edge, Graph, NestedGraph, Node, model_fields_of, value_type
 from .cache import CachePolicy, cache_policy
 from .dependencies import CollectionKind
+from .mapping import TaskMap
 from .retry import Retry
 from .task import Task, retry_of
 
-__all__ = ["Assemble", "Plan", "Step", "compile_plan"]
+__all__ = ["Assemble", "Items", "Plan", "Shared", "Step", "compile_plan"]
 
 Assemble = Callable[[Mapping[str, BaseModel], BaseModel, Mapping[str, object]], BaseModel]
 """(upstream outputs by task name, job config, configured values) -> the task's input."""
+
+Shared = Callable[[Mapping[str, BaseModel], Mapping[str, object]], dict[str, object]]
+"""(upstream outputs, configured values) -> the input values every item of a mapped task gets."""
+
+
+@dataclass(frozen=True, slots=True)
+class Items:
+    """What a mapped step runs per item: where the items are and how to make each input.
+
+    ``shared`` gives the named dependencies and the configured values but the
+    ``over`` mapping; ``validate`` makes an item's input from them plus its key
+    and value; ``output_model`` is what each item must return.
+    """
+
+    mapping: TaskMap
+    shared: Shared
+    validate: Callable[[dict[str, object]], BaseModel]
+    output_model: type[BaseModel]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +44,10 @@ class Step:
     """One task of the plan, with everything the runner needs precomputed.
 
     ``index`` is its place in ``Plan.steps``; ``nested`` is set when the node
-    is a workflow wrapped as a task, which the parallel driver runs itself.
-    ``retry`` is the instance's retry policy; ``cache`` its cache policy
-    (``None``: not cached).
+    is a workflow wrapped as a task, which the parallel driver runs itself;
+    ``items`` when it is mapped (``output_model`` is then ``MappedOutput[O]``
+    and ``assemble`` is not used). ``retry`` is the instance's retry policy;
+    ``cache`` its cache policy (``None``: not cached).
     """
 
     name: str
@@ -41,6 +61,7 @@ class Step:
     nested: NestedGraph | None
     retry: Retry
     cache: CachePolicy | None
+    items: Items | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +94,32 @@ def _step(node: Node, index: int, graph: Graph) -> Step:
         index=index,
         task=node.task,
         configured=bool(node.config_fields),
-        output_model=node.output_model,
+        output_model=node.effective_output,
         timeout_seconds=node.task.timeout_seconds,
         assemble=_assembler(node, graph),
         nested=node.nested,
         retry=node.retry if node.retry is not None else retry_of(node.task),
         cache=cache_policy(node.task.cache),
+        items=None if node.mapping is None else _items(node, node.mapping),
+    )
+
+
+def _items(node: Node, mapping: TaskMap) -> Items:
+    """A mapped node's per-item plan; its dependencies fill named fields (the rules say so)."""
+    sources = [(edge.target_field or "", _reader(edge)) for edge in node.edges]
+    over = mapping.over
+    validate = node.input_model.model_validate
+
+    def shared(outputs: Mapping[str, BaseModel], values: Mapping[str, object]) -> dict[str, object]:
+        data = {key: read(outputs) for key, read in sources}
+        data.update((key, value) for key, value in values.items() if key != over)
+        return data
+
+    return Items(
+        mapping=mapping,
+        shared=shared,
+        validate=lambda data: validate(data, by_name=True),
+        output_model=node.output_model,
     )
 
 

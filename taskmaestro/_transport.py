@@ -212,15 +212,24 @@ class Sender:
         task: Task[Any, Any],
         task_input: BaseModel,
         chain: tuple[deadlines.Deadline, ...],
+        ctx: ExecutionContext | None = None,
     ) -> Future[Any]:
-        """Send task ``name`` of ``workflow``, bounded by the deadlines of ``chain``.
+        """Send task ``name`` of ``workflow``, bounded by the deadlines of ``chain``, with
+        the job's context or ``ctx`` (a mapped item's own).
 
         In this process, the task's own deadline (``deadlines.unstarted``) starts
         when a worker thread picks the task up, not when it is queued: several
         runners may share one pool.
         """
         if self.in_process:
-            return self.executor.submit(self._perform_here, workflow, task, task_input, chain)
+            return self.executor.submit(
+                self._perform_here,
+                workflow,
+                task,
+                task_input,
+                chain,
+                self.ctx if ctx is None else ctx,
+            )
         bound = _bound(chain)
         # Each submission is unique, so an executor that caches results by their
         # arguments (Dask's pure=True) still runs every task.
@@ -240,7 +249,8 @@ class Sender:
                 payload = _pickle((workflow, name, task, task_input, bound, False, token))
             except Exception:
                 raise self._cannot_send(name, type(task), task_input, error, _pickle) from error
-        return self.executor.submit(perform_pickled, payload, self._pickled_context(name))
+        context = self._pickled_context(name) if ctx is None else self._pickled(name, ctx)
+        return self.executor.submit(perform_pickled, payload, context)
 
     def _perform_here(
         self,
@@ -248,11 +258,12 @@ class Sender:
         task: Task[Any, Any],
         task_input: BaseModel,
         chain: tuple[deadlines.Deadline, ...],
+        ctx: ExecutionContext,
     ) -> BaseModel:
         """In a worker thread: start the clocks that wait for it, then ``perform``."""
         if any(deadlines.start(entry) for entry in chain):
             self.wake()
-        return perform(workflow, task, task_input, self.ctx, _bound(chain))
+        return perform(workflow, task, task_input, ctx, _bound(chain))
 
     def receive(self, future: Future[Any]) -> Any:
         """The output of a finished task; raises what the task raised."""
@@ -265,19 +276,24 @@ class Sender:
         return pickle.loads(value)
 
     def _pickled_context(self, name: str) -> bytes:
+        """The job's context, pickled once for every task."""
         if self._context is None:
-            try:
-                self._context = _pickle(self.ctx)
-            except Exception as error:
-                prefix, dumps = self._prefix(name), _pickle
-                for key, service in self.ctx.services.items():
-                    failure = _pickling_error(service, dumps)
-                    if failure is not None:
-                        what = f"{prefix}the service {key_name(key)!r} of its context"
-                        raise _unpicklable(what, service, failure, dumps, _SERVICE_HINT) from error
-                what = f"{prefix}its ExecutionContext"
-                raise _unpicklable(what, self.ctx, error, dumps) from error
+            self._context = self._pickled(name, self.ctx)
         return self._context
+
+    def _pickled(self, name: str, ctx: ExecutionContext) -> bytes:
+        """``ctx`` pickled, or the error naming the part of it (a service) that is not."""
+        try:
+            return _pickle(ctx)
+        except Exception as error:
+            prefix, dumps = self._prefix(name), _pickle
+            for key, service in ctx.services.items():
+                failure = _pickling_error(service, dumps)
+                if failure is not None:
+                    what = f"{prefix}the service {key_name(key)!r} of its context"
+                    raise _unpicklable(what, service, failure, dumps, _SERVICE_HINT) from error
+            what = f"{prefix}its ExecutionContext"
+            raise _unpicklable(what, ctx, error, dumps) from error
 
     def _cannot_send(
         self,

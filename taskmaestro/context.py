@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 import shutil
 import tempfile
 import threading
 import uuid
+from collections import ChainMap
 from collections.abc import Mapping
 from contextvars import ContextVar, Token
 from pathlib import Path
@@ -120,6 +123,9 @@ class TaskLogger(logging.Logger):
         return TaskLogger, (self.base, stamp[WORKFLOW], stamp[TASK], stamp[CORRELATION_ID])
 
 
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
 class ExecutionContext:
     """Shared per-job resources: a logger, a correlation id, a scratch folder, services.
 
@@ -140,6 +146,9 @@ class ExecutionContext:
     A context pickles (for a task run in another process): the copy has the same
     logger name, correlation id, services and scratch folder. Pickling creates
     the scratch folder, so that every copy shares it; a copy never removes it.
+
+    ``child`` makes the context of one item of a mapped task: its own id,
+    scratch folder and services, over its parent's (see ``child``).
     """
 
     def __init__(
@@ -149,13 +158,21 @@ class ExecutionContext:
         scratch_dir: str | Path | None = None,
         *,
         services: Mapping[str | type[Any], object] | None = None,
+        parent_correlation_id: str | None = None,
     ) -> None:
         self._logger: logging.Logger = _base(logger or logging.getLogger(_DEFAULT_LOGGER))
         self.correlation_id: str = correlation_id or str(uuid.uuid4())
+        self.parent_correlation_id: str | None = parent_correlation_id
+        """The parent's ``correlation_id`` for a ``child`` context, else ``None``."""
         self._given_scratch = Path(scratch_dir) if scratch_dir else None
         self._scratch: Path | None = None
         self._scratch_lock = threading.Lock()
         self._services: dict[str | type[Any], object] = dict(services or {})
+        self._layers: list[dict[str | type[Any], object]] = [self._services]
+        """Where ``resolve`` looks, own services first (a child adds its parent's layers)."""
+        self._lookup: Mapping[str | type[Any], object] = self._services
+        self._parent: ExecutionContext | None = None
+        self._folder = ""
 
     @property
     def logger(self) -> logging.Logger:
@@ -184,7 +201,10 @@ class ExecutionContext:
         """A folder for the job's temporary files; it exists once you ask for it."""
         with self._scratch_lock:
             if self._scratch is None:
-                if self._given_scratch is not None:
+                if self._parent is not None:
+                    self._scratch = self._parent.scratch_dir / self._folder
+                    self._scratch.mkdir(exist_ok=True)
+                elif self._given_scratch is not None:
                     self._given_scratch.mkdir(parents=True, exist_ok=True)
                     self._scratch = self._given_scratch
                 else:
@@ -193,8 +213,11 @@ class ExecutionContext:
 
     @property
     def services(self) -> Mapping[str | type[Any], object]:
-        """The registered services by key (a read-only view; ``register`` adds one)."""
-        return MappingProxyType(self._services)
+        """The registered services by key (a read-only view; ``register`` adds one).
+
+        A ``child`` context's view holds its own services and, under them, its parent's.
+        """
+        return MappingProxyType(self._lookup)
 
     @overload
     def register(self, key: type[T], service: T) -> None: ...
@@ -211,21 +234,52 @@ class ExecutionContext:
     def resolve(self, key: str | type[Any]) -> Any:
         """Return the service registered under ``key``; ``KeyError`` lists the known keys."""
         try:
-            return self._services[key]
+            return self._lookup[key]
         except KeyError:
-            known = ", ".join(sorted(key_name(k) for k in self._services)) or "none"
+            known = ", ".join(sorted(key_name(k) for k in self._lookup)) or "none"
             raise KeyError(
                 f"No service registered under {key_name(key)!r}; registered: {known}"
             ) from None
 
+    def child(self, *, task_name: str, item_key: str) -> ExecutionContext:
+        """The context of item ``item_key`` of the mapped task ``task_name``.
+
+        Same logger; correlation id ``<parent id>:<safe>:<hash>`` (``parent_correlation_id``
+        is the parent's); scratch folder ``<parent scratch>/<safe>-<hash>``, made on first
+        use and removed with the parent's. ``safe`` is ``task:key`` with every run of
+        characters other than letters, digits and ``_.-`` replaced by ``_``, and ``hash``
+        the first 8 hex digits of the SHA-256 of ``task:key``, so that names stay apart.
+        Services registered on the child stay its own; the parent's remain visible under
+        them, so one item cannot change what the parent or the other items resolve.
+        """
+        label = f"{task_name}:{item_key}"
+        safe = _UNSAFE.sub("_", label).strip("_") or "item"
+        digest = hashlib.sha256(label.encode()).hexdigest()[:8]
+        child = ExecutionContext(
+            f"{self.correlation_id}:{safe}:{digest}",
+            self.logger,
+            parent_correlation_id=self.correlation_id,
+        )
+        child._parent = self
+        child._folder = f"{safe}-{digest}"
+        child._layers = [child._services, *self._layers]
+        child._lookup = ChainMap(*child._layers)
+        return child
+
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
-        return _copy, (self._logger, self.correlation_id, self.scratch_dir, self._services)
+        return _copy, (
+            self._logger,
+            self.correlation_id,
+            self.scratch_dir,
+            dict(self._lookup),
+            self.parent_correlation_id,
+        )
 
     def close(self) -> None:
-        """Remove the scratch folder if this context created it."""
+        """Remove the scratch folder if this context created it (not a child's: see ``child``)."""
         with self._scratch_lock:
             scratch, self._scratch = self._scratch, None
-        if scratch is not None and self._given_scratch is None:
+        if scratch is not None and self._given_scratch is None and self._parent is None:
             shutil.rmtree(scratch, ignore_errors=True)
 
     def __enter__(self) -> Self:
@@ -245,10 +299,15 @@ def _copy(
     correlation_id: str,
     scratch_dir: Path,
     services: Mapping[str | type[Any], object],
+    parent_correlation_id: str | None = None,
 ) -> ExecutionContext:
     """A context unpickled in another process (``ExecutionContext.__reduce__``)."""
     return ExecutionContext(
-        logger=logger, correlation_id=correlation_id, scratch_dir=scratch_dir, services=services
+        logger=logger,
+        correlation_id=correlation_id,
+        scratch_dir=scratch_dir,
+        services=services,
+        parent_correlation_id=parent_correlation_id,
     )
 
 

@@ -13,6 +13,7 @@ __all__ = [
     "CycleDetectedError",
     "IncompleteInputError",
     "JobStateError",
+    "MappedTaskExecutionError",
     "NestedWorkflowError",
     "ResumeError",
     "RunRecordError",
@@ -178,6 +179,24 @@ class NestedWorkflowError(TaskExecutionError, RuntimeError):
     ) -> None:
         super().__init__(message, task_name)
         self.inner_task = inner_task
+
+
+class MappedTaskExecutionError(TaskExecutionError):
+    """Items of a mapped task failed; ``errors`` maps each failed item's key to its error.
+
+    With ``error_mode="fail_fast"`` it holds the first failed item and is chained
+    from its error (``__cause__``); with ``"collect_all"``, every failed item, in
+    item order. The message reads "Mapped task 't' failed: <key>: <error>; ...".
+    """
+
+    def __init__(self, task_name: str, errors: dict[str, Exception]) -> None:
+        listed = "; ".join(f"{key}: {describe_error(error)}" for key, error in errors.items())
+        super().__init__(f"Mapped task '{task_name}' failed: {listed}", task_name)
+        self.task_name: str = task_name
+        self.errors = errors
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return type(self), (self.task_name, self.errors)
 
 
 class TimeoutValueError(WorkflowRunnerError, ValueError):

@@ -135,8 +135,9 @@ class Job(Generic[InT, OutT]):
     After a run: ``status``, ``result`` (completed), ``error`` (the text of the
     failing task's exception), ``exception`` (the exception itself),
     ``failed_task``, ``started_at``/``completed_at`` (naive local time),
-    ``task_results`` (one TaskResult per started task, in execution order) and
-    ``context`` (the run's ExecutionContext).
+    ``task_results`` (one TaskResult per started task, in execution order),
+    ``mapped_item_results`` (per mapped task, one TaskResult per attempted item,
+    named ``task[key]``) and ``context`` (the run's ExecutionContext).
     """
 
     def __init__(
@@ -168,6 +169,8 @@ class Job(Generic[InT, OutT]):
         self.started_at: datetime | None = None
         self.completed_at: datetime | None = None
         self.task_results: list[TaskResult] = []
+        self.mapped_item_results: dict[str, list[TaskResult]] = {}
+        """By mapped task name, from when it starts: its items' records, in the order they ended."""
         self.context: ExecutionContext | None = None
         self._claimed = False
         self._lock = threading.Lock()
@@ -255,8 +258,10 @@ def config_values(
     for name in concerned:
         node = nodes[name]
         given = configuration.get(name, {})
-        source = node.mapping.over if node.mapping is not None else None
-        unexpected = [f for f in given if f not in node.config_fields and f != source]
+        declared = node.config_fields
+        if node.mapping is not None:  # its mapping and its other values (all shared by the items)
+            declared = (*declared, node.mapping.over, *node.input_model.model_fields)
+        unexpected = [f for f in given if f not in declared]
         if unexpected:
             raise WorkflowDefinitionError(
                 contract.CONFIG_UNDECLARED_FIELDS.format(
@@ -273,7 +278,7 @@ def config_values(
                 fields=missing,
             ).at(name)
         for field_name, value in given.items():
-            if field_name != source:  # the items: checked by _check_mapped_items
+            if node.mapping is None or field_name != node.mapping.over:
                 _check_value(name, node.input_model, field_name, value)
         if given:
             values[name] = given

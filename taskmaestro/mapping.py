@@ -14,7 +14,7 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, RootModel
 
-__all__ = ["ErrorMode", "MappedOutput", "TaskMap"]
+__all__ = ["ErrorMode", "MappedOutput", "TaskMap", "item_name"]
 
 ItemOutT = TypeVar("ItemOutT", bound=BaseModel)
 
@@ -51,3 +51,18 @@ class TaskMap:
 
 class MappedOutput(RootModel[dict[str, ItemOutT]], Generic[ItemOutT]):
     """The output of a mapped instance: each item's output by item key, in item order."""
+
+
+_QUOTED = frozenset("[]'\"\\")
+
+
+def item_name(task: str, key: str) -> str:
+    """The name of item ``key`` of mapped instance ``task``: ``task[key]``.
+
+    A key that is empty, not printable or holds a bracket, quote or backslash is
+    written as a Python string literal (``task['a]b']``): a plain key never starts
+    with a quote, so every name reads back to one task and one key.
+    """
+    if key and key.isprintable() and _QUOTED.isdisjoint(key):
+        return f"{task}[{key}]"
+    return f"{task}[{key!r}]"

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from . import _deadline as deadlines
 from ._driver import Driver
 from ._execution import Cursor, TaskFailed, TaskRun, now, timeout_message
+from ._mapped import MappedRun, run_items_here
 from ._plan import Step
 from ._resume import Resume, prepare_resume
 from ._timeouts import timeout_problem
@@ -296,28 +297,33 @@ class Runner:
         run = TaskRun(step, job, events, self.cache)
         running = "before"  # in timeout messages: the job's time may pass in on_task_start
         try:
-            task_input = run.begin(outputs)
-            if timed:
-                deadlines.check()
-            running = "while"
-            cached = run.cached(task_input) if step.cache is not None else None
-            if cached is not None:
-                output = run.check(cached)
-            else:
-                scope = enter_task(job.workflow.name, step.name)  # names ctx.logger
-                try:
-                    produced: object
-                    if step.timeout_seconds is None and not step.retry.retries:
-                        run.attempt()
-                        if timed:
-                            produced = deadlines.call(run.task.run, task_input, ctx)
+            if step.items is None:
+                task_input = run.begin(outputs)
+                if timed:
+                    deadlines.check()
+                running = "while"
+                cached = run.cached(task_input) if step.cache is not None else None
+                if cached is not None:
+                    output = run.check(cached)
+                else:
+                    scope = enter_task(job.workflow.name, step.name)  # names ctx.logger
+                    try:
+                        produced: object
+                        if step.timeout_seconds is None and not step.retry.retries:
+                            run.attempt()
+                            if timed:
+                                produced = deadlines.call(run.task.run, task_input, ctx)
+                            else:
+                                produced = run.task.run(task_input, ctx)
                         else:
-                            produced = run.task.run(task_input, ctx)
-                    else:
-                        produced = _attempts(run, task_input, ctx, timed)
-                finally:
-                    leave_task(scope)
-                output = run.check(produced)
+                            produced = _attempts(run, task_input, ctx, timed)
+                    finally:
+                        leave_task(scope)
+                    output = run.check(produced)
+            else:  # a mapped task: its items one by one, each under the task's timeout
+                mapped = MappedRun(run, step.items, outputs)
+                running = "while"
+                output = run.check(run_items_here(mapped, ctx, timed))
         except deadlines.DeadlineExpired as expired:
             timeout = run.timed_out(expired.deadline, running)
             run.fail(timeout)

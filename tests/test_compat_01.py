@@ -573,13 +573,19 @@ def test_output_check_key_phrase() -> None:
 
 
 def test_event_values() -> None:
-    assert [event.value for event in Event] == [
+    # 0.1.0's six events, in its order; the mapped items' events follow (issue 14).
+    assert [event.value for event in Event][:6] == [
         "job_start",
         "job_complete",
         "job_fail",
         "task_start",
         "task_complete",
         "task_fail",
+    ]
+    assert [event.value for event in Event][6:] == [
+        "map_item_start",
+        "map_item_complete",
+        "map_item_fail",
     ]
 
 

@@ -6,7 +6,9 @@ writes a temporary file whose name adds 14 bytes to it. A task name whose
 followed by ``.`` and 16 hex digits of the name's SHA-256:
 ``{prefix}.{hash}.json``. Task names never contain a dot, so a shortened name
 can never be the file name of another task; two long names sharing a prefix
-differ by their hash.
+differ by their hash. A mapped item's name, ``task[key]`` with the key
+percent-encoded, may hold dots, but unshortened it ends with ``]`` where a
+shortened name ends with its hash.
 """
 
 from __future__ import annotations

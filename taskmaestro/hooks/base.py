@@ -1,8 +1,10 @@
 """Lifecycle hooks: observers of jobs and tasks that can never break a job.
 
-The six methods and their arguments are those of taskmaestro 0.1.0: the job,
-the Task instance that ran (its ``name`` is the instance name), its output or
-its error. What else a hook may want is on the job: ``job.context`` (the run's
+The six job and task methods and their arguments are those of taskmaestro
+0.1.0: the job, the Task instance that ran (its ``name`` is the instance name),
+its output or its error. Three more follow the items of a mapped task
+(``on_map_item_*``, with the item's key); a hook without them works as before.
+What else a hook may want is on the job: ``job.context`` (the run's
 ExecutionContext) and ``job.task_results[-1]`` (the TaskResult just recorded,
 when ``on_task_complete`` or ``on_task_fail`` is called).
 """
@@ -33,6 +35,9 @@ class Event(StrEnum):
     TASK_START = "task_start"
     TASK_COMPLETE = "task_complete"
     TASK_FAIL = "task_fail"
+    MAP_ITEM_START = "map_item_start"
+    MAP_ITEM_COMPLETE = "map_item_complete"
+    MAP_ITEM_FAIL = "map_item_fail"
 
 
 class HookWarning(UserWarning):
@@ -54,6 +59,13 @@ class Hook(Protocol):
         self, job: Job[Any, Any], task: Task[Any, Any], output: BaseModel
     ) -> None: ...
     def on_task_fail(self, job: Job[Any, Any], task: Task[Any, Any], error: Exception) -> None: ...
+    def on_map_item_start(self, job: Job[Any, Any], task: Task[Any, Any], key: str) -> None: ...
+    def on_map_item_complete(
+        self, job: Job[Any, Any], task: Task[Any, Any], key: str, output: BaseModel
+    ) -> None: ...
+    def on_map_item_fail(
+        self, job: Job[Any, Any], task: Task[Any, Any], key: str, error: Exception
+    ) -> None: ...
 
 
 class BaseHook:
@@ -64,6 +76,9 @@ class BaseHook:
     ``on_task_fail`` (after its TaskResult was appended to ``job.task_results``;
     on failure the job is already marked failed), with an ``on_task_retry``
     before each retried attempt; finally ``on_job_complete`` or ``on_job_fail``.
+    Between the start and the end of a mapped task, per item,
+    ``on_map_item_start`` then ``on_map_item_complete`` or ``on_map_item_fail``
+    (after its record was appended to ``job.mapped_item_results[task.name]``).
     An exception raised by a hook is reported as a ``HookWarning`` and ignored.
     """
 
@@ -90,6 +105,19 @@ class BaseHook:
     ) -> None:
         """Attempt number ``attempt`` (from 1) of ``task`` failed with ``error``; another
         follows, after the retry delay. Not a 0.1.0 event: hooks without it still work."""
+
+    def on_map_item_start(self, job: Job[Any, Any], task: Task[Any, Any], key: str) -> None:
+        """Item ``key`` of a mapped task is about to run in ``task``, a new instance for it."""
+
+    def on_map_item_complete(
+        self, job: Job[Any, Any], task: Task[Any, Any], key: str, output: BaseModel
+    ) -> None:
+        """Item ``key`` returned ``output``; ``job.mapped_item_results[task.name][-1]`` says so."""
+
+    def on_map_item_fail(
+        self, job: Job[Any, Any], task: Task[Any, Any], key: str, error: Exception
+    ) -> None:
+        """Item ``key`` failed with ``error``; its record ends ``job.mapped_item_results[...]``."""
 
 
 EVENTS = tuple(f"on_{event.value}" for event in Event)

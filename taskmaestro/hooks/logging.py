@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from ..mapping import item_name
 from .base import BaseHook
 
 if TYPE_CHECKING:
@@ -22,9 +23,11 @@ class LoggingHook(BaseHook):
     """Logs every event at ``level`` to the logger ``"taskmaestro.hooks.logging"``.
 
     The lines are taskmaestro 0.1.0's ("Job started: workflow=etl", "Task
-    completed: load", "Task failed: load, error=...", ...), and "Task retried:
-    load, attempt 1 failed, error=..." before a retry. ``logger`` (keyword
-    only) sends them to another logger instead.
+    completed: load", "Task failed: load, error=...", ...), "Task retried:
+    load, attempt 1 failed, error=..." before a retry, and for the items of a
+    mapped task "Map item started: resize[a.png]", "Map item completed: ...",
+    "Map item failed: ..., error=...". ``logger`` (keyword only) sends them to
+    another logger instead.
     """
 
     def __init__(self, level: int = logging.INFO, *, logger: logging.Logger | None = None) -> None:
@@ -60,4 +63,19 @@ class LoggingHook(BaseHook):
     ) -> None:
         self._logger.log(
             self._level, "Task retried: %s, attempt %d failed, error=%s", task.name, attempt, error
+        )
+
+    def on_map_item_start(self, job: Job[Any, Any], task: Task[Any, Any], key: str) -> None:
+        self._logger.log(self._level, "Map item started: %s", item_name(task.name, key))
+
+    def on_map_item_complete(
+        self, job: Job[Any, Any], task: Task[Any, Any], key: str, output: BaseModel
+    ) -> None:
+        self._logger.log(self._level, "Map item completed: %s", item_name(task.name, key))
+
+    def on_map_item_fail(
+        self, job: Job[Any, Any], task: Task[Any, Any], key: str, error: Exception
+    ) -> None:
+        self._logger.log(
+            self._level, "Map item failed: %s, error=%s", item_name(task.name, key), error
         )

@@ -9,6 +9,7 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..exceptions import describe_error as _describe
+from ..mapping import item_name
 from .base import BaseHook
 
 if TYPE_CHECKING:
@@ -35,7 +36,8 @@ class ProgressHook(BaseHook):
     plain lines when ``TERM`` is ``dumb``).
 
     Several tasks may be running at once (a parallel executor): all are
-    shown. The runner's events may come from any thread, one at a time; the
+    shown. A mapped task shows how many of its items have ended (live), or a
+    line per ended item (plain). The runner's events may come from any thread, one at a time; the
     live line is redrawn by a daemon thread of the hook's own, which stops
     when the job ends. One hook shows one job at a time.
     """
@@ -60,6 +62,8 @@ class ProgressHook(BaseHook):
         self._total = 0
         self._done = 0
         self._running: dict[str, float] = {}
+        self._items: dict[str, int] = {}
+        self._item_started: dict[tuple[str, str], float] = {}
         self._start = perf_counter()
         self._stop: threading.Event | None = None
         self._thread: threading.Thread | None = None
@@ -106,6 +110,32 @@ class ProgressHook(BaseHook):
                 f"{_describe(error)}"
             )
 
+    def on_map_item_start(self, job: Job[Any, Any], task: Task[Any, Any], key: str) -> None:
+        with self._lock:
+            self._item_started[task.name, key] = perf_counter()
+
+    def on_map_item_complete(
+        self, job: Job[Any, Any], task: Task[Any, Any], key: str, output: BaseModel
+    ) -> None:
+        started = self._item_ended(task.name, key)
+        if not self._live:
+            self._plain(f"{item_name(task.name, key)} completed in {_seconds(_since(started))}")
+
+    def on_map_item_fail(
+        self, job: Job[Any, Any], task: Task[Any, Any], key: str, error: Exception
+    ) -> None:
+        started = self._item_ended(task.name, key)
+        if not self._live:
+            self._plain(
+                f"{item_name(task.name, key)} failed after {_seconds(_since(started))}: "
+                f"{_describe(error)}"
+            )
+
+    def _item_ended(self, name: str, key: str) -> float | None:
+        with self._lock:
+            self._items[name] = self._items.get(name, 0) + 1
+            return self._item_started.pop((name, key), None)
+
     def on_job_complete(self, job: Job[Any, Any]) -> None:
         self._end(f"job completed, {self._done}/{self._total} tasks in {self._elapsed(job)}")
 
@@ -141,6 +171,8 @@ class ProgressHook(BaseHook):
             self._total = len(job.workflow.task_names)
             self._done = 0
             self._running = {}
+            self._items = {}
+            self._item_started = {}
             self._start = perf_counter()
 
     def _end(self, summary: str) -> None:
@@ -184,7 +216,8 @@ class ProgressHook(BaseHook):
         ]
         if self._running:
             running = ", ".join(
-                f"{name} ({_clock(now - started)})" for name, started in self._running.items()
+                f"{name} ({self._ended_items(name)}{_clock(now - started)})"
+                for name, started in self._running.items()
             )
             parts.append(f"running: {running}")
         line = "  ".join(parts)
@@ -193,6 +226,13 @@ class ProgressHook(BaseHook):
             line = line[: max(width - 3, 0)] + "..."
         self._write("\r" + line + "\x1b[K")
         self._drawn = True
+
+    def _ended_items(self, name: str) -> str:
+        """``"3 items, "`` once items of the mapped task ``name`` have ended."""
+        count = self._items.get(name)
+        if count is None:
+            return ""
+        return f"{count} item, " if count == 1 else f"{count} items, "
 
     def _plain(self, text: str) -> None:
         with self._lock:
