@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from typing import Final
+from typing import Final, NamedTuple
 
 from mypy.nodes import TypeInfo
 from mypy.types import Instance
@@ -50,8 +49,7 @@ class _Unresolved:
 _UNRESOLVED: Final = _Unresolved()
 
 
-@dataclass(frozen=True, slots=True)
-class _Ambiguous:
+class _Ambiguous(NamedTuple):
     names: tuple[str, ...]
     before: int
     """How many of the registrations precede the referring task."""
@@ -61,8 +59,7 @@ type _Resolution = int | _Ambiguous | _Unresolved | None
 """A declaration index, an ambiguous class, nothing registered yet, or unknowable (None)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What a complete chain gives the workflow type: its models and its unconfigured roots."""
 
     input: Instance | None
@@ -103,17 +100,17 @@ def declare(state: BuilderState, declaration: Declaration, report: Reporter) -> 
         )
     wires: list[Wire] = []
     sources: dict[Wire, Source] = {}
-    index = state.header.count
+    index = state.header.size
     for wire in declaration.wires or ():
         resolution = _resolve(state, wire.ref, index)
-        checked = replace(wire, pending=isinstance(resolution, _Unresolved))
+        checked = wire._replace(pending=isinstance(resolution, _Unresolved))
         if isinstance(resolution, _Ambiguous):
             _report_ambiguous(wire, resolution, instance_name(declaration), report, workflow)
         elif isinstance(resolution, int):
             sources[checked] = _source(state, resolution)
         wires.append(checked)
     if declaration.wires is not None:
-        declaration = replace(declaration, wires=tuple(wires))
+        declaration = declaration._replace(wires=tuple(wires))
     check_node(_node(declaration), sources.get, report, first_pass=True)
     return declaration
 

@@ -9,8 +9,7 @@ means "cannot be seen statically": the callers then stay silent.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from mypy.expandtype import expand_type_by_instance
 from mypy.maptype import map_instance_to_supertype
@@ -77,8 +76,7 @@ _NOT_GIVEN: Final = frozenset(
 _COMPUTED_FIELD: Final = "pydantic.fields.computed_field"
 
 
-@dataclass(frozen=True, slots=True)
-class ModelField:
+class ModelField(NamedTuple):
     """A Pydantic field: its type as seen from the model instance, and if it is required."""
 
     name: str

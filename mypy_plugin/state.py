@@ -38,8 +38,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import Final, cast
+from typing import Final, NamedTuple, cast
 
 from mypy.types import ExtraAttrs, Instance, LiteralType, Type, TypeType, get_proper_type
 from mypy.typevars import fill_typevars_with_any
@@ -72,19 +71,18 @@ type Span = tuple[int, int, int, int]
 type _Json = bool | int | float | str | list[_Json] | dict[str, _Json] | None
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
+class Result(NamedTuple):
     """``result_task``: a reference (None: not literal) and where it was given."""
 
     ref: TaskRef | None
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
-class Header:
+class Header(NamedTuple):
     workflow: str | None
     """The workflow's name, when it is a literal."""
-    count: int
+    size: int
+    """How many declarations the registry holds."""
     complete: bool
     """True while every step since ``Workflow.builder(...)`` is one fluent expression."""
     span: Span
@@ -126,7 +124,7 @@ class BuilderState:
         result = data["result"]
         header = Header(
             workflow=data["workflow"],
-            count=data["count"],
+            size=data["count"],
             complete=data["complete"],
             span=cast("Span", tuple(data["span"])),
             result=None if result is None else Result(_ref(result["ref"]), Pos(*result["pos"])),
@@ -142,7 +140,7 @@ class BuilderState:
         result = header.result
         data: dict[str, _Json] = {
             "workflow": header.workflow,
-            "count": header.count,
+            "count": header.size,
             "complete": header.complete,
             "span": list(header.span),
             "result": None
@@ -172,7 +170,7 @@ class BuilderState:
         return declaration
 
     def declarations(self) -> list[Declaration]:
-        return [self.declaration(index) for index in range(self.header.count)]
+        return [self.declaration(index) for index in range(self.header.size)]
 
     def by_name(self, name: str) -> Sequence[int]:
         """Indexes of the declarations registered under ``name``."""
@@ -188,7 +186,7 @@ class BuilderState:
         self, declaration: Declaration, complete: bool, span: Span, str_type: Instance
     ) -> BuilderState:
         """A new registry: this one plus ``declaration`` (this one is left unchanged)."""
-        index = self.header.count
+        index = self.header.size
         attrs = dict(self._attrs)  # references to the parts: _CHUNK + 2 * _BUCKETS at most
         chunk_key = _chunk_key(index)
         chunk = dict(_part(self._attrs, chunk_key))
@@ -209,9 +207,8 @@ class BuilderState:
         attrs[chunk_key] = _with_attrs(str_type, chunk)
         for bucket_key, bucket in updates.items():
             attrs[bucket_key] = _with_attrs(str_type, bucket)
-        header = replace(
-            self.header,
-            count=index + 1,
+        header = self.header._replace(
+            size=index + 1,
             complete=complete,
             span=span,
             unknown_names=self.header.unknown_names or declaration.name is None,
@@ -222,16 +219,14 @@ class BuilderState:
         return state
 
 
-@dataclass(frozen=True, slots=True)
-class RootInput:
+class RootInput(NamedTuple):
     """A root task without config_fields: the job config must fit its input (W13)."""
 
     name: str
     model: Instance
 
 
-@dataclass(frozen=True, slots=True)
-class Configured:
+class Configured(NamedTuple):
     """A task with ``config_fields``: what a ``JobConfiguration`` may give it (17.5)."""
 
     name: str
@@ -239,8 +234,7 @@ class Configured:
     model: Instance | None
 
 
-@dataclass(frozen=True, slots=True)
-class WorkflowFacts:
+class WorkflowFacts(NamedTuple):
     """What a built workflow's type records for the ``Job`` hook."""
 
     name: str | None
