@@ -147,11 +147,11 @@ def add_task_hook(ctx: MethodContext, consulted: Consulted) -> Type:
         state = BuilderState.new(None, None, _NO_SPAN, complete=False)
     complete = _chained(ctx.context, state)
     report = _reporter(ctx.api)
-    declaration = declare(state, _declaration(ctx, report), report)
+    declaration, models = declare(state, _declaration(ctx, report), report)
     if declaration.task is not None:
         consulted.record(ctx.api.path, declaration.task)
     str_type = _str_type(ctx.api)
-    grown = state.added(declaration, complete, _span(ctx.context), str_type)
+    grown = state.added(declaration, complete, _span(ctx.context), str_type, models)
     return grown.attach(default, str_type)
 
 
@@ -197,8 +197,10 @@ def workflow_hook(ctx: FunctionContext, lookup: Lookup, consulted: Consulted) ->
         names_known = names_known and base is not None
         instance = contract.unique_name(base, taken) if names_known and base is not None else None
         wires = () if position == 0 else (Wire(previous, None, None, Pos.of(item)),)
-        declaration = declare(state, Declaration(instance, info, (), wires, Pos.of(item)), report)
-        state = state.added(declaration, True, span, str_type)
+        declaration, models = declare(
+            state, Declaration(instance, info, (), wires, Pos.of(item)), report
+        )
+        state = state.added(declaration, True, span, str_type, models)
         previous = instance
     outcome = finish(state, True, report, Pos.of(ctx.context))
     if outcome is None:

@@ -46,6 +46,7 @@ __all__ = [
     "Missing",
     "ModelField",
     "Slot",
+    "declared_models",
     "default_task_name",
     "format_model",
     "is_computed_field",
@@ -110,6 +111,14 @@ def task_models(info: TypeInfo, task: TypeInfo) -> tuple[Slot, Slot]:
         _slot(info, arguments[0], "Inputs", unknown_bases),
         _slot(info, arguments[1], "Outputs", unknown_bases),
     )
+
+
+def declared_models(info: TypeInfo) -> tuple[Slot, Slot]:
+    """``task_models`` of a class that may not be a Task subclass: (None, None) then."""
+    for base in info.mro:
+        if base.fullname == names.TASK:
+            return task_models(info, base)
+    return None, None
 
 
 def _slot(info: TypeInfo, argument: Type, nested: str, unknown_bases: bool) -> Slot:

@@ -43,6 +43,7 @@ from typing import Final, NamedTuple, cast
 from mypy.types import ExtraAttrs, Instance, LiteralType, Type, TypeType, get_proper_type
 from mypy.typevars import fill_typevars_with_any
 
+from .models import Slot, declared_models
 from .wiring import ClassRef, ConfigField, Declaration, Pos, TaskRef, Wire
 
 __all__ = [
@@ -165,9 +166,14 @@ class BuilderState:
         info = None
         if isinstance(task, TypeType) and isinstance(task.item, Instance):
             info = task.item.type
-        declaration = Declaration(parsed.name, info, parsed.config_fields, parsed.wires, parsed.pos)
+        declaration = parsed if parsed.task is info else parsed._replace(task=info)
         self._cache[index] = declaration
         return declaration
+
+    def models(self, index: int) -> tuple[Slot, Slot]:
+        """The (input, output) models of declaration ``index``'s task (None: unknown)."""
+        task = get_proper_type(_part(self._attrs, _chunk_key(index)).get(_task_key(index)))
+        return _models_of(task) if isinstance(task, TypeType) else (None, None)
 
     def declarations(self) -> list[Declaration]:
         return [self.declaration(index) for index in range(self.header.size)]
@@ -183,9 +189,17 @@ class BuilderState:
         return _indexes(_part(self._attrs, _bucket_key(key)).get(key))
 
     def added(
-        self, declaration: Declaration, complete: bool, span: Span, str_type: Instance
+        self,
+        declaration: Declaration,
+        complete: bool,
+        span: Span,
+        str_type: Instance,
+        models: tuple[Slot, Slot] | None = None,
     ) -> BuilderState:
-        """A new registry: this one plus ``declaration`` (this one is left unchanged)."""
+        """A new registry: this one plus ``declaration`` (this one is left unchanged).
+
+        ``models``: its task's models, if the caller has them already.
+        """
         index = self.header.size
         attrs = dict(self._attrs)  # references to the parts: _CHUNK + 2 * _BUCKETS at most
         chunk_key = _chunk_key(index)
@@ -193,7 +207,10 @@ class BuilderState:
         task = declaration.task
         updates: dict[str, dict[str, Type]] = {}
         if task is not None:
-            chunk[_task_key(index)] = TypeType(fill_typevars_with_any(task))
+            task_type = TypeType(fill_typevars_with_any(task))
+            chunk[_task_key(index)] = task_type
+            if models is not None:
+                _models_of.remember(task_type, models)
             key = _class_key(task.fullname)
             _index_entry(
                 updates, self._attrs, key, [*self.by_class(task.fullname), index], str_type
@@ -203,7 +220,9 @@ class BuilderState:
             _index_entry(
                 updates, self._attrs, key, [*self.by_name(declaration.name), index], str_type
             )
-        chunk[_declaration_key(index)] = _literal_json(_declaration_json(declaration), str_type)
+        literal = _literal_json(_declaration_json(declaration), str_type)
+        _declarations.remember(literal, declaration._replace(name_pos=None))
+        chunk[_declaration_key(index)] = literal
         attrs[chunk_key] = _with_attrs(str_type, chunk)
         for bucket_key, bucket in updates.items():
             attrs[bucket_key] = _with_attrs(str_type, bucket)
@@ -307,43 +326,49 @@ def _with_attrs(instance: Instance, attrs: dict[str, Type]) -> Instance:
     return copy
 
 
-class _Memo[T]:
-    """Registry literals decoded once per literal object while they are recent.
+class _Memo[K: Type, T]:
+    """Values derived from registry parts once per part object while they are recent.
 
-    A literal of a registry is never changed once made, and later steps of a
-    chain share it by reference: keyed by its identity (the entry holds the
-    literal, so the identity cannot be reused while it is remembered), the
-    decoded value is the same as parsing it again; callers do not change it.
-    Lookups go mostly to the tasks added just before, so a few hundred
-    entries suffice; more would keep decoded values alive for the garbage
-    collector to walk (see the module's docstring).
+    A part of a registry (a literal, a task's ``type[...]``) is never changed
+    once made, and later steps of a chain share it by reference: keyed by its
+    identity (the entry holds the part, so the identity cannot be reused while
+    it is remembered), the value is the same as deriving it again; callers do
+    not change it. The step that makes a part remembers what it was made from
+    (``remember``), so the next steps need not decode it. Lookups go mostly to
+    the tasks added just before, so a few hundred entries suffice; more would
+    keep values alive for the garbage collector to walk (see the module's
+    docstring). A daemon's next run makes new parts: nothing stale is found.
     """
 
     LIMIT: Final = 512
 
-    def __init__(self, decode: Callable[[str], T]) -> None:
-        self._decode = decode
-        self._entries: dict[int, tuple[LiteralType, T]] = {}
+    def __init__(self, derive: Callable[[K], T]) -> None:
+        self._derive = derive
+        self._entries: dict[int, tuple[K, T]] = {}
 
-    def __call__(self, literal: LiteralType) -> T:
-        entry = self._entries.get(id(literal))
-        if entry is not None and entry[0] is literal:
+    def __call__(self, part: K) -> T:
+        entry = self._entries.get(id(part))
+        if entry is not None and entry[0] is part:
             return entry[1]
-        assert isinstance(literal.value, str)
-        value = self._decode(literal.value)
-        if len(self._entries) >= self.LIMIT:
-            self._entries.clear()
-        self._entries[id(literal)] = (literal, value)
+        value = self._derive(part)
+        self.remember(part, value)
         return value
 
+    def remember(self, part: K, value: T) -> None:
+        if len(self._entries) >= self.LIMIT:
+            self._entries.clear()
+        self._entries[id(part)] = (part, value)
 
-def _parse_indexes(raw: str) -> tuple[int, ...]:
-    return tuple(json.loads(raw))
+
+def _parse_indexes(literal: LiteralType) -> tuple[int, ...]:
+    assert isinstance(literal.value, str)
+    return tuple(json.loads(literal.value))
 
 
-def _parse_declaration(raw: str) -> Declaration:
+def _parse_declaration(literal: LiteralType) -> Declaration:
     """A declaration without its task class (kept beside it as a type, not in the JSON)."""
-    data = json.loads(raw)
+    assert isinstance(literal.value, str)
+    data = json.loads(literal.value)
     config = data["config"]
     wires = data["wires"]
     return Declaration(
@@ -357,8 +382,14 @@ def _parse_declaration(raw: str) -> Declaration:
     )
 
 
+def _task_models(task: TypeType) -> tuple[Slot, Slot]:
+    item = task.item
+    return declared_models(item.type) if isinstance(item, Instance) else (None, None)
+
+
 _indexes_of: Final = _Memo(_parse_indexes)
 _declarations: Final = _Memo(_parse_declaration)
+_models_of: Final = _Memo(_task_models)
 
 
 def _part(attrs: dict[str, Type], key: str) -> dict[str, Type]:
@@ -381,7 +412,9 @@ def _index_entry(
     bucket = updates.get(bucket_key)
     if bucket is None:
         bucket = updates[bucket_key] = dict(_part(attrs, bucket_key))
-    bucket[key] = _literal_json(list(indexes), str_type)
+    literal = _literal_json(list(indexes), str_type)
+    _indexes_of.remember(literal, tuple(indexes))
+    bucket[key] = literal
 
 
 def _chunk_key(index: int) -> str:
