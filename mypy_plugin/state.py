@@ -132,8 +132,7 @@ class BuilderState:
             unknown_names=data["unknown_names"],
             unknown_tasks=data["unknown_tasks"],
         )
-        parts = {key: value for key, value in attrs.items() if key != _HEADER}
-        return cls(header, parts)
+        return cls(header, attrs)  # shared, never changed: its header key is replaced on attach
 
     def attach(self, instance: Instance, str_type: Instance) -> Instance:
         """``instance`` carrying this registry (a copy: types are shared)."""
@@ -150,8 +149,8 @@ class BuilderState:
             "unknown_names": header.unknown_names,
             "unknown_tasks": header.unknown_tasks,
         }
-        attrs: dict[str, Type] = {_HEADER: LiteralType(json.dumps(data), str_type)}
-        attrs.update(self._attrs)
+        attrs = dict(self._attrs)
+        attrs[_HEADER] = LiteralType(json.dumps(data), str_type)
         return _with_attrs(instance, attrs)
 
     def declaration(self, index: int) -> Declaration:
