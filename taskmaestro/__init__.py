@@ -20,6 +20,7 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from .context import ExecutionContext
+    from .dependencies import OutputHandle, TaskHandle, collect
     from .discovery import (
         TASK_ENTRY_POINT_GROUP,
         WORKFLOW_ENTRY_POINT_GROUP,
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
         load_workflow_from_yaml,
         run_workflow_from_yaml,
     )
+    from .mapping import MappedOutput, TaskMap
     from .models import EmptyConfig, ObjectModel
     from .runner import Runner
     from .schema import workflow_schema
@@ -67,6 +69,11 @@ if TYPE_CHECKING:
     from .workflow_task import workflow_task
 
 _EXPORTS = {
+    "MappedOutput": ".mapping",
+    "OutputHandle": ".dependencies",
+    "TaskHandle": ".dependencies",
+    "TaskMap": ".mapping",
+    "collect": ".dependencies",
     "PluginLoadError": ".discovery",
     "TASK_ENTRY_POINT_GROUP": ".discovery",
     "WORKFLOW_ENTRY_POINT_GROUP": ".discovery",
@@ -130,13 +137,17 @@ __all__ = [
     "JobStatus",
     "LoadedWorkflow",
     "LoggingHook",
+    "MappedOutput",
     "ObjectModel",
+    "OutputHandle",
     "PluginLoadError",
     "ProgressHook",
     "ResultPersistenceHook",
     "Runner",
     "Task",
     "TaskExecutionError",
+    "TaskHandle",
+    "TaskMap",
     "TaskOutputTypeError",
     "TaskResult",
     "TaskStatus",
@@ -146,6 +157,7 @@ __all__ = [
     "WorkflowBuilder",
     "WorkflowDefinitionError",
     "WorkflowRunnerError",
+    "collect",
     "get_registered_task",
     "get_registered_workflow",
     "load_registered_workflow",

@@ -20,6 +20,16 @@ from collections.abc import Iterable, Mapping, MutableMapping
 __all__ = [
     "AMBIGUOUS_CLASS",
     "CLASS_NOT_FOUND",
+    "COLLECTION_AND_CONFIG",
+    "COLLECTION_KEYED_TARGET",
+    "COLLECTION_MISMATCH",
+    "COLLECTION_NOT_A_FIELD",
+    "COLLECTION_POSITIONAL_TARGET",
+    "COLLECT_KEY",
+    "COLLECT_MAPPING",
+    "COLLECT_MEMBER_KIND",
+    "COLLECT_MIXED",
+    "CONFIG_FIELDS_KIND",
     "CONFIG_FIELDS_NOT_A_LIST",
     "CONFIG_FIELD_NOT_A_STRING",
     "CONFIG_FIELD_NOT_FOUND",
@@ -34,9 +44,26 @@ __all__ = [
     "FAN_IN_KEY_NOT_FOUND",
     "FAN_IN_TYPE_MISMATCH",
     "FIELD_NOT_FOUND",
+    "HANDLE_FIELD_NOT_FOUND",
+    "HANDLE_FOREIGN",
+    "HANDLE_NOT_REGISTERED",
     "INSTANCE_NAME",
     "INVALID_NAME",
     "JOB_STATE",
+    "KEYWORDS_AND_DEPENDS_ON",
+    "MAPPED_OVER_KIND",
+    "MAP_CONFIG_FIELDS",
+    "MAP_DEP_FIELDS",
+    "MAP_FIELD_NOT_FOUND",
+    "MAP_ITEM_INVALID",
+    "MAP_ITEM_KEY",
+    "MAP_KEY_NOT_STR",
+    "MAP_NAMED_DEPS",
+    "MAP_NO_CONFIGURATION",
+    "MAP_NO_SOURCE",
+    "MAP_REQUIRED",
+    "MAP_SOURCE_KIND",
+    "MAP_UPSTREAM_SPREAD",
     "NESTED_DIFFERENT_ROOTS",
     "NESTED_FAILED",
     "NESTED_NO_ROOT",
@@ -44,6 +71,7 @@ __all__ = [
     "NO_MODEL",
     "NO_TASKS",
     "REQUIRED_FIELD",
+    "RESULT_KIND",
     "RESULT_NOT_FOUND",
     "ROOT_INPUT",
     "SHARED_FIELD_MISMATCH",
@@ -53,6 +81,7 @@ __all__ = [
     "describe_workflow",
     "find_cycle",
     "format_cycle",
+    "model_name",
     "snake_case",
     "unique_name",
 ]
@@ -87,6 +116,11 @@ def unique_name(name: str, taken: MutableMapping[str, int]) -> str:
     taken[name] = counter
     taken[candidate] = 1
     return candidate
+
+
+def model_name(model: type) -> str:
+    """A model by its qualified name, so nested models read ``Publish.Inputs`` (issue 17.6)."""
+    return model.__qualname__.rpartition("<locals>.")[2]
 
 
 def describe_workflow(name: str | None) -> str:
@@ -131,6 +165,7 @@ FAN_IN_KEY_NOT_A_STRING = "Fan-in of task '{task}': keys must be input field nam
 CONFIG_FIELDS_NOT_A_LIST = (
     "Task '{task}': config_fields must be a list of field names, not the string {value!r}"
 )
+CONFIG_FIELDS_KIND = "Task '{task}': config_fields must be a list of field names, got {value!r}"
 CONFIG_FIELD_NOT_A_STRING = "Task '{task}': config_fields entries must be strings, got {value!r}"
 
 INVALID_NAME = (
@@ -178,6 +213,82 @@ SINKS = (
     "Cannot choose the result of {workflow}: it has {count} sink tasks ({sinks}); "
     "specify result_task explicitly"
 )
+
+# -- handles, keyword dependencies and collect() (features-0.4 sections 2 and 3) ----------
+
+HANDLE_FIELD_NOT_FOUND = "Field '{field}' not found on {model} (output of {task})"
+HANDLE_FOREIGN = (
+    "Task handle belongs to a different workflow builder: {referrer} refers to '{name}', "
+    "which another builder registered; use a handle of this builder or the instance name"
+)
+HANDLE_NOT_REGISTERED = (
+    "Task handle '{name}' is not registered in this workflow ({referrer} refers to it)"
+)
+KEYWORDS_AND_DEPENDS_ON = (
+    "Task '{task}': Use either depends_on or keyword input dependencies, not both"
+)
+RESULT_KIND = "result_task must be a task class, an instance name or a TaskHandle, got {value!r}"
+COLLECT_MIXED = (
+    "collect() accepts either positional members or keyword members, not both "
+    "(got {positional} positional and keywords {keywords})"
+)
+COLLECT_MAPPING = (
+    "collect() takes either positional members or one mapping of members, "
+    "not a mapping among {count} arguments"
+)
+COLLECT_KEY = "collect() dictionary keys must be strings, got {key!r}"
+COLLECT_MEMBER_KIND = (
+    "Task '{task}': collect() member {label} of field '{field}' must be a task class, an "
+    "instance name, a handle, a (task, 'field') tuple or an output handle, got {value!r}"
+)
+COLLECTION_NOT_A_FIELD = (
+    "Task '{task}': a collect(...) fills one named input field; pass it as a fan-in value "
+    "or a keyword, not as the whole depends_on"
+)
+COLLECTION_POSITIONAL_TARGET = (
+    "Positional collection for '{task}.{field}' requires a list[T] field, got {provided}"
+)
+COLLECTION_KEYED_TARGET = (
+    "Keyed collection for '{task}.{field}' requires a dict[str, T] field, got {provided}"
+)
+COLLECTION_MISMATCH = (
+    "Collection type mismatch for '{task}.{field}[{label}]': '{source}' produces {provided}, "
+    "but collection element type is {expected}"
+)
+COLLECTION_AND_CONFIG = (
+    "Field '{field}' of task '{task}' is supplied by both a collection dependency and "
+    "config_fields; remove it from one of them"
+)
+
+# -- mapped tasks (features-0.4 section 4) ---------------------------------------------------
+
+MAPPED_OVER_KIND = "Task '{task}': mapped_over must be a TaskMap, got {value!r}"
+MAP_FIELD_NOT_FOUND = (
+    "Map field '{field}' not found on {model} (input of '{task}'): key_as and value_as "
+    "name input fields"
+)
+MAP_KEY_NOT_STR = "Map key field '{task}.{field}' must accept strings, but it is {provided}"
+MAP_CONFIG_FIELDS = "Mapped task '{task}' fields [{fields}] cannot also be config_fields"
+MAP_NAMED_DEPS = (
+    "Mapped task '{task}' requires named field dependencies (a fan-in dict, keywords or "
+    "collect()), not a whole output or a route"
+)
+MAP_DEP_FIELDS = "Mapped task '{task}' fields [{fields}] cannot also be dependencies"
+MAP_REQUIRED = (
+    "Required field '{field}' on {model} is not covered for mapped task '{task}' "
+    "(missing: {missing}); wire it, list it in config_fields, or make it key_as/value_as"
+)
+MAP_UPSTREAM_SPREAD = (
+    "Mapped upstream task '{source}' must be connected through a named input field: "
+    "task '{task}' takes its whole output together with config_fields"
+)
+MAP_NO_CONFIGURATION = (
+    "Mapped task '{task}' requires JobConfiguration with its items under '{over}'"
+)
+MAP_NO_SOURCE = "Mapped task '{task}' requires configuration field '{over}' (its items)"
+MAP_SOURCE_KIND = "Configuration field '{task}.{over}' must be a mapping, got {provided}"
+MAP_ITEM_KEY = "Mapping keys for task '{task}' must be strings, got {key!r}"
+MAP_ITEM_INVALID = "Invalid mapping item '{key}' for task '{task}': {problem}"
 
 # -- job and run time (sections 7, 9 and 11) ------------------------------------------------
 

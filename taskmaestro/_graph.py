@@ -22,8 +22,9 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from . import _contract as contract
+from .dependencies import CollectionKind
 from .exceptions import CycleDetectedError
-from .mapping import TaskMap
+from .mapping import MappedOutput, TaskMap
 from .task import Task
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "Graph",
     "NestedGraph",
     "Node",
+    "effective_output",
     "model_fields_of",
     "nested_graph_of",
     "successors",
@@ -48,12 +50,14 @@ class Edge:
     ``source_field`` routes one field of the upstream output (``None``: the whole
     output); ``target_field`` is the input field it fills (``None``: the value is
     the whole input, or, when the task has ``config_fields``, its fields are
-    spread into the input by name).
+    spread into the input by name). ``member`` is set when the edge is one member
+    of a collected field (see ``Node.collections``): its list index or dict key.
     """
 
     source: str
     source_field: str | None = None
     target_field: str | None = None
+    member: int | str | None = None
 
 
 type ConfigValues = Mapping[str, Mapping[str, object]]
@@ -84,6 +88,8 @@ class Node:
 
     ``nested`` is set when the node is a workflow wrapped as a task; ``mapping``
     when the instance is mapped (it runs once per item; see ``taskmaestro.mapping``).
+    ``collections`` lists each input field filled by ``collect()`` once, with its
+    kind; its members are the edges whose ``target_field`` it is (none when empty).
     """
 
     name: str
@@ -95,15 +101,32 @@ class Node:
     index: int
     nested: NestedGraph | None = None
     mapping: TaskMap | None = None
+    collections: tuple[tuple[str, CollectionKind], ...] = ()
 
     @property
     def is_root(self) -> bool:
-        return not self.edges
+        return not self.edges and not self.collections
+
+    @property
+    def is_input_root(self) -> bool:
+        """A root that takes the job's config: no config_fields and not mapped."""
+        return self.is_root and not self.config_fields and self.mapping is None
 
     @property
     def fans_in(self) -> bool:
-        """True when the edges fill named input fields (a fan-in dict)."""
+        """True when the edges fill named input fields (a fan-in dict, collections)."""
+        if self.collections:
+            return True
         return bool(self.edges) and self.edges[0].target_field is not None
+
+    @property
+    def effective_output(self) -> type[BaseModel]:
+        """What downstream tasks get: the output model, or ``MappedOutput[O]`` when mapped."""
+        return effective_output(self.output_model, self.mapping)
+
+    def collected(self, field: str) -> tuple[Edge, ...]:
+        """The member edges of collected input ``field``, in declaration order."""
+        return tuple(edge for edge in self.edges if edge.target_field == field)
 
     @property
     def spreads(self) -> bool:
@@ -131,6 +154,13 @@ class Graph:
         return value_type(edge, self.nodes)
 
 
+def effective_output(output: type[BaseModel], mapping: TaskMap | None) -> type[BaseModel]:
+    """``output``, or ``MappedOutput[output]`` for a mapped instance (pydantic caches it)."""
+    if mapping is None:
+        return output
+    return MappedOutput[output]  # type: ignore[valid-type]
+
+
 def successors(nodes: Mapping[str, Node]) -> dict[str, tuple[str, ...]]:
     """Downstream task names of each task, each listed once, in declaration order."""
     found: dict[str, list[str]] = {}
@@ -150,7 +180,7 @@ def model_fields_of(annotation: object) -> dict[str, FieldInfo]:
 
 def value_type(edge: Edge, nodes: Mapping[str, Node]) -> object:
     """The annotation of the value an edge carries (its routed field must exist)."""
-    output = nodes[edge.source].output_model
+    output = nodes[edge.source].effective_output
     if edge.source_field is None:
         return output
     return output.model_fields[edge.source_field].annotation

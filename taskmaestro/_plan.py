@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ._graph import Edge, Graph, NestedGraph, Node, model_fields_of, value_type
+from .dependencies import CollectionKind
 from .task import Task
 
 __all__ = ["Assemble", "Plan", "Step", "compile_plan"]
@@ -83,7 +84,13 @@ def _assembler(node: Node, graph: Graph) -> Assemble:
         return lambda outputs, config, values: validate(dict(values), by_name=True)
 
     if node.fans_in:
-        sources = [(edge.target_field or "", _reader(edge)) for edge in node.edges]
+        kinds = dict(node.collections)
+        sources = [
+            (edge.target_field or "", _reader(edge))
+            for edge in node.edges
+            if edge.target_field not in kinds
+        ]
+        sources += [(field, _collector(node, field, kind)) for field, kind in node.collections]
 
         def fan_in(
             outputs: Mapping[str, BaseModel], config: BaseModel, values: Mapping[str, object]
@@ -128,6 +135,16 @@ def _assembler(node: Node, graph: Graph) -> Assemble:
         return value if isinstance(value, model) else validate(value, by_name=True)
 
     return whole
+
+
+def _collector(
+    node: Node, field: str, kind: CollectionKind
+) -> Callable[[Mapping[str, BaseModel]], Any]:
+    """The value of a collected field: its members' values as a list, or a dict by key."""
+    members = [(edge.member, _reader(edge)) for edge in node.collected(field)]
+    if kind == "keyed":
+        return lambda outputs: {key: read(outputs) for key, read in members}
+    return lambda outputs: [read(outputs) for _, read in members]
 
 
 def _reader(edge: Edge) -> Callable[[Mapping[str, BaseModel]], Any]:

@@ -7,16 +7,27 @@ keep names, order and messages parallel.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel
 
 from . import _contract as contract
 from ._graph import Edge, Node, model_fields_of, value_type
 from ._typecompat import format_annotation, is_assignable
+from .dependencies import CollectionKind
 from .exceptions import IncompleteInputError, WorkflowDefinitionError
 
-__all__ = ["assignable", "check_job_config", "check_node", "check_result", "required_config_fields"]
+__all__ = [
+    "assignable",
+    "check_job_config",
+    "check_node",
+    "check_result",
+    "element_type",
+    "required_config_fields",
+    "unwrap_mapped",
+]
 
 
 _ASSIGNABLE: dict[tuple[object, object], bool] = {}
@@ -41,8 +52,10 @@ def assignable(provided: object, expected: object) -> bool:
 
 
 def check_node(node: Node, nodes: Mapping[str, Node]) -> None:
-    """Every per-task rule, in the contract's order."""
+    """Every per-task rule, in the contract's order (a mapped task's own rules first)."""
     check_config_fields(node)
+    if node.mapping is not None:
+        check_mapping(node)
     if node.fans_in:
         check_fan_in(node, nodes)
     elif node.edges:
@@ -65,11 +78,77 @@ def check_config_fields(node: Node) -> None:
             ).at(node.name, ("config_fields", name))
 
 
+def check_mapping(node: Node) -> None:
+    """A mapped task: its key and value fields exist, take no other source, the key
+    field accepts strings, and its dependencies fill named fields."""
+    mapping = node.mapping
+    assert mapping is not None
+    fields = node.input_model.model_fields
+    item_fields = (mapping.key_as, mapping.value_as)
+    for name in item_fields:
+        if name not in fields:
+            raise WorkflowDefinitionError(
+                contract.MAP_FIELD_NOT_FOUND.format(
+                    field=name, model=_name(node.input_model), task=node.name
+                )
+            ).at(node.name, ("map", name))
+    key_type = fields[mapping.key_as].annotation
+    if not assignable(str, key_type):
+        raise WorkflowDefinitionError(
+            contract.MAP_KEY_NOT_STR.format(
+                task=node.name, field=mapping.key_as, provided=format_annotation(key_type)
+            )
+        ).at(node.name, ("map", mapping.key_as))
+    configured = [f for f in (mapping.over, *item_fields) if f in node.config_fields]
+    if configured:
+        raise WorkflowDefinitionError(
+            contract.MAP_CONFIG_FIELDS.format(task=node.name, fields=_listed(configured))
+        ).at(node.name, ("config_fields", configured[0]))
+    if node.edges and not node.fans_in:
+        raise WorkflowDefinitionError(contract.MAP_NAMED_DEPS.format(task=node.name)).at(
+            node.name, ("depends_on", None)
+        )
+    wired = {edge.target_field for edge in node.edges} | {f for f, _ in node.collections}
+    clashing = [f for f in item_fields if f in wired]
+    if clashing:
+        raise WorkflowDefinitionError(
+            contract.MAP_DEP_FIELDS.format(task=node.name, fields=_listed(clashing))
+        ).at(node.name, ("depends_on", clashing[0]))
+
+
+def unwrap_mapped(node: Node, nodes: Mapping[str, Node]) -> Node:
+    """A named field fed a mapped upstream's whole output: when it accepts ``dict[str, O]``
+    but not ``MappedOutput[O]``, the edge routes the upstream's ``root`` (the dict)."""
+    edges = list(node.edges)
+    fields = node.input_model.model_fields
+    for position, edge in enumerate(edges):
+        source = nodes[edge.source]
+        field = fields.get(edge.target_field or "")
+        if (
+            source.mapping is None
+            or field is None
+            or edge.source_field is not None
+            or edge.member is not None
+        ):
+            continue
+        wanted = field.annotation
+        items = dict[str, source.output_model]  # type: ignore[name-defined]
+        if not assignable(source.effective_output, wanted) and assignable(items, wanted):
+            edges[position] = dataclasses.replace(edge, source_field="root")
+    if edges == list(node.edges):
+        return node
+    return dataclasses.replace(node, edges=tuple(edges))
+
+
 def check_single_dependency(node: Node, nodes: Mapping[str, Node]) -> None:
     """W1/W2 (whole output), W4 (routed field), W3 (merged with config fields)."""
     edge = node.edges[0]
     value = _edge_value(node, edge, nodes)
     if node.config_fields:
+        if edge.source_field is None and nodes[edge.source].mapping is not None:
+            raise WorkflowDefinitionError(
+                contract.MAP_UPSTREAM_SPREAD.format(source=edge.source, task=node.name)
+            ).at(node.name, ("depends_on", None))
         _check_spread(node, edge, value)
         return
     if not assignable(value, node.input_model):
@@ -102,17 +181,22 @@ def _check_spread(node: Node, edge: Edge, value: object) -> None:
 
 
 def check_fan_in(node: Node, nodes: Mapping[str, Node]) -> None:
-    """W5: keys are input fields and values fit them; W6: required fields are covered."""
+    """W5: keys are input fields and values fit them; W6: required fields are covered.
+
+    A collected field is checked as one value: its shape, then each member.
+    """
     fields = node.input_model.model_fields
+    kinds = dict(node.collections)
+    for collected, kind in node.collections:
+        _check_key(node, collected)
+        check_collection(node, collected, kind, nodes)
     for edge in node.edges:
-        key = edge.target_field
-        assert key is not None
-        if key not in fields:
-            raise WorkflowDefinitionError(
-                contract.FAN_IN_KEY_NOT_FOUND.format(
-                    key=key, model=_name(node.input_model), task=node.name
-                )
-            ).at(node.name, ("key", key))
+        target = edge.target_field
+        assert target is not None
+        if target in kinds:
+            continue
+        _check_key(node, target)
+        key = target
         value = _edge_value(node, edge, nodes)
         wanted = fields[key].annotation
         if not assignable(value, wanted):
@@ -125,22 +209,101 @@ def check_fan_in(node: Node, nodes: Mapping[str, Node]) -> None:
                     provided=format_annotation(value),
                 )
             ).at(node.name, ("depends_on", key))
-    _check_covered(node, (edge.target_field for edge in node.edges if edge.target_field))
+    wired = [edge.target_field for edge in node.edges if edge.target_field]
+    _check_covered(node, [*wired, *kinds])
+
+
+def _check_key(node: Node, key: str) -> None:
+    """A fan-in key (or collected field) is an input field."""
+    if key not in node.input_model.model_fields:
+        raise WorkflowDefinitionError(
+            contract.FAN_IN_KEY_NOT_FOUND.format(
+                key=key, model=_name(node.input_model), task=node.name
+            )
+        ).at(node.name, ("key", key))
+
+
+def check_collection(node: Node, key: str, kind: CollectionKind, nodes: Mapping[str, Node]) -> None:
+    """A collected field is exactly ``list[T]`` (positional) or ``dict[str, T]`` (keyed),
+    not also a config field, and each member's value is assignable to ``T``."""
+    annotation = node.input_model.model_fields[key].annotation
+    element = element_type(annotation, kind)
+    if element is None:
+        template = (
+            contract.COLLECTION_KEYED_TARGET
+            if kind == "keyed"
+            else contract.COLLECTION_POSITIONAL_TARGET
+        )
+        raise WorkflowDefinitionError(
+            template.format(task=node.name, field=key, provided=format_annotation(annotation))
+        ).at(node.name, ("depends_on", key))
+    if key in node.config_fields:
+        raise WorkflowDefinitionError(
+            contract.COLLECTION_AND_CONFIG.format(field=key, task=node.name)
+        ).at(node.name, ("config_fields", key))
+    for edge in node.collected(key):
+        value = _edge_value(node, edge, nodes)
+        if not assignable(value, element):
+            source = (
+                edge.source if edge.source_field is None else (f"{edge.source}.{edge.source_field}")
+            )
+            raise WorkflowDefinitionError(
+                contract.COLLECTION_MISMATCH.format(
+                    task=node.name,
+                    field=key,
+                    label=edge.member,
+                    source=source,
+                    provided=format_annotation(value),
+                    expected=format_annotation(element),
+                )
+            ).at(node.name, ("depends_on", key))
+
+
+def element_type(annotation: object, kind: CollectionKind) -> object | None:
+    """``T`` of a ``list[T]`` (positional) or ``dict[str, T]`` (keyed) annotation, else None.
+
+    ``Annotated`` metadata is ignored; a bare ``list``/``dict`` has elements of type ``Any``.
+    """
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    wanted: type = dict if kind == "keyed" else list
+    if annotation is wanted:
+        return Any
+    if get_origin(annotation) is not wanted:
+        return None
+    args = get_args(annotation)
+    if kind == "positional":
+        return args[0] if len(args) == 1 else None
+    if len(args) == 2 and args[0] is str:
+        found: object = args[1]
+        return found
+    return None
 
 
 def check_root(node: Node) -> None:
-    """W8: a root with config fields gets every required field from them."""
-    if node.config_fields:
+    """W8: a root with config fields (or a mapped root) gets every required field."""
+    if node.config_fields or node.mapping is not None:
         _check_covered(node, ())
 
 
 def _check_covered(node: Node, wired: Iterable[str]) -> None:
     covered = set(wired) | set(node.config_fields)
+    if node.mapping is not None:
+        covered |= {node.mapping.key_as, node.mapping.value_as}
     missing = [
         name
         for name, field in node.input_model.model_fields.items()
         if field.is_required() and name not in covered
     ]
+    if missing and node.mapping is not None:
+        raise IncompleteInputError(
+            contract.MAP_REQUIRED.format(
+                field=missing[0],
+                model=_name(node.input_model),
+                task=node.name,
+                missing=", ".join(missing),
+            )
+        ).at(node.name)
     if missing:
         raise IncompleteInputError(
             contract.REQUIRED_FIELD.format(
@@ -154,7 +317,7 @@ def _check_covered(node: Node, wired: Iterable[str]) -> None:
 
 def _edge_value(node: Node, edge: Edge, nodes: Mapping[str, Node]) -> object:
     """W4/W5: a routed field exists on the upstream output; returns the value's type."""
-    output = nodes[edge.source].output_model
+    output = nodes[edge.source].effective_output
     if edge.source_field is not None and edge.source_field not in output.model_fields:
         raise WorkflowDefinitionError(
             contract.FIELD_NOT_FOUND.format(
@@ -165,6 +328,10 @@ def _edge_value(node: Node, edge: Edge, nodes: Mapping[str, Node]) -> object:
             )
         ).at(node.name, ("route", edge.target_field))
     return value_type(edge, nodes)
+
+
+def _listed(names: Iterable[str]) -> str:
+    return ", ".join(f"'{name}'" for name in names)
 
 
 def check_result(workflow: str, nodes: Mapping[str, Node], successors: Mapping[str, object]) -> str:
@@ -184,7 +351,7 @@ def check_result(workflow: str, nodes: Mapping[str, Node], successors: Mapping[s
 def check_job_config(workflow: str, roots: Sequence[Node], config: object) -> None:
     """W13: the job config is an instance of every unconfigured root's input."""
     for root in roots:
-        if not root.config_fields and not isinstance(config, root.input_model):
+        if root.is_input_root and not isinstance(config, root.input_model):
             raise WorkflowDefinitionError(
                 contract.ROOT_INPUT.format(
                     task=root.name,
@@ -217,4 +384,4 @@ def _source(edge: Edge) -> str:
 
 def _name(model: type[BaseModel]) -> str:
     """A model by its qualified name, so nested models read ``Publish.Inputs`` (issue 17.6)."""
-    return model.__qualname__.rpartition("<locals>.")[2]
+    return contract.model_name(model)

@@ -1,40 +1,82 @@
 """From the spellings users write to graph edges: parsing and resolving references.
 
-``depends_on`` may be a task class, a task instance name, a ``(task, "field")``
-route, or a fan-in dict whose values are any of those. ``parse_dependency``
-turns each spelling into ``Wire``s once; ``Resolver`` maps class references to
-instance names as tasks are added (rule W9), names are checked at build.
+``depends_on`` may be a task class, a task instance name, a task handle, a
+``(task, "field")`` route, an output handle, or a fan-in dict (or keyword
+arguments) whose values are any of those or a ``collect(...)``.
+``parse_dependency`` turns each spelling into ``Wire``s once (handles become
+instance names there); ``Resolver`` maps class references to instance names as
+tasks are added (rule W9), names are checked at build.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from . import _contract as contract
+from .dependencies import Collection, CollectionKind, OutputHandle, TaskHandle
 from .exceptions import WorkflowDefinitionError
 from .task import Task
 
-__all__ = ["Dependency", "Resolver", "TaskRef", "Wire", "check_name", "parse_dependency"]
+__all__ = [
+    "Dependency",
+    "DependencyValue",
+    "Parsed",
+    "Resolver",
+    "TaskRef",
+    "Wire",
+    "check_name",
+    "parse_dependency",
+    "parse_result",
+]
 
 type TaskRef = type[Task[Any, Any]] | str
 """A task given by its class or by its instance name."""
 
+type TaskReference = TaskRef | TaskHandle[Any]
+"""A task given by its class, its instance name or its handle."""
+
 type Route = tuple[TaskRef, str]
 """``(task, "field")``: one field of a task's output."""
 
-type Dependency = TaskRef | Route | Mapping[str, TaskRef | Route]
+type OutputReference = TaskReference | Route | tuple[TaskHandle[Any], str] | OutputHandle[Any]
+"""A whole output or one routed field."""
+
+type DependencyValue = OutputReference | Collection[Any]
+"""A value of a fan-in dict or a keyword dependency: an output, or several collected."""
+
+type Dependency = OutputReference | Mapping[str, DependencyValue]
 """Everything ``depends_on`` accepts."""
 
 
 @dataclass(frozen=True, slots=True)
 class Wire:
-    """An edge whose upstream task is still a reference (resolved at build time)."""
+    """An edge whose upstream task is still a reference (resolved at build time).
+
+    ``member`` is the list index or dict key of a ``collect()`` member.
+    """
 
     ref: TaskRef
     source_field: str | None
     target_field: str | None
+    member: int | str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """One task's dependencies: its wires, and each collected field with its kind."""
+
+    wires: tuple[Wire, ...] = ()
+    collections: tuple[tuple[str, CollectionKind], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """Whose handles a parse accepts: the builder's token, and the names it registered."""
+
+    token: object
+    names: Container[str]
 
 
 def describe(ref: object) -> str:
@@ -53,34 +95,89 @@ def check_name(name: object, workflow: str) -> str:
     return name
 
 
-def parse_dependency(task: str, depends_on: object) -> tuple[Wire, ...]:
+def parse_dependency(task: str, depends_on: object, owner: Owner) -> Parsed:
     """Normalize one ``depends_on`` value into wires, or explain what is wrong with it."""
     if depends_on is None:
-        return ()
-    if isinstance(depends_on, Mapping):
-        wires = []
-        for key, value in depends_on.items():
-            if not isinstance(key, str):
-                raise WorkflowDefinitionError(
-                    contract.FAN_IN_KEY_NOT_A_STRING.format(task=task, key=key)
+        return Parsed()
+    if isinstance(depends_on, Collection):
+        raise WorkflowDefinitionError(contract.COLLECTION_NOT_A_FIELD.format(task=task))
+    if not isinstance(depends_on, Mapping):
+        ref, field = _parse_value(task, depends_on, owner)
+        return Parsed((Wire(ref, field, None),))
+    wires: list[Wire] = []
+    collections: list[tuple[str, CollectionKind]] = []
+    for key, value in depends_on.items():
+        if not isinstance(key, str):
+            raise WorkflowDefinitionError(
+                contract.FAN_IN_KEY_NOT_A_STRING.format(task=task, key=key)
+            )
+        if isinstance(value, Collection):
+            collections.append((key, value.kind))
+            wires.extend(_parse_members(task, key, value, owner))
+            continue
+        ref, field = _parse_value(task, value, owner)
+        wires.append(Wire(ref, field, key))
+    return Parsed(tuple(wires), tuple(collections))
+
+
+def _parse_members(task: str, key: str, collection: Collection[Any], owner: Owner) -> list[Wire]:
+    wires = []
+    for label, member in collection.members():
+        try:
+            ref, field = _parse_value(task, member, owner)
+        except WorkflowDefinitionError as error:
+            if isinstance(member, TaskHandle | OutputHandle):
+                raise
+            raise WorkflowDefinitionError(
+                contract.COLLECT_MEMBER_KIND.format(
+                    task=task, label=repr(label), field=key, value=member
                 )
-            ref, field = _parse_value(task, value)
-            wires.append(Wire(ref, field, key))
-        return tuple(wires)
-    ref, field = _parse_value(task, depends_on)
-    return (Wire(ref, field, None),)
+            ) from error
+        wires.append(Wire(ref, field, key, label))
+    return wires
 
 
-def _parse_value(task: str, value: object) -> tuple[TaskRef, str | None]:
+def parse_result(result: object, owner: Owner) -> TaskRef | None:
+    """A ``result_task``: a class, a name or a handle of this builder (as its name)."""
+    if result is None or isinstance(result, str):
+        return result
+    if isinstance(result, type) and issubclass(result, Task):
+        return result
+    if isinstance(result, TaskHandle):
+        return _handle_name("result_task", result, owner)
+    raise WorkflowDefinitionError(contract.RESULT_KIND.format(value=result))
+
+
+def _parse_value(task: str, value: object, owner: Owner) -> tuple[TaskRef, str | None]:
     if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], str):
-        return _parse_ref(task, value[0]), value[1]
-    return _parse_ref(task, value), None
+        return _parse_ref(task, value[0], owner), value[1]
+    if isinstance(value, OutputHandle):
+        ours = value.belongs_to(owner.token)
+        return _owned(f"task '{task}'", value.task_name, ours, owner), value.field_name
+    return _parse_ref(task, value, owner), None
 
 
-def _parse_ref(task: str, value: object) -> TaskRef:
+def _parse_ref(task: str, value: object, owner: Owner) -> TaskRef:
     if isinstance(value, str) or (isinstance(value, type) and issubclass(value, Task)):
         return value
+    if isinstance(value, TaskHandle):
+        return _handle_name(f"task '{task}'", value, owner)
     raise WorkflowDefinitionError(contract.DEPENDS_ON_KIND.format(task=task, value=value))
+
+
+def _handle_name(referrer: str, handle: TaskHandle[Any], owner: Owner) -> str:
+    return _owned(referrer, handle.name, handle.belongs_to(owner.token), owner)
+
+
+def _owned(referrer: str, name: str, ours: bool, owner: Owner) -> str:
+    """The instance name a handle stands for, if this builder made it and registered it."""
+    if not ours:
+        raise WorkflowDefinitionError(contract.HANDLE_FOREIGN.format(referrer=referrer, name=name))
+    if name not in owner.names:
+        raise WorkflowDefinitionError(
+            contract.HANDLE_NOT_REGISTERED.format(name=name, referrer=referrer)
+        )
+    return name
 
 
 class Resolver:

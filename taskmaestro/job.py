@@ -22,7 +22,15 @@ from .models import EmptyConfig
 from .task import InT, OutT
 from .workflow import Workflow
 
-__all__ = ["EmptyConfig", "Job", "JobConfiguration", "JobStatus", "TaskResult", "TaskStatus"]
+__all__ = [
+    "EmptyConfig",
+    "Job",
+    "JobConfiguration",
+    "JobStatus",
+    "TaskResult",
+    "TaskStatus",
+    "check_job_configuration",
+]
 
 
 class JobStatus(StrEnum):
@@ -127,6 +135,7 @@ class Job(Generic[InT, OutT]):
         self.config = config
         self.job_configuration = job_configuration
         graph = workflow.graph
+        _check_mapped_items(workflow, job_configuration)
         check_job_config(graph.name, graph.roots, config)
         self.configured_values: Mapping[str, Mapping[str, object]] = MappingProxyType(
             config_values(
@@ -230,7 +239,8 @@ def config_values(
     for name in concerned:
         node = nodes[name]
         given = configuration.get(name, {})
-        unexpected = [f for f in given if f not in node.config_fields]
+        source = node.mapping.over if node.mapping is not None else None
+        unexpected = [f for f in given if f not in node.config_fields and f != source]
         if unexpected:
             raise WorkflowDefinitionError(
                 contract.CONFIG_UNDECLARED_FIELDS.format(
@@ -245,27 +255,89 @@ def config_values(
                 contract.CONFIG_MISSING_VALUES.format(task=name, fields=", ".join(missing))
             ).at(name)
         for field_name, value in given.items():
-            _check_value(name, node.input_model, field_name, value)
+            if field_name != source:  # the items: checked by _check_mapped_items
+                _check_value(name, node.input_model, field_name, value)
         if given:
             values[name] = given
     return values
 
 
+def check_job_configuration(
+    workflow: Workflow[Any, Any], job_configuration: JobConfiguration | None
+) -> None:
+    """Every check ``Job(...)`` makes of a JobConfiguration, without a job config: what
+    wrapping a workflow as a task can check before any outer job runs."""
+    _check_mapped_items(workflow, job_configuration)
+    config_values(
+        workflow, job_configuration if job_configuration is not None else JobConfiguration()
+    )
+
+
+def _check_mapped_items(
+    workflow: Workflow[Any, Any], configuration: Mapping[str, Mapping[str, object]] | None
+) -> None:
+    """Each mapped task finds a mapping of ``str`` keys under its ``over`` key, and every
+    item's key and value validate as its ``key_as`` and ``value_as`` input fields."""
+    nodes = workflow.graph.nodes
+    for name in workflow.mapped_task_names:
+        mapping = nodes[name].mapping
+        assert mapping is not None
+        model = nodes[name].input_model
+        if configuration is None:
+            raise WorkflowDefinitionError(
+                contract.MAP_NO_CONFIGURATION.format(task=name, over=mapping.over)
+            ).at(name)
+        given = configuration.get(name, {})
+        if mapping.over not in given:
+            raise WorkflowDefinitionError(
+                contract.MAP_NO_SOURCE.format(task=name, over=mapping.over)
+            ).at(name)
+        items = given[mapping.over]
+        if not isinstance(items, Mapping):
+            raise WorkflowDefinitionError(
+                contract.MAP_SOURCE_KIND.format(
+                    task=name, over=mapping.over, provided=type(items).__name__
+                )
+            ).at(name)
+        for key, value in items.items():
+            if not isinstance(key, str):
+                raise WorkflowDefinitionError(contract.MAP_ITEM_KEY.format(task=name, key=key)).at(
+                    name, ("map", mapping.key_as)
+                )
+            for field_name, item in ((mapping.key_as, key), (mapping.value_as, value)):
+                problem = _problem(model, field_name, item)
+                if problem is not None:
+                    raise WorkflowDefinitionError(
+                        contract.MAP_ITEM_INVALID.format(
+                            key=key, task=name, problem=f"{field_name}: {problem[0]}"
+                        )
+                    ).at(name, ("map", field_name)) from problem[1]
+
+
 def _check_value(task: str, model: type[BaseModel], field_name: str, value: object) -> None:
     """A configured value must validate as its input field, here rather than when the
     task finally runs after its upstream chain (the task still validates its whole input)."""
+    problem = _problem(model, field_name, value)
+    if problem is not None:
+        raise WorkflowDefinitionError(
+            contract.CONFIG_INVALID_VALUE.format(
+                task=task, field=field_name, model=model.__qualname__, problem=problem[0]
+            )
+        ).at(task, ("config_fields", field_name)) from problem[1]
+
+
+def _problem(
+    model: type[BaseModel], field_name: str, value: object
+) -> tuple[str, ValidationError] | None:
+    """Why ``value`` does not validate as field ``field_name`` of ``model`` (no value quoted)."""
     adapter = _field_adapter(model, field_name)
     if adapter is None:
-        return
+        return None
     try:
         adapter.validate_python(value)
     except ValidationError as invalid:
-        problem = "; ".join(error["msg"] for error in invalid.errors(include_url=False))
-        raise WorkflowDefinitionError(
-            contract.CONFIG_INVALID_VALUE.format(
-                task=task, field=field_name, model=model.__qualname__, problem=problem
-            )
-        ).at(task, ("config_fields", field_name)) from invalid
+        return "; ".join(error["msg"] for error in invalid.errors(include_url=False)), invalid
+    return None
 
 
 @lru_cache(maxsize=1024)

@@ -11,7 +11,7 @@ from ._execution import nested_failure
 from ._graph import NESTED_ATTRIBUTE, NestedGraph
 from .context import ExecutionContext
 from .exceptions import WorkflowDefinitionError
-from .job import Job, JobConfiguration, JobStatus
+from .job import Job, JobConfiguration, JobStatus, check_job_configuration
 from .models import EmptyConfig
 from .runner import Runner
 from .task import InT, OutT, Task
@@ -32,12 +32,14 @@ def workflow_task(
     Its input is the input model of the inner roots without ``config_fields``
     (several such roots must share one model), or ``EmptyConfig`` when every
     inner root takes its input from ``job_configuration`` (which is then
-    required). Its output is the inner result. The inner tasks share the outer
+    required), checked against the inner workflow here. Its output is the inner
+    result. The inner tasks share the outer
     task's ExecutionContext. An inner failure fails the outer task with a
     ``NestedWorkflowError`` naming the inner workflow and task.
     """
     task_name = name if name is not None else workflow.name
     input_model = _input_model(workflow, job_configuration)
+    check_job_configuration(workflow, job_configuration)  # now, not at the outer run
     output_model = workflow.output_model
 
     def run(self: Task[Any, Any], input: BaseModel, ctx: ExecutionContext) -> BaseModel:

@@ -10,7 +10,7 @@ key by key. Unlike 0.1.0's, they refuse unknown keys (a misspelled
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -25,6 +25,7 @@ __all__ = [
     "LoadedWorkflow",
     "RunnerConfig",
     "TaskConfig",
+    "TaskMapConfig",
     "WorkflowSectionConfig",
     "YamlWorkflowConfig",
     "import_class",
@@ -33,11 +34,21 @@ __all__ = [
 ]
 
 type DependsOn = str | list[str] | dict[str, Any]
-"""A reference, a ``[reference, field]`` list, or ``{input_field: reference or list}``."""
+"""A reference, a ``[reference, field]`` list, or ``{input_field: reference, list or
+{collect: ...}}``."""
 
 
 class _Strict(BaseModel):
     model_config: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
+
+
+class TaskMapConfig(_Strict):
+    """``map:`` of a task entry: run it once per item of the mapping under ``over``."""
+
+    over: str
+    key_as: str
+    value_as: str
+    error_mode: Literal["fail_fast", "collect_all"] = "fail_fast"
 
 
 class TaskConfig(_Strict):
@@ -49,6 +60,7 @@ class TaskConfig(_Strict):
     name: str | None = None
     depends_on: DependsOn | None = None
     config_fields: list[str] | None = None
+    map: TaskMapConfig | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Self:
@@ -58,6 +70,8 @@ class TaskConfig(_Strict):
             raise ValueError("Must specify either 'task' or 'workflow'")
         if self.workflow_input is not None and self.workflow is None:
             raise ValueError("'workflow_input' requires 'workflow'")
+        if self.map is not None and self.task is None:
+            raise ValueError("'map' requires 'task'")
         return self
 
 

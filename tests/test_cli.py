@@ -366,7 +366,7 @@ def test_run_a_broken_file_exits_2_with_its_line(work: Path, how: str, script: P
     assert lines(done.stderr) == [
         "broken.yaml:6:7: YAML schema validation error: workflow.tasks[1]: "
         "unknown key 'depend_on' (did you mean 'depends_on'?); "
-        "a task entry takes the keys: task, name, depends_on, config_fields"
+        "a task entry takes the keys: task, name, depends_on, config_fields, map"
     ]
 
 

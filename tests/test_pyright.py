@@ -16,7 +16,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-FIXTURE = Path(__file__).parent / "pyright_fixtures" / "public_api.py"
+import pytest
+
+FIXTURES = Path(__file__).parent / "pyright_fixtures"
+FIXTURE = FIXTURES / "public_api.py"
+HANDLES = FIXTURES / "handles.py"
+"""Task handles: a whole-output mismatch and ``set_result_task``'s result type (issue 14.7)."""
 _MARK = re.compile(r"#\s*([TE]):\s*(.+?)\s*$")
 _REVEALED = re.compile(r'^Type of ".*" is "(.*)"$', re.DOTALL)
 
@@ -62,10 +67,11 @@ def _reported(path: Path) -> set[tuple[int, str, str]]:
     return found
 
 
-def test_pyright_reveals_the_generic_types_and_plain_type_errors() -> None:
-    expected = _expected(FIXTURE)
+@pytest.mark.parametrize("fixture", [FIXTURE, HANDLES], ids=lambda path: path.stem)
+def test_pyright_reveals_the_generic_types_and_plain_type_errors(fixture: Path) -> None:
+    expected = _expected(fixture)
     assert expected, "the fixture marks no line"
-    assert _reported(FIXTURE) == expected
+    assert _reported(fixture) == expected
 
 
 def test_every_exported_symbol_has_a_known_type(tmp_path: Path) -> None:

@@ -58,6 +58,7 @@ def test_the_module_exports_0_1_0_names() -> None:
 
     assert set(module.__all__) == {
         "TaskConfig",
+        "TaskMapConfig",
         "HookConfig",
         "RunnerConfig",
         "ContextConfig",

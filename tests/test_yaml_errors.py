@@ -216,7 +216,8 @@ SHAPE_CASES = {
                 a: {{task: add_one}}  # <-
                 b: add_one
         """,
-        r"depends_on.a: expected a task reference or a \[task, field\] list, got a mapping",
+        r"depends_on.a: Invalid dependency: expected a task reference, a \[task, field\] list "
+        r"or a \{collect: \.\.\.\} mapping, got a mapping without 'collect'",
     ),
     "config_fields is a string": (
         f"""

@@ -26,7 +26,16 @@ PRELUDE: Final = textwrap.dedent(
 
     from pydantic import BaseModel, Field
 
-    from taskmaestro import EmptyConfig, ExecutionContext, Job, JobConfiguration, Task, Workflow
+    from taskmaestro import (
+        EmptyConfig,
+        ExecutionContext,
+        Job,
+        JobConfiguration,
+        Task,
+        TaskMap,
+        Workflow,
+        collect,
+    )
 
 
     class Number(BaseModel):
@@ -128,6 +137,45 @@ PRELUDE: Final = textwrap.dedent(
     class NoModels(Task):
         def run(self, input: Any, ctx: ExecutionContext) -> Any:
             return input
+
+
+    class Numbers(BaseModel):
+        values: list[Number]
+
+
+    class ByName(BaseModel):
+        values: dict[str, Number]
+
+
+    class Item(BaseModel):
+        name: str
+        value: int
+
+
+    class Weighted(BaseModel):
+        name: str
+        value: int
+        weight: float
+
+
+    class SumAll(Task[Numbers, Total]):
+        def run(self, input: Numbers, ctx: ExecutionContext) -> Total:
+            return Total(total=sum(n.value for n in input.values))
+
+
+    class SumNamed(Task[ByName, Total]):
+        def run(self, input: ByName, ctx: ExecutionContext) -> Total:
+            return Total(total=sum(n.value for n in input.values.values()))
+
+
+    class PerItem(Task[Item, Number]):
+        def run(self, input: Item, ctx: ExecutionContext) -> Number:
+            return Number(value=input.value)
+
+
+    class PerWeighted(Task[Weighted, Number]):
+        def run(self, input: Weighted, ctx: ExecutionContext) -> Number:
+            return Number(value=int(input.value * input.weight))
     """
 )
 
@@ -598,6 +646,139 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
         builder.add_task(Double, name="one", depends_on=Start)
         builder.add_task(Double, name="two", depends_on=Start)
         builder.build()
+        """,
+        _DEF,
+        visible=False,
+    ),
+    # Handles, keyword dependencies, collect() and mapped tasks (issue 14; s. 2-4 of
+    # features-0.4). The invalid forms stay invisible (the plugin silent) until the
+    # plugin learns them; a handle whose whole output does not fit is already an
+    # error for mypy and pyright alone (a plain "misc" / "reportArgumentType"), so it
+    # is in tests/test_handles.py and tests/pyright_fixtures/handles.py, not here.
+    _s(
+        "handle_chain",
+        """
+        builder = Workflow.builder(name="w")
+        start = builder.task(Start)
+        builder.task(Double, depends_on=start)
+        builder.build()
+        """,
+    ),
+    _s(
+        "handle_keywords",
+        """
+        builder = Workflow.builder(name="w")
+        start = builder.task(Start)
+        builder.task(Sum, a=start, b=start)
+        builder.build()
+        """,
+    ),
+    _s(
+        "handle_field_route",
+        """
+        builder = Workflow.builder(name="w")
+        split = builder.task(Split)
+        builder.task(Sum, a=split.field("a"), b=(split, "b"))
+        builder.build()
+        """,
+    ),
+    _s(
+        "handle_keywords_and_depends_on",
+        """
+        builder = Workflow.builder(name="w")
+        start = builder.task(Start)
+        builder.task(Sum, depends_on={"a": start}, b=start)
+        """,
+        _DEF,
+        visible=False,
+    ),
+    _s(
+        "handle_of_another_builder",
+        """
+        other = Workflow.builder(name="other").task(Start)
+        builder = Workflow.builder(name="w")
+        builder.task(Start)
+        builder.task(Double, depends_on=other)
+        """,
+        _DEF,
+        visible=False,
+    ),
+    _s(
+        "collect_positional",
+        """
+        builder = Workflow.builder(name="w")
+        start = builder.task(Start)
+        double = builder.task(Double, depends_on=start)
+        builder.task(SumAll, values=collect(start, double, start))
+        builder.build()
+        """,
+    ),
+    _s(
+        "collect_keyed",
+        """
+        builder = Workflow.builder(name="w")
+        start = builder.task(Start)
+        builder.task(SumNamed, values=collect(first=start, again=start))
+        builder.build()
+        """,
+    ),
+    _s(
+        "collect_keyed_into_a_list",
+        """
+        builder = Workflow.builder(name="w")
+        start = builder.task(Start)
+        builder.task(SumAll, values=collect(first=start))
+        builder.build()
+        """,
+        _DEF,
+        visible=False,
+    ),
+    _s(
+        "collect_element_mismatch",
+        """
+        builder = Workflow.builder(name="w")
+        text = builder.task(ToText)
+        builder.task(SumAll, values=collect(text))
+        builder.build()
+        """,
+        _DEF,
+        visible=False,
+    ),
+    _s(
+        "mapped_into_a_dict_field",
+        """
+        builder = Workflow.builder(name="w")
+        items = builder.map_task(PerItem, over="items", key_as="name", value_as="value")
+        builder.task(SumNamed, values=items)
+        builder.build()
+        """,
+    ),
+    _s(
+        "mapped_key_field_missing",
+        """
+        builder = Workflow.builder(name="w")
+        builder.map_task(PerItem, over="items", key_as="title", value_as="value")
+        builder.build()
+        """,
+        _DEF,
+        visible=False,
+    ),
+    _s(
+        "mapped_field_not_covered",
+        """
+        builder = Workflow.builder(name="w")
+        builder.task(PerWeighted, mapped_over=TaskMap("items", "name", "value"))
+        builder.build()
+        """,
+        _INCOMPLETE,
+        visible=False,
+    ),
+    _s(
+        "mapped_items_missing_at_job",
+        """
+        builder = Workflow.builder(name="w")
+        builder.map_task(PerItem, over="items", key_as="name", value_as="value")
+        Job(builder.build(), EmptyConfig(), job_configuration=JobConfiguration({}))
         """,
         _DEF,
         visible=False,

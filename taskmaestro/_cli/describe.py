@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
+from ..dependencies import CollectionRef, OutputRef
 from ..task import Task, task_models
 from ..workflow import Workflow
 
@@ -119,10 +120,19 @@ def _dependency(stored: object) -> object:
 
 
 def _single(stored: object) -> dict[str, object]:
+    if isinstance(stored, CollectionRef):
+        members: object = [_member(ref) for ref in stored.positional_members]
+        if stored.kind == "keyed":
+            members = {key: _member(ref) for key, ref in stored.keyed_members}
+        return {"kind": "collect", "collection": stored.kind, "members": members}
     if isinstance(stored, tuple):
         task, field = stored
         return {"kind": "route", "task": str(task), "field": str(field)}
     return {"kind": "output", "task": str(stored)}
+
+
+def _member(ref: OutputRef) -> dict[str, object]:
+    return _single(ref.task_name if ref.output_field is None else (ref.task_name, ref.output_field))
 
 
 def _schema(model: type[BaseModel]) -> object:

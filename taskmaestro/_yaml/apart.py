@@ -9,10 +9,12 @@ again, so that one task's several problems are each found.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from ..dependencies import Collection
 from ..exceptions import IncompleteInputError, WorkflowDefinitionError
+from ..task import task_models
 from ..workflow import WorkflowBuilder
 from .locate import CoreDependency, ResolvedTask
 
@@ -81,15 +83,34 @@ def _build_apart(
     """Build one task with its upstream tasks as plain roots; the problem, if any."""
     builder: WorkflowBuilder[Any, Any] = WorkflowBuilder(workflow, result_task=task.name)
     try:
-        for up in upstream:
-            builder.add_task(up.task, name=up.name)
+        for up in upstream:  # a mapped upstream keeps its MappedOutput
+            if up.mapping is None:
+                builder.add_task(up.task, name=up.name)
+            else:
+                mapping = up.mapping
+                item_fields = (mapping.key_as, mapping.value_as)
+                others = [f for f in task_models(up.task)[0].model_fields if f not in item_fields]
+                builder.add_task(up.task, name=up.name, config_fields=others, mapped_over=mapping)
         builder.add_task(
-            task.task, name=task.name, depends_on=dependency, config_fields=config_fields
+            task.task,
+            name=task.name,
+            depends_on=dependency,
+            config_fields=config_fields,
+            mapped_over=task.mapping,
         )
         builder.build()
     except WorkflowDefinitionError as error:
         return error
     return None
+
+
+def _members(values: Iterable[object]) -> Iterator[object]:
+    """The values, each collection replaced by its members."""
+    for value in values:
+        if isinstance(value, Collection):
+            yield from (member for _, member in value.members())
+        else:
+            yield value
 
 
 def _upstream(
@@ -101,7 +122,7 @@ def _upstream(
         return []
     values = list(dependency.values()) if isinstance(dependency, dict) else [dependency]
     upstream: list[ResolvedTask] = []
-    for value in values:
+    for value in _members(values):
         ref = value[0] if isinstance(value, tuple) else value
         if isinstance(ref, str):
             match = [by_name[ref]] if ref in by_name else []

@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from ..context import ExecutionContext
+from ..dependencies import Collection as Collected
+from ..dependencies import collect
 from ..discovery import PluginLoadError, get_registered_task, registered_task_names
 from ..exceptions import ConfigLoadError, WorkflowDefinitionError
 from ..hooks.base import Hook
 from ..job import Job, JobConfiguration
+from ..mapping import TaskMap
 from ..runner import Runner
 from ..task import Task, task_models
 from ..workflow import Workflow, WorkflowBuilder
@@ -28,8 +31,10 @@ from .apart import each_task_problem
 from .core import check_configuration, task_input_model
 from .format import (
     WORKFLOW_FILE,
+    CollectEntry,
     ContextSection,
     Dependency,
+    MapEntry,
     NestedEntry,
     Route,
     RunnerSection,
@@ -185,8 +190,10 @@ class _Loading:
         inputs = read_inputs({task.name for task in tasks})
         if inputs is not None and inputs.per_task is not None:
             for task in tasks:
+                source_key = task.mapping.over if task.mapping is not None else None
                 for name, _ in inputs.per_task.get(task.name, (None, ()))[1]:
-                    task.config_fields.setdefault(name.value, (inputs.source, name.node))
+                    if name.value != source_key:  # a map's items are no config field
+                        task.config_fields.setdefault(name.value, (inputs.source, name.node))
         result = section.result_task
         result_ref = self._ref(result, source, "workflow.result_task") if result else None
         builder: WorkflowBuilder[Any, Any] = WorkflowBuilder(
@@ -200,6 +207,7 @@ class _Loading:
                     name=entry.name.value if entry.name is not None else None,
                     depends_on=task.dependency,
                     config_fields=list(task.config_fields),
+                    mapped_over=task.mapping,
                 )
             except WorkflowDefinitionError as error:
                 # add_task checks the name and resolves class references: blame the part
@@ -242,6 +250,8 @@ class _Loading:
         clues: list[Clue] = []
         dependency = self._dependency(entry.depends_on, source, f"{at}.depends_on", clues)
         resolved = ResolvedTask(entry, at, task, name, dependency, clues)
+        if isinstance(entry, TaskEntry) and entry.map is not None:
+            resolved.mapping = _task_map(entry.map, source, f"{at}.map", clues)
         for field_name in entry.config_fields:
             resolved.config_fields.setdefault(field_name.value, (source, field_name.node))
         return resolved
@@ -317,11 +327,28 @@ class _Loading:
             return None
         if isinstance(dependency, Marked | Route):
             return self._source(dependency, None, source, at, clues)
-        fan_in: dict[str, TaskRef | tuple[TaskRef, str]] = {}
+        fan_in: dict[str, TaskRef | tuple[TaskRef, str] | Collected[Any]] = {}
         for key, value in dependency:
             clues.append(Clue(("key", key.value), source, key.node))
-            fan_in[key.value] = self._source(value, key.value, source, f"{at}.{key.value}", clues)
+            at_key = f"{at}.{key.value}"
+            if isinstance(value, CollectEntry):
+                fan_in[key.value] = self._collection(value, key.value, source, at_key, clues)
+            else:
+                fan_in[key.value] = self._source(value, key.value, source, at_key, clues)
         return fan_in
+
+    def _collection(
+        self, entry: CollectEntry, key: str, source: Source, at: str, clues: list[Clue]
+    ) -> Collected[Any]:
+        """``{collect: ...}``: each member read as a fan-in value of field ``key``."""
+        clues.append(Clue(("depends_on", key), source, entry.node))
+        members = [
+            (label, self._source(member, key, source, f"{at}.collect[{index}]", clues))
+            for index, (label, member) in enumerate(entry.collect.members)
+        ]
+        if entry.collect.keyed:
+            return collect({str(label.value if label else ""): ref for label, ref in members})
+        return collect(*(ref for _, ref in members))
 
     def _source(
         self,
@@ -543,10 +570,27 @@ def _resolve_code(error: ConfigLoadError) -> str:
     return IMPORT
 
 
+def _task_map(entry: MapEntry, source: Source, at: str, clues: list[Clue]) -> TaskMap:
+    """A ``map:`` entry's TaskMap; a bad one is a ConfigLoadError at the entry."""
+    clues.append(Clue(("map", entry.key_as.value), source, entry.key_as.node))
+    clues.append(Clue(("map", entry.value_as.value), source, entry.value_as.node))
+    mode = entry.error_mode.value if entry.error_mode is not None else "fail_fast"
+    try:
+        return TaskMap(
+            entry.over.value,
+            entry.key_as.value,
+            entry.value_as.value,
+            "collect_all" if mode == "collect_all" else "fail_fast",
+        )
+    except ValueError as error:
+        raise source.error(entry.node, f"{VALIDATION_FAILED}: {at}: {error}") from error
+
+
 def _chain_if_linear(tasks: list[ResolvedTask], source: Source) -> None:
-    """Linear mode (as in 0.1.0): when no entry has ``depends_on``, each task takes the
-    whole output of the entry before it. Names and ``config_fields`` work as anywhere."""
-    if any(task.entry.depends_on is not None for task in tasks):
+    """Linear mode (as in 0.1.0): when no entry has ``depends_on`` or ``map``, each task
+    takes the whole output of the entry before it. Names and ``config_fields`` work as
+    anywhere."""
+    if any(task.entry.depends_on is not None or task.mapping is not None for task in tasks):
         return
     for previous, task in itertools.pairwise(tasks):
         task.dependency = previous.name

@@ -11,8 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
+from yaml.nodes import MappingNode, Node, SequenceNode
+
+from ..exceptions import ConfigLoadError
 from .shapes import (
     Data,
+    JsonSchema,
     Key,
     ListOf,
     Located,
@@ -22,16 +26,23 @@ from .shapes import (
     Pair,
     PositiveNumber,
     Record,
+    Shape,
     Text,
     Variant,
+    schema_error,
 )
+from .source import Source as File
+from .source import describe_node
 
 __all__ = [
     "WORKFLOW_FILE",
+    "CollectEntry",
+    "Collected",
     "ContextSection",
     "Dependency",
     "FanIn",
     "HookEntry",
+    "MapEntry",
     "NestedEntry",
     "Route",
     "RunnerSection",
@@ -72,21 +83,147 @@ MAX_TIMEOUT_SECONDS = 1e9
 type Source = Marked[str] | Route
 """One upstream value: a whole task output, or one field of it."""
 
-type FanIn = tuple[tuple[Marked[str], Source], ...]
-"""``{input_field: task or [task, field]}``: the input field names and their sources."""
+
+class _Phrased[T](NodeKinds[T]):
+    """``NodeKinds`` whose mismatch starts with a fixed phrase (a stable key phrase)."""
+
+    def __init__(self, phrase: str, what: str, **kinds: Shape[T]) -> None:
+        super().__init__(what, **kinds)
+        self.phrase = phrase
+
+    def mismatch(self, node: Node, at: str, source: File) -> ConfigLoadError:
+        problem = f"{self.phrase}: expected {self.what}, got {describe_node(node)}"
+        return schema_error(source, node, at, problem)
+
+
+class _CollectKey(Text):
+    """A collection key: a string, or the key phrase "Collection keys must be strings"."""
+
+    def mismatch(self, node: Node, at: str, source: File) -> ConfigLoadError:
+        problem = f"Collection keys must be strings: got {describe_node(node)}"
+        return schema_error(source, node, at, problem)
+
+
+MEMBER: NodeKinds[Source] = _Phrased(
+    "Collection member must be a task name or [task, field]",
+    "a task reference or a [task, field] list",
+    scalar=TASK_REF,
+    sequence=FAN_IN_ROUTE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Collected:
+    """The members of a ``collect:``: keyed (a mapping, in order) or positional (a list)."""
+
+    keyed: bool
+    members: tuple[tuple[Marked[str] | None, Source], ...]
+
+
+class _Members(Shape[Collected]):
+    """``collect:``'s value: a list of members, or a mapping from string key to member."""
+
+    what = "a list of members, or a mapping from key to member"
+
+    def __init__(self) -> None:
+        self.positional = ListOf(MEMBER, "a list of members (task or [task, field])")
+        self.keyed = MapOf(_CollectKey("a collection key"), MEMBER, "a mapping from key to member")
+
+    def read(self, node: Node, at: str, source: File) -> Collected:
+        if isinstance(node, SequenceNode):
+            members = self.positional.read(node, at, source)
+            return Collected(False, tuple((None, member) for member in members))
+        if isinstance(node, MappingNode):
+            return Collected(True, self.keyed.read(node, at, source))
+        problem = f"'collect' must contain a list or mapping, got {describe_node(node)}"
+        raise schema_error(source, node, at, problem)
+
+    def json_schema(self) -> JsonSchema:
+        return {
+            "anyOf": [self.positional.json_schema(), self.keyed.json_schema()],
+            "description": self.what,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class CollectEntry(Located):
+    """``{collect: [...]}`` or ``{collect: {key: ...}}``: several outputs into one field."""
+
+    collect: Annotated[
+        Collected,
+        Key(
+            _Members(),
+            "Members (a task or a [task, field] list): a list fills a list[T] field, "
+            "a mapping from key to member a dict[str, T] field",
+        ),
+    ]
+
+
+class _Collection(Shape[CollectEntry]):
+    """A fan-in value that is a mapping: it must be a ``{collect: ...}``."""
+
+    what = "a {collect: ...} mapping"
+
+    def __init__(self) -> None:
+        self.record = Record(CollectEntry, "a collection")
+
+    def read(self, node: Node, at: str, source: File) -> CollectEntry:
+        keys = [key.value for key, _ in source.pairs(node)] if isinstance(node, MappingNode) else []
+        if "collect" not in keys:
+            problem = (
+                "Invalid dependency: expected a task reference, a [task, field] list or a "
+                f"{{collect: ...}} mapping, got {describe_node(node)} without 'collect'"
+            )
+            raise schema_error(source, node, at, problem)
+        return self.record.read(node, at, source)
+
+    def json_schema(self) -> JsonSchema:
+        return self.record.json_schema()
+
+
+type FanInValue = Source | CollectEntry
+"""A fan-in field's value: one upstream value, or a collection of several."""
+
+type FanIn = tuple[tuple[Marked[str], FanInValue], ...]
+"""``{input_field: task, [task, field] or {collect: ...}}``: input fields and their values."""
 
 type Dependency = Marked[str] | Route | FanIn
 """What ``depends_on`` reads as."""
 
-SOURCE: NodeKinds[Source] = NodeKinds(
-    "a task reference or a [task, field] list", scalar=TASK_REF, sequence=FAN_IN_ROUTE
+SOURCE: NodeKinds[FanInValue] = NodeKinds(
+    "a task reference, a [task, field] list or a {collect: ...} mapping",
+    scalar=TASK_REF,
+    sequence=FAN_IN_ROUTE,
+    mapping=_Collection(),
 )
 DEPENDS_ON: NodeKinds[Dependency] = NodeKinds(
     "a task reference, a [task, field] list, or a mapping from input field to either",
     scalar=TASK_REF,
     sequence=ROUTE,
-    mapping=MapOf(FIELD, SOURCE, "a mapping from input field to a task or a [task, field] list"),
+    mapping=MapOf(
+        FIELD,
+        SOURCE,
+        "a mapping from input field to a task, a [task, field] list or a {collect: ...}",
+    ),
 )
+
+
+@dataclass(frozen=True, kw_only=True)
+class MapEntry(Located):
+    """``map:``: run the task once per entry of a mapping in the input file."""
+
+    over: Annotated[
+        Marked[str], Key(NAME, "The key of the task's input-file entry that holds the items")
+    ]
+    key_as: Annotated[Marked[str], Key(FIELD, "The input field that receives each item's key")]
+    value_as: Annotated[Marked[str], Key(FIELD, "The input field that receives each item's value")]
+    error_mode: Annotated[
+        Marked[str] | None,
+        Key(
+            Text("'fail_fast' or 'collect_all'", pattern="fail_fast|collect_all"),
+            "fail_fast (default): stop at the first failed item; collect_all: try every item",
+        ),
+    ] = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -114,6 +251,10 @@ class TaskEntry(_Entry):
     """A task of the workflow, by Task class."""
 
     task: Annotated[Marked[str], Key(CLASS_PATH, "The Task subclass, by dotted path")]
+    map: Annotated[
+        MapEntry | None,
+        Key(Record(MapEntry, "a map entry"), "Run the task once per item of a mapping"),
+    ] = None
 
 
 @dataclass(frozen=True, kw_only=True)

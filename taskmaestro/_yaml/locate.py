@@ -15,7 +15,9 @@ from typing import Any
 from yaml.nodes import MappingNode, Node
 
 from .._wiring import Route, TaskRef
+from ..dependencies import Collection
 from ..exceptions import CycleDetectedError, WorkflowDefinitionError
+from ..mapping import TaskMap
 from ..task import Task
 from .format import NestedEntry, TaskEntry, WorkflowSection
 from .inputs import InputFile
@@ -23,7 +25,7 @@ from .source import Source
 
 __all__ = ["Clue", "CoreDependency", "ResolvedTask", "TaskRef", "blame", "blame_job"]
 
-type CoreDependency = TaskRef | Route | dict[str, TaskRef | Route]
+type CoreDependency = TaskRef | Route | dict[str, TaskRef | Route | Collection[Any]]
 """What the loader hands to ``add_task(depends_on=...)``."""
 type Part = tuple[str, str | None]
 
@@ -52,6 +54,7 @@ class ResolvedTask:
     dependency: CoreDependency | None
     clues: list[Clue]
     config_fields: dict[str, tuple[Source, Node]] = field(default_factory=dict)
+    mapping: TaskMap | None = None
 
     @property
     def key_node(self) -> Node:

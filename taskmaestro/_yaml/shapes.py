@@ -29,6 +29,7 @@ __all__ = [
     "SCHEMA_ERROR",
     "TOP_LEVEL_MAPPING",
     "Data",
+    "JsonSchema",
     "Key",
     "ListOf",
     "MapOf",
@@ -41,6 +42,7 @@ __all__ = [
     "Text",
     "Variant",
     "is_null",
+    "schema_error",
 ]
 
 T = TypeVar("T")
