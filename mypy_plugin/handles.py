@@ -44,7 +44,7 @@ from taskmaestro import _contract as contract
 
 from . import codes, names
 from .calls import CallArgs, call_pos, literal, reporter, str_type
-from .models import declared_models, default_task_name, model_fields
+from .models import Slot, declared_models, default_task_name, model_fields
 from .rules import Node, Reporter, Source, check_config_fields, check_node
 from .wiring import (
     ConfigField,
@@ -104,9 +104,8 @@ def task_hook(ctx: MethodContext, mapped_method: bool) -> Type:
     return _with(default, {_HANDLE: LiteralType(name, str_type(ctx.api))}) if name else default
 
 
-def _check(
-    ctx: MethodContext, args: CallArgs, name: str, model: object, mapped_method: bool
-) -> None:
+def _check(ctx: MethodContext, args: CallArgs, name: str, model: Slot, mapped_method: bool) -> None:
+    """The rules one call shows: keywords or depends_on, coverage, collections, mapping."""
     if not isinstance(model, Instance):
         return
     fields = model_fields(model)
@@ -115,6 +114,12 @@ def _check(
     report = reporter(ctx.api)
     pos = call_pos(ctx.context)
     config = parse_config_fields(args.expr("config_fields"))
+    if isinstance(config, str):
+        report.fail(
+            codes.CONFIG_FIELD,
+            contract.CONFIG_FIELDS_NOT_A_LIST.format(task=name, value=config),
+            pos,
+        )
     config_fields = None if isinstance(config, str) else config
     keywords = args.keywords("input_dependencies")
     depends_on = args.expr("depends_on")
@@ -148,7 +153,8 @@ def _check(
     mapping = _mapping(args, mapped_method)
     if mapping is not None:
         text = str_type(ctx.api)
-        _check_mapping(name, model, mapping, wires, config_fields, report, pos, text)
+        if _check_mapping(name, model, mapping, wires, config_fields, report, pos, text):
+            return  # the runtime stops at the first mapping error too
         if config_fields is not None:
             check_config_fields(Node(name, model, fields, config_fields, (), pos), report)
         config_fields = None  # coverage: the mapping's own message, above
@@ -252,8 +258,9 @@ def _check_mapping(
     report: Reporter,
     pos: Pos,
     text: Instance,
-) -> None:
-    """The runtime's mapped-task checks that need no other task (its ``check_mapping``)."""
+) -> bool:
+    """The runtime's mapped-task checks that need no other task (its ``check_mapping``);
+    True when one failed."""
     fields = model_fields(model) or {}
     item_fields = [f for f in (mapping.key_as, mapping.value_as) if f is not None]
     for field in item_fields:
@@ -265,7 +272,7 @@ def _check_mapping(
                 ),
                 mapping.pos or pos,
             )
-            return
+            return True
     if mapping.key_as is not None:
         key_type = fields[mapping.key_as].type
         if not report.assignable(text, key_type):
@@ -276,12 +283,12 @@ def _check_mapping(
                 ),
                 mapping.pos or pos,
             )
-            return
+            return True
     if wires and any(wire.target_field is None for wire in wires):
         report.fail(codes.MAPPING, contract.MAP_NAMED_DEPS.format(task=name), pos)
-        return
+        return True
     if wires is None or config_fields is None or None in (mapping.key_as, mapping.value_as):
-        return
+        return False
     covered = {wire.target_field for wire in wires} | {f.name for f in config_fields}
     covered |= set(item_fields)
     missing = [n for n, f in fields.items() if f.required and n not in covered]
@@ -293,6 +300,7 @@ def _check_mapping(
             ),
             pos,
         )
+    return False  # coverage: the runtime checks the fields' values first, and so do we
 
 
 def _check_collection(
