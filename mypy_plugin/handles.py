@@ -150,14 +150,17 @@ def _check(ctx: MethodContext, args: CallArgs, name: str, model: Slot, mapped_me
             wires = parse_dependency(depends_on)
     else:
         wires = ()
-    mapping = _mapping(args, mapped_method)
-    if mapping is not None:
+    over = args.expr("mapped_over")
+    if mapped_method or (over is not None and not is_none(over)):
+        mapping = _mapping(args, mapped_method)
         text = str_type(ctx.api)
-        if _check_mapping(name, model, mapping, wires, config_fields, report, pos, text):
+        if mapping is not None and _check_mapping(
+            name, model, mapping, wires, config_fields, report, pos, text
+        ):
             return  # the runtime stops at the first mapping error too
         if config_fields is not None:
             check_config_fields(Node(name, model, fields, config_fields, (), pos), report)
-        config_fields = None  # coverage: the mapping's own message, above
+        config_fields = None  # coverage: the mapping's own message, or unknown
     node = Node(name, model, fields, config_fields, wires, pos)
     check_node(node, sources.get, report, first_pass=True)
     for key, expr, collection in collections:
@@ -220,33 +223,43 @@ def _mapped_items(typ: Type) -> Type | None:
 
 
 class _Mapping(NamedTuple):
-    key_as: str | None
-    value_as: str | None
-    pos: Pos | None
+    key_as: str
+    value_as: str
+    pos: Pos
+
+
+_ERROR_MODES: Final = ("fail_fast", "collect_all")
 
 
 def _mapping(args: CallArgs, mapped_method: bool) -> _Mapping | None:
-    """The literal key and value fields of a mapped task (None: not mapped, or unseen)."""
+    """The key and value fields of a mapped task, when literal and valid as a ``TaskMap``
+    (else the runtime's own error, or an unknown mapping: nothing to check here)."""
+    given: dict[str, Expression | None]
     if mapped_method:
-        key, value = args.expr("key_as"), args.expr("value_as")
-        return _Mapping(literal(key), literal(value), Pos.of(key) if key is not None else None)
-    expr = args.expr("mapped_over")
-    if not isinstance(expr, CallExpr) or not isinstance(expr.callee, RefExpr):
-        return None
-    if expr.callee.fullname != names.TASK_MAP:
-        return None
-    given: dict[str, Expression] = {}
-    for index, (kind, arg_name) in enumerate(zip(expr.arg_kinds, expr.arg_names, strict=True)):
-        if kind == ARG_POS and index < 3:
-            given[("over", "key_as", "value_as")[index]] = expr.args[index]
-        elif kind == ARG_NAMED and arg_name is not None:
-            given[arg_name] = expr.args[index]
-        else:
+        given = {name: args.expr(name) for name in ("key_as", "value_as", "error_mode")}
+    else:
+        expr = args.expr("mapped_over")
+        if not isinstance(expr, CallExpr) or not isinstance(expr.callee, RefExpr):
             return None
-    key = given.get("key_as")
-    return _Mapping(
-        literal(key), literal(given.get("value_as")), Pos.of(key) if key is not None else None
-    )
+        if expr.callee.fullname != names.TASK_MAP:
+            return None
+        given = {}
+        slots = ("over", "key_as", "value_as", "error_mode")
+        for index, (kind, arg_name) in enumerate(zip(expr.arg_kinds, expr.arg_names, strict=True)):
+            if kind == ARG_POS and index < len(slots):
+                given[slots[index]] = expr.args[index]
+            elif kind == ARG_NAMED and arg_name is not None:
+                given[arg_name] = expr.args[index]
+            else:
+                return None
+    key_expr = given.get("key_as")
+    key, value = literal(key_expr), literal(given.get("value_as"))
+    mode = given.get("error_mode")
+    if key_expr is None or key is None or value is None or key == value:
+        return None
+    if mode is not None and literal(mode) not in _ERROR_MODES:
+        return None
+    return _Mapping(key, value, Pos.of(key_expr))
 
 
 def _check_mapping(
@@ -262,7 +275,7 @@ def _check_mapping(
     """The runtime's mapped-task checks that need no other task (its ``check_mapping``);
     True when one failed."""
     fields = model_fields(model) or {}
-    item_fields = [f for f in (mapping.key_as, mapping.value_as) if f is not None]
+    item_fields = [mapping.key_as, mapping.value_as]
     for field in item_fields:
         if field not in fields:
             report.fail(
@@ -270,24 +283,23 @@ def _check_mapping(
                 contract.MAP_FIELD_NOT_FOUND.format(
                     field=field, model=report.type(model), task=name
                 ),
-                mapping.pos or pos,
+                mapping.pos,
             )
             return True
-    if mapping.key_as is not None:
-        key_type = fields[mapping.key_as].type
-        if not report.assignable(text, key_type):
-            report.fail(
-                codes.MAPPING,
-                contract.MAP_KEY_NOT_STR.format(
-                    task=name, field=mapping.key_as, provided=report.type(key_type)
-                ),
-                mapping.pos or pos,
-            )
-            return True
+    key_type = fields[mapping.key_as].type
+    if not report.assignable(text, key_type):
+        report.fail(
+            codes.MAPPING,
+            contract.MAP_KEY_NOT_STR.format(
+                task=name, field=mapping.key_as, provided=report.type(key_type)
+            ),
+            mapping.pos,
+        )
+        return True
     if wires and any(wire.target_field is None for wire in wires):
         report.fail(codes.MAPPING, contract.MAP_NAMED_DEPS.format(task=name), pos)
         return True
-    if wires is None or config_fields is None or None in (mapping.key_as, mapping.value_as):
+    if wires is None or config_fields is None:
         return False
     covered = {wire.target_field for wire in wires} | {f.name for f in config_fields}
     covered |= set(item_fields)
