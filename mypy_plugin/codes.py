@@ -63,6 +63,17 @@ RUN_SIGNATURE: Final = ErrorCode(
     "A task's run() disagrees with its nested Inputs/Outputs models",
     _CATEGORY,
 )
+COLLECTION: Final = ErrorCode(
+    "taskmaestro-collection",
+    "A collect() target is no list[T]/dict[str, T] field, or a member does not fit T",
+    _CATEGORY,
+)
+MAPPING: Final = ErrorCode(
+    "taskmaestro-mapping",
+    "A mapped task's key or value field is missing, its key field takes no str, or its "
+    "dependencies do not name fields",
+    _CATEGORY,
+)
 
 ALL: Final = (
     TYPE,
@@ -79,4 +90,6 @@ ALL: Final = (
     JOB_CONFIG,
     TASK_MODEL,
     RUN_SIGNATURE,
+    COLLECTION,
+    MAPPING,
 )

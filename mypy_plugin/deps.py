@@ -77,13 +77,15 @@ def model_classes(task: TypeInfo, base: TypeInfo) -> dict[str, TypeInfo]:
     """
     classes: dict[str, TypeInfo] = {}
     _add_with_bases(task, classes)
+    scanned: set[str] = set()
     for model in task_models(task, base):
         if not isinstance(model, Instance):
             continue
         _add_with_bases(model.type, classes)
         for owner in model.type.mro:
-            if owner.module_name in _SKIPPED_MODULES:
+            if owner.module_name in _SKIPPED_MODULES or owner.fullname in scanned:
                 continue
+            scanned.add(owner.fullname)
             for symbol in owner.names.values():
                 node = symbol.node
                 if isinstance(node, Var) and node.type is not None:
@@ -93,6 +95,9 @@ def model_classes(task: TypeInfo, base: TypeInfo) -> dict[str, TypeInfo]:
 
 
 def _add_with_bases(info: TypeInfo, classes: dict[str, TypeInfo]) -> None:
+    """``info`` and its bases; a class already there brought its bases along with it."""
+    if info.fullname in classes:
+        return
     for base in info.mro:
         if base.module_name not in _SKIPPED_MODULES:
             classes.setdefault(base.fullname, base)

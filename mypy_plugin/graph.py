@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from typing import Final
+from typing import Final, NamedTuple
 
 from mypy.nodes import TypeInfo
 from mypy.types import Instance
 
 from taskmaestro import _contract as contract
 
-from . import codes, names
-from .models import MISSING, Slot, model_fields, task_models
+from . import codes
+from .models import MISSING, Slot, declared_models, model_fields
 from .rules import (
     Node,
     Reporter,
@@ -50,8 +49,7 @@ class _Unresolved:
 _UNRESOLVED: Final = _Unresolved()
 
 
-@dataclass(frozen=True, slots=True)
-class _Ambiguous:
+class _Ambiguous(NamedTuple):
     names: tuple[str, ...]
     before: int
     """How many of the registrations precede the referring task."""
@@ -61,8 +59,7 @@ type _Resolution = int | _Ambiguous | _Unresolved | None
 """A declaration index, an ambiguous class, nothing registered yet, or unknowable (None)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What a complete chain gives the workflow type: its models and its unconfigured roots."""
 
     input: Instance | None
@@ -83,12 +80,18 @@ def instance_name(declaration: Declaration) -> str:
     return declaration.task.name if declaration.task is not None else "?"
 
 
-def declare(state: BuilderState, declaration: Declaration, report: Reporter) -> Declaration:
-    """Check one new declaration against the registry; returns it with its pending wires."""
+def declare(
+    state: BuilderState, declaration: Declaration, report: Reporter
+) -> tuple[Declaration, tuple[Slot, Slot]]:
+    """Check one new declaration against the registry.
+
+    Returns it with its pending wires, and its task's models (for ``added``).
+    """
     workflow = state.header.workflow
     name = declaration.name
+    models = _models(declaration)
     if declaration.task is not None:
-        _check_models(declaration.task, declaration.pos, report)
+        _check_models(declaration.task, models, declaration.pos, report)
     if name is not None and not is_valid_name(name):
         report.fail(
             codes.INVALID_NAME,
@@ -103,19 +106,19 @@ def declare(state: BuilderState, declaration: Declaration, report: Reporter) -> 
         )
     wires: list[Wire] = []
     sources: dict[Wire, Source] = {}
-    index = state.header.count
+    index = state.header.size
     for wire in declaration.wires or ():
         resolution = _resolve(state, wire.ref, index)
-        checked = replace(wire, pending=isinstance(resolution, _Unresolved))
+        checked = wire._replace(pending=isinstance(resolution, _Unresolved))
         if isinstance(resolution, _Ambiguous):
             _report_ambiguous(wire, resolution, instance_name(declaration), report, workflow)
         elif isinstance(resolution, int):
             sources[checked] = _source(state, resolution)
         wires.append(checked)
     if declaration.wires is not None:
-        declaration = replace(declaration, wires=tuple(wires))
-    check_node(_node(declaration), sources.get, report, first_pass=True)
-    return declaration
+        declaration = declaration._replace(wires=tuple(wires))
+    check_node(_node(declaration, models[0]), sources.get, report, first_pass=True)
+    return declaration, models
 
 
 def finish(state: BuilderState, complete: bool, report: Reporter, pos: Pos) -> Outcome | None:
@@ -168,7 +171,8 @@ def _resolve_edges(
                 )
         edges.append(known)
         if sources:
-            check_node(_node(declaration), sources.get, report, first_pass=False)
+            node = _node(declaration, state.models(index)[0])
+            check_node(node, sources.get, report, first_pass=False)
     return edges
 
 
@@ -364,13 +368,12 @@ def _not_found(ref: TaskRef, referrer: str, state: BuilderState) -> str:
 
 def _source(state: BuilderState, index: int) -> Source:
     declaration = state.declaration(index)
-    output = _models(declaration)[1]
+    output = state.models(index)[1]
     return Source(instance_name(declaration), output if isinstance(output, Instance) else None)
 
 
-def _node(declaration: Declaration) -> Node:
-    model = _models(declaration)[0]
-    model = model if isinstance(model, Instance) else None
+def _node(declaration: Declaration, input_model: Slot) -> Node:
+    model = input_model if isinstance(input_model, Instance) else None
     return Node(
         name=instance_name(declaration),
         input=model,
@@ -383,27 +386,12 @@ def _node(declaration: Declaration) -> Node:
 
 def _models(declaration: Declaration) -> tuple[Slot, Slot]:
     info = declaration.task
-    if info is None:
-        return None, None
-    task = _task_base(info)
-    return task_models(info, task) if task is not None else (None, None)
+    return (None, None) if info is None else declared_models(info)
 
 
-def _task_base(info: TypeInfo) -> TypeInfo | None:
-    for base in info.mro:
-        if base.fullname == names.TASK:
-            return base
-    return None
-
-
-def _check_models(info: TypeInfo, pos: Pos, report: Reporter) -> None:
+def _check_models(info: TypeInfo, models: tuple[Slot, Slot], pos: Pos, report: Reporter) -> None:
     """A task added to a workflow must declare both models (the runtime checks it in add_task)."""
-    task = _task_base(info)
-    if task is None:
-        return
-    for role, nested, slot in zip(
-        ("input", "output"), ("Inputs", "Outputs"), task_models(info, task), strict=True
-    ):
+    for role, nested, slot in zip(("input", "output"), ("Inputs", "Outputs"), models, strict=True):
         if slot is MISSING:
             report.fail(
                 codes.TASK_MODEL,

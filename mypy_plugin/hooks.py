@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Final
 
 from mypy.maptype import map_instance_to_supertype
 from mypy.nodes import (
-    ARG_NAMED,
     ARG_POS,
     CallExpr,
     Context,
@@ -55,6 +54,7 @@ from mypy.types import (
 from taskmaestro import _contract as contract
 
 from . import codes, names
+from .calls import CallArgs, call_pos, literal, reporter, str_type
 from .graph import Outcome, declare, finish
 from .models import default_task_name
 from .rules import (
@@ -99,42 +99,14 @@ type Lookup = Callable[[str], SymbolTableNode | None]
 """Finds a symbol by its full name (the plugin's ``lookup_fully_qualified``)."""
 
 
-class _Args:
-    """The arguments of a call by parameter name; nothing is visible with ``*``/``**``."""
-
-    def __init__(self, ctx: _CallContext) -> None:
-        self._ctx = ctx
-        self.visible = all(
-            kind in (ARG_POS, ARG_NAMED) for kinds in ctx.arg_kinds for kind in kinds
-        )
-
-    def expr(self, name: str) -> Expression | None:
-        index = self._index(name)
-        if index is None or len(self._ctx.args[index]) != 1:
-            return None
-        return self._ctx.args[index][0]
-
-    def type(self, name: str) -> Type | None:
-        index = self._index(name)
-        if index is None or len(self._ctx.arg_types[index]) != 1:
-            return None
-        return self._ctx.arg_types[index][0]
-
-    def _index(self, name: str) -> int | None:
-        try:
-            return self._ctx.callee_arg_names.index(name)
-        except ValueError:
-            return None
-
-
 def builder_hook(ctx: _CallContext) -> Type:
     """``Workflow.builder(name, result_task)``: a builder whose registry is empty."""
     default = get_proper_type(ctx.default_return_type)
-    args = _Args(ctx)
+    args = CallArgs(ctx)
     if not isinstance(default, Instance) or not args.visible:
         return ctx.default_return_type
-    state = BuilderState.new(_literal(args.expr("name")), _result(args), _span(ctx.context))
-    return state.attach(default, _str_type(ctx.api))
+    state = BuilderState.new(literal(args.expr("name")), _result(args), _span(ctx.context))
+    return state.attach(default, str_type(ctx.api))
 
 
 def add_task_hook(ctx: MethodContext, consulted: Consulted) -> Type:
@@ -146,13 +118,13 @@ def add_task_hook(ctx: MethodContext, consulted: Consulted) -> Type:
     if state is None:  # a builder from elsewhere: what it holds is unknown
         state = BuilderState.new(None, None, _NO_SPAN, complete=False)
     complete = _chained(ctx.context, state)
-    report = _reporter(ctx.api)
-    declaration = declare(state, _declaration(ctx, report), report)
+    report = reporter(ctx.api)
+    declaration, models = declare(state, _declaration(ctx, report), report)
     if declaration.task is not None:
         consulted.record(ctx.api.path, declaration.task)
-    str_type = _str_type(ctx.api)
-    grown = state.added(declaration, complete, _span(ctx.context), str_type)
-    return grown.attach(default, str_type)
+    text = str_type(ctx.api)
+    grown = state.added(declaration, complete, _span(ctx.context), text, models)
+    return grown.attach(default, text)
 
 
 def build_hook(ctx: MethodContext, lookup: Lookup) -> Type:
@@ -162,7 +134,7 @@ def build_hook(ctx: MethodContext, lookup: Lookup) -> Type:
     if state is None or not isinstance(default, Instance):
         return ctx.default_return_type
     complete = _chained(ctx.context, state)
-    outcome = finish(state, complete, _reporter(ctx.api), _call_pos(ctx.context))
+    outcome = finish(state, complete, reporter(ctx.api), call_pos(ctx.context))
     if outcome is None:
         return ctx.default_return_type
     return _workflow_type(ctx.api, lookup, default, state.header.workflow, outcome)
@@ -171,7 +143,7 @@ def build_hook(ctx: MethodContext, lookup: Lookup) -> Type:
 def workflow_hook(ctx: FunctionContext, lookup: Lookup, consulted: Consulted) -> Type:
     """``Workflow(name, tasks=[A, B, ...])``: each task depends on the one before it."""
     default = get_proper_type(ctx.default_return_type)
-    args = _Args(ctx)
+    args = CallArgs(ctx)
     tasks = args.expr("tasks")
     if (
         not isinstance(default, Instance)
@@ -180,10 +152,10 @@ def workflow_hook(ctx: FunctionContext, lookup: Lookup, consulted: Consulted) ->
         or any(isinstance(item, StarExpr) for item in tasks.items)
     ):
         return ctx.default_return_type
-    report = _reporter(ctx.api)
-    str_type = _str_type(ctx.api)
+    report = reporter(ctx.api)
+    text = str_type(ctx.api)
     span = _span(ctx.context)
-    workflow = _literal(args.expr("name"))
+    workflow = literal(args.expr("name"))
     state = BuilderState.new(workflow, _result(args), span)
     taken: dict[str, int] = {}
     names_known = True
@@ -197,8 +169,10 @@ def workflow_hook(ctx: FunctionContext, lookup: Lookup, consulted: Consulted) ->
         names_known = names_known and base is not None
         instance = contract.unique_name(base, taken) if names_known and base is not None else None
         wires = () if position == 0 else (Wire(previous, None, None, Pos.of(item)),)
-        declaration = declare(state, Declaration(instance, info, (), wires, Pos.of(item)), report)
-        state = state.added(declaration, True, span, str_type)
+        declaration, models = declare(
+            state, Declaration(instance, info, (), wires, Pos.of(item)), report
+        )
+        state = state.added(declaration, True, span, text, models)
         previous = instance
     outcome = finish(state, True, report, Pos.of(ctx.context))
     if outcome is None:
@@ -223,7 +197,7 @@ def job_signature_hook(ctx: FunctionSigContext) -> FunctionLike:
 
 def job_hook(ctx: FunctionContext) -> Type:
     """W13: the job config fits the input of every root task without config_fields."""
-    args = _Args(ctx)
+    args = CallArgs(ctx)
     workflow = get_proper_type(args.type("workflow") or AnyType(TypeOfAny.special_form))
     config = args.type("config")
     config_expr = args.expr("config")
@@ -237,7 +211,7 @@ def job_hook(ctx: FunctionContext) -> Type:
     base = next((b for b in workflow.type.mro if b.fullname == names.WORKFLOW), None)
     if base is None:
         return ctx.default_return_type
-    report = _reporter(ctx.api)
+    report = reporter(ctx.api)
     pos = Pos.of(config_expr)
     recorded = read_roots(workflow)
     if recorded is not None:
@@ -255,8 +229,8 @@ def job_hook(ctx: FunctionContext) -> Type:
 
 def _declaration(ctx: MethodContext, report: Reporter) -> Declaration:
     """Parse one ``add_task`` call; what it does not show literally is None."""
-    args = _Args(ctx)
-    pos = _call_pos(ctx.context)
+    args = CallArgs(ctx)
+    pos = call_pos(ctx.context)
     if not args.visible:
         return Declaration(None, None, None, None, pos)
     task_expr = args.expr("task")
@@ -383,11 +357,11 @@ def _workflow_type(
     output: Type = outcome.output if outcome.output is not None else any_type
     typed = default.copy_modified(args=[config, output])
     return with_roots(
-        typed, workflow, outcome.roots, _str_type(api), outcome.tasks, outcome.configured
+        typed, workflow, outcome.roots, str_type(api), outcome.tasks, outcome.configured
     )
 
 
-def _result(args: _Args) -> Result | None:
+def _result(args: CallArgs) -> Result | None:
     expr = args.expr("result_task")
     if expr is None or is_none(expr):
         return None
@@ -406,26 +380,3 @@ def _chained(context: Context, state: BuilderState) -> bool:
 
 def _span(context: Context) -> Span:
     return (context.line, context.column, context.end_line or -1, context.end_column or -1)
-
-
-def _call_pos(context: Context) -> Pos:
-    """Where a method call reads in the source: the method name, not the chain's start."""
-    whole = Pos.of(context)
-    if isinstance(context, CallExpr) and isinstance(context.callee, MemberExpr):
-        callee = context.callee
-        if callee.end_line is not None and callee.end_column is not None:
-            start = max(callee.end_column - len(callee.name), 0)
-            return Pos(callee.end_line, start, whole.end_line, whole.end_column)
-    return whole
-
-
-def _literal(expr: Expression | None) -> str | None:
-    return expr.value if isinstance(expr, StrExpr) else None
-
-
-def _reporter(api: CheckerPluginInterface) -> Reporter:
-    return Reporter(api.fail, api.options)
-
-
-def _str_type(api: CheckerPluginInterface) -> Instance:
-    return api.named_generic_type("builtins.str", [])

@@ -9,8 +9,7 @@ means "cannot be seen statically": the callers then stay silent.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from mypy.expandtype import expand_type_by_instance
 from mypy.maptype import map_instance_to_supertype
@@ -47,6 +46,7 @@ __all__ = [
     "Missing",
     "ModelField",
     "Slot",
+    "declared_models",
     "default_task_name",
     "format_model",
     "is_computed_field",
@@ -77,8 +77,7 @@ _NOT_GIVEN: Final = frozenset(
 _COMPUTED_FIELD: Final = "pydantic.fields.computed_field"
 
 
-@dataclass(frozen=True, slots=True)
-class ModelField:
+class ModelField(NamedTuple):
     """A Pydantic field: its type as seen from the model instance, and if it is required."""
 
     name: str
@@ -112,6 +111,14 @@ def task_models(info: TypeInfo, task: TypeInfo) -> tuple[Slot, Slot]:
         _slot(info, arguments[0], "Inputs", unknown_bases),
         _slot(info, arguments[1], "Outputs", unknown_bases),
     )
+
+
+def declared_models(info: TypeInfo) -> tuple[Slot, Slot]:
+    """``task_models`` of a class that may not be a Task subclass: (None, None) then."""
+    for base in info.mro:
+        if base.fullname == names.TASK:
+            return task_models(info, base)
+    return None, None
 
 
 def _slot(info: TypeInfo, argument: Type, nested: str, unknown_bases: bool) -> Slot:

@@ -55,6 +55,10 @@ class TaskmaestroPlugin(Plugin):
         self._builder_hook = self._guard_type(_builder)
         self._add_task_hook = self._guard_type(partial(_add_task, consulted=self._consulted))
         self._build_hook = self._guard_type(partial(_build, lookup=self._lookup))
+        self._task_hook = self._guard_type(partial(_task, mapped=False))
+        self._map_task_hook = self._guard_type(partial(_task, mapped=True))
+        self._field_hook = self._guard_type(_field)
+        self._collect_hook = self._guard_type(_collect)
         self._task_class_hook = self._guard_semantic(_task_class)
         self._model_class_hook = self._guard_semantic(_model_class)
 
@@ -65,6 +69,8 @@ class TaskmaestroPlugin(Plugin):
             return self._builder_function_hook
         if fullname == names.JOB:
             return self._job_hook
+        if fullname == names.COLLECT:
+            return self._collect_hook
         return None
 
     def get_function_signature_hook(
@@ -80,6 +86,12 @@ class TaskmaestroPlugin(Plugin):
             return self._build_hook if self._is_subclass(owner, names.BUILDER) else None
         if method == "builder":
             return self._builder_hook if self._is_subclass(owner, names.WORKFLOW) else None
+        if method == "task":
+            return self._task_hook if self._is_subclass(owner, names.BUILDER) else None
+        if method == "map_task":
+            return self._map_task_hook if self._is_subclass(owner, names.BUILDER) else None
+        if method == "field":
+            return self._field_hook if self._is_subclass(owner, names.TASK_HANDLE) else None
         return None
 
     def get_base_class_hook(self, fullname: str) -> Callable[[ClassDefContext], None] | None:
@@ -216,6 +228,24 @@ def _job_signature(ctx: FunctionSigContext) -> FunctionLike:
     from .hooks import job_signature_hook
 
     return job_signature_hook(ctx)
+
+
+def _task(ctx: MethodContext, mapped: bool) -> Type:
+    from .handles import task_hook
+
+    return task_hook(ctx, mapped)
+
+
+def _field(ctx: MethodContext) -> Type:
+    from .handles import field_hook
+
+    return field_hook(ctx)
+
+
+def _collect(ctx: FunctionContext) -> Type:
+    from .handles import collect_hook
+
+    return collect_hook(ctx)
 
 
 def _task_class(ctx: ClassDefContext) -> None:

@@ -19,7 +19,7 @@ registry: they are in ``graph.py``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mypy.errorcodes import ErrorCode
 from mypy.nodes import TypeInfo
@@ -68,8 +68,7 @@ class Reporter:
         return is_subtype(value, wanted, options=self.options)
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+class Node(NamedTuple):
     """A task instance as the rules see it; ``None`` is what the source does not show."""
 
     name: str
@@ -85,8 +84,7 @@ class Node:
         return edges is not None and len(edges) > 0 and edges[0].target_field is not None
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(NamedTuple):
     """The upstream end of an edge: its instance name and output model (None: unknown)."""
 
     name: str
@@ -338,8 +336,7 @@ def check_job_config_type(config: Type, wanted: Type, report: Reporter, pos: Pos
         )
 
 
-@dataclass(frozen=True, slots=True)
-class ConfiguredValue:
+class ConfiguredValue(NamedTuple):
     """One ``field: value`` of a literal ``JobConfiguration``; ``type`` None if not a literal."""
 
     name: str
@@ -347,8 +344,7 @@ class ConfiguredValue:
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
-class ConfiguredTask:
+class ConfiguredTask(NamedTuple):
     """One task's entry of a literal ``JobConfiguration``; ``fields`` None if not literal."""
 
     name: str

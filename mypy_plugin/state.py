@@ -38,12 +38,12 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import Final, cast
+from typing import Final, NamedTuple, cast
 
 from mypy.types import ExtraAttrs, Instance, LiteralType, Type, TypeType, get_proper_type
 from mypy.typevars import fill_typevars_with_any
 
+from .models import Slot, declared_models
 from .wiring import ClassRef, ConfigField, Declaration, Pos, TaskRef, Wire
 
 __all__ = [
@@ -72,19 +72,18 @@ type Span = tuple[int, int, int, int]
 type _Json = bool | int | float | str | list[_Json] | dict[str, _Json] | None
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
+class Result(NamedTuple):
     """``result_task``: a reference (None: not literal) and where it was given."""
 
     ref: TaskRef | None
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
-class Header:
+class Header(NamedTuple):
     workflow: str | None
     """The workflow's name, when it is a literal."""
-    count: int
+    size: int
+    """How many declarations the registry holds."""
     complete: bool
     """True while every step since ``Workflow.builder(...)`` is one fluent expression."""
     span: Span
@@ -126,15 +125,14 @@ class BuilderState:
         result = data["result"]
         header = Header(
             workflow=data["workflow"],
-            count=data["count"],
+            size=data["count"],
             complete=data["complete"],
             span=cast("Span", tuple(data["span"])),
             result=None if result is None else Result(_ref(result["ref"]), Pos(*result["pos"])),
             unknown_names=data["unknown_names"],
             unknown_tasks=data["unknown_tasks"],
         )
-        parts = {key: value for key, value in attrs.items() if key != _HEADER}
-        return cls(header, parts)
+        return cls(header, attrs)  # shared, never changed: its header key is replaced on attach
 
     def attach(self, instance: Instance, str_type: Instance) -> Instance:
         """``instance`` carrying this registry (a copy: types are shared)."""
@@ -142,7 +140,7 @@ class BuilderState:
         result = header.result
         data: dict[str, _Json] = {
             "workflow": header.workflow,
-            "count": header.count,
+            "count": header.size,
             "complete": header.complete,
             "span": list(header.span),
             "result": None
@@ -151,8 +149,8 @@ class BuilderState:
             "unknown_names": header.unknown_names,
             "unknown_tasks": header.unknown_tasks,
         }
-        attrs: dict[str, Type] = {_HEADER: LiteralType(json.dumps(data), str_type)}
-        attrs.update(self._attrs)
+        attrs = dict(self._attrs)
+        attrs[_HEADER] = LiteralType(json.dumps(data), str_type)
         return _with_attrs(instance, attrs)
 
     def declaration(self, index: int) -> Declaration:
@@ -167,12 +165,17 @@ class BuilderState:
         info = None
         if isinstance(task, TypeType) and isinstance(task.item, Instance):
             info = task.item.type
-        declaration = Declaration(parsed.name, info, parsed.config_fields, parsed.wires, parsed.pos)
+        declaration = parsed if parsed.task is info else parsed._replace(task=info)
         self._cache[index] = declaration
         return declaration
 
+    def models(self, index: int) -> tuple[Slot, Slot]:
+        """The (input, output) models of declaration ``index``'s task (None: unknown)."""
+        task = get_proper_type(_part(self._attrs, _chunk_key(index)).get(_task_key(index)))
+        return _models_of(task) if isinstance(task, TypeType) else (None, None)
+
     def declarations(self) -> list[Declaration]:
-        return [self.declaration(index) for index in range(self.header.count)]
+        return [self.declaration(index) for index in range(self.header.size)]
 
     def by_name(self, name: str) -> Sequence[int]:
         """Indexes of the declarations registered under ``name``."""
@@ -185,17 +188,28 @@ class BuilderState:
         return _indexes(_part(self._attrs, _bucket_key(key)).get(key))
 
     def added(
-        self, declaration: Declaration, complete: bool, span: Span, str_type: Instance
+        self,
+        declaration: Declaration,
+        complete: bool,
+        span: Span,
+        str_type: Instance,
+        models: tuple[Slot, Slot] | None = None,
     ) -> BuilderState:
-        """A new registry: this one plus ``declaration`` (this one is left unchanged)."""
-        index = self.header.count
+        """A new registry: this one plus ``declaration`` (this one is left unchanged).
+
+        ``models``: its task's models, if the caller has them already.
+        """
+        index = self.header.size
         attrs = dict(self._attrs)  # references to the parts: _CHUNK + 2 * _BUCKETS at most
         chunk_key = _chunk_key(index)
         chunk = dict(_part(self._attrs, chunk_key))
         task = declaration.task
         updates: dict[str, dict[str, Type]] = {}
         if task is not None:
-            chunk[_task_key(index)] = TypeType(fill_typevars_with_any(task))
+            task_type = TypeType(fill_typevars_with_any(task))
+            chunk[_task_key(index)] = task_type
+            if models is not None:
+                _models_of.remember(task_type, models)
             key = _class_key(task.fullname)
             _index_entry(
                 updates, self._attrs, key, [*self.by_class(task.fullname), index], str_type
@@ -205,13 +219,14 @@ class BuilderState:
             _index_entry(
                 updates, self._attrs, key, [*self.by_name(declaration.name), index], str_type
             )
-        chunk[_declaration_key(index)] = _literal_json(_declaration_json(declaration), str_type)
+        literal = _literal_json(_declaration_json(declaration), str_type)
+        _declarations.remember(literal, declaration._replace(name_pos=None))
+        chunk[_declaration_key(index)] = literal
         attrs[chunk_key] = _with_attrs(str_type, chunk)
         for bucket_key, bucket in updates.items():
             attrs[bucket_key] = _with_attrs(str_type, bucket)
-        header = replace(
-            self.header,
-            count=index + 1,
+        header = self.header._replace(
+            size=index + 1,
             complete=complete,
             span=span,
             unknown_names=self.header.unknown_names or declaration.name is None,
@@ -222,16 +237,14 @@ class BuilderState:
         return state
 
 
-@dataclass(frozen=True, slots=True)
-class RootInput:
+class RootInput(NamedTuple):
     """A root task without config_fields: the job config must fit its input (W13)."""
 
     name: str
     model: Instance
 
 
-@dataclass(frozen=True, slots=True)
-class Configured:
+class Configured(NamedTuple):
     """A task with ``config_fields``: what a ``JobConfiguration`` may give it (17.5)."""
 
     name: str
@@ -239,8 +252,7 @@ class Configured:
     model: Instance | None
 
 
-@dataclass(frozen=True, slots=True)
-class WorkflowFacts:
+class WorkflowFacts(NamedTuple):
     """What a built workflow's type records for the ``Job`` hook."""
 
     name: str | None
@@ -313,43 +325,49 @@ def _with_attrs(instance: Instance, attrs: dict[str, Type]) -> Instance:
     return copy
 
 
-class _Memo[T]:
-    """Registry literals decoded once per literal object while they are recent.
+class _Memo[K: Type, T]:
+    """Values derived from registry parts once per part object while they are recent.
 
-    A literal of a registry is never changed once made, and later steps of a
-    chain share it by reference: keyed by its identity (the entry holds the
-    literal, so the identity cannot be reused while it is remembered), the
-    decoded value is the same as parsing it again; callers do not change it.
-    Lookups go mostly to the tasks added just before, so a few hundred
-    entries suffice; more would keep decoded values alive for the garbage
-    collector to walk (see the module's docstring).
+    A part of a registry (a literal, a task's ``type[...]``) is never changed
+    once made, and later steps of a chain share it by reference: keyed by its
+    identity (the entry holds the part, so the identity cannot be reused while
+    it is remembered), the value is the same as deriving it again; callers do
+    not change it. The step that makes a part remembers what it was made from
+    (``remember``), so the next steps need not decode it. Lookups go mostly to
+    the tasks added just before, so a few hundred entries suffice; more would
+    keep values alive for the garbage collector to walk (see the module's
+    docstring). A daemon's next run makes new parts: nothing stale is found.
     """
 
     LIMIT: Final = 512
 
-    def __init__(self, decode: Callable[[str], T]) -> None:
-        self._decode = decode
-        self._entries: dict[int, tuple[LiteralType, T]] = {}
+    def __init__(self, derive: Callable[[K], T]) -> None:
+        self._derive = derive
+        self._entries: dict[int, tuple[K, T]] = {}
 
-    def __call__(self, literal: LiteralType) -> T:
-        entry = self._entries.get(id(literal))
-        if entry is not None and entry[0] is literal:
+    def __call__(self, part: K) -> T:
+        entry = self._entries.get(id(part))
+        if entry is not None and entry[0] is part:
             return entry[1]
-        assert isinstance(literal.value, str)
-        value = self._decode(literal.value)
-        if len(self._entries) >= self.LIMIT:
-            self._entries.clear()
-        self._entries[id(literal)] = (literal, value)
+        value = self._derive(part)
+        self.remember(part, value)
         return value
 
+    def remember(self, part: K, value: T) -> None:
+        if len(self._entries) >= self.LIMIT:
+            self._entries.clear()
+        self._entries[id(part)] = (part, value)
 
-def _parse_indexes(raw: str) -> tuple[int, ...]:
-    return tuple(json.loads(raw))
+
+def _parse_indexes(literal: LiteralType) -> tuple[int, ...]:
+    assert isinstance(literal.value, str)
+    return tuple(json.loads(literal.value))
 
 
-def _parse_declaration(raw: str) -> Declaration:
+def _parse_declaration(literal: LiteralType) -> Declaration:
     """A declaration without its task class (kept beside it as a type, not in the JSON)."""
-    data = json.loads(raw)
+    assert isinstance(literal.value, str)
+    data = json.loads(literal.value)
     config = data["config"]
     wires = data["wires"]
     return Declaration(
@@ -363,8 +381,14 @@ def _parse_declaration(raw: str) -> Declaration:
     )
 
 
+def _task_models(task: TypeType) -> tuple[Slot, Slot]:
+    item = task.item
+    return declared_models(item.type) if isinstance(item, Instance) else (None, None)
+
+
 _indexes_of: Final = _Memo(_parse_indexes)
 _declarations: Final = _Memo(_parse_declaration)
+_models_of: Final = _Memo(_task_models)
 
 
 def _part(attrs: dict[str, Type], key: str) -> dict[str, Type]:
@@ -387,7 +411,9 @@ def _index_entry(
     bucket = updates.get(bucket_key)
     if bucket is None:
         bucket = updates[bucket_key] = dict(_part(attrs, bucket_key))
-    bucket[key] = _literal_json(list(indexes), str_type)
+    literal = _literal_json(list(indexes), str_type)
+    _indexes_of.remember(literal, tuple(indexes))
+    bucket[key] = literal
 
 
 def _chunk_key(index: int) -> str:

@@ -9,7 +9,7 @@ and every rule that would need it stays silent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mypy.nodes import (
     Context,
@@ -47,8 +47,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Pos:
+class Pos(NamedTuple):
     """Where to report: the span of the offending expression in the file being checked.
 
     mypy shows the end with ``--show-error-end``, and an editor underlines the span.
@@ -82,8 +81,7 @@ class Pos:
         return [self.line, self.column, self.end_line, self.end_column]
 
 
-@dataclass(frozen=True, slots=True)
-class ClassRef:
+class ClassRef(NamedTuple):
     """A task given by its class: ``fullname`` identifies it, ``name`` is for messages."""
 
     fullname: str
@@ -94,8 +92,7 @@ type TaskRef = ClassRef | str
 """A task given by its class or by its instance name."""
 
 
-@dataclass(frozen=True, slots=True)
-class Wire:
+class Wire(NamedTuple):
     """One ``depends_on`` entry: a reference (None: not literal) and the fields it joins."""
 
     ref: TaskRef | None
@@ -113,14 +110,12 @@ class Wire:
     """The routed field's name, in a ``(task, "field")`` route."""
 
 
-@dataclass(frozen=True, slots=True)
-class ConfigField:
+class ConfigField(NamedTuple):
     name: str
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
-class Declaration:
+class Declaration(NamedTuple):
     """One ``add_task`` call (or one item of a linear ``tasks`` list), parsed once.
 
     ``None`` marks what the source does not show: an unknown ``name``, a task

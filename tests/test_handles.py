@@ -57,7 +57,7 @@ def test_handle_field_is_a_route_checked_at_once() -> None:
     with pytest.raises(
         WorkflowDefinitionError, match=r"Field 'size' not found on Text \(output of to_text\)"
     ):
-        text.field("size")
+        text.field("size")  # type: ignore[taskmaestro-route]
 
 
 def test_keyword_dependencies_fill_named_input_fields_in_keyword_order() -> None:
@@ -92,7 +92,7 @@ def test_keywords_and_depends_on_together_register_nothing() -> None:
     with pytest.raises(
         WorkflowDefinitionError, match="Use either depends_on or keyword input dependencies"
     ):
-        builder.task(Sum, depends_on={"a": one}, b=one)
+        builder.task(Sum, depends_on={"a": one}, b=one)  # type: ignore[taskmaestro-fan-in-key]
     assert builder.build().task_names == ("add_one",)
 
 
@@ -106,7 +106,7 @@ def test_a_handle_of_another_builder_is_refused_and_nothing_is_registered() -> N
         builder.task(Double, depends_on=other)
     assert caught.value.task == "double"
     with pytest.raises(WorkflowDefinitionError, match="different workflow builder"):
-        builder.task(Double, depends_on=other.field("value"))
+        builder.task(Double, depends_on=other.field("value"))  # type: ignore[taskmaestro-type]
     with pytest.raises(WorkflowDefinitionError, match="different workflow builder"):
         builder.task(Double, depends_on={"value": (other, "value")})
     assert builder.build().task_names == ("add_one",)
@@ -182,7 +182,7 @@ def test_build_returns_a_new_workflow_and_handles_stay_valid() -> None:
 def test_a_type_mismatch_through_a_handle_is_reported_at_build() -> None:
     builder = Workflow.builder(name="w")
     text = builder.task(ToText)
-    builder.task(Double, depends_on=text)  # type: ignore[misc]
+    builder.task(Double, depends_on=text)  # type: ignore[misc, taskmaestro-type]
     with pytest.raises(WorkflowDefinitionError, match="Type mismatch: task 'double' takes Number"):
         builder.build()
 

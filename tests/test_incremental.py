@@ -513,3 +513,46 @@ def _mypy_files(project: Path, cache: str, files: list[str]) -> str:
     )
     assert done.returncode in (0, 1), done.stdout + done.stderr
     return _normalized(done.stdout)
+
+
+# Handles (issue 14.6): a handle made in one module and wired in another keeps
+# its instance name and output type through the cache and the daemon.
+HANDLES = """
+from tasks import Load
+from taskmaestro import Workflow
+
+builder = Workflow.builder(name="handles")
+load = builder.task(Load, name="loader")
+"""
+
+HANDLES_USE = """
+from handles import builder, load
+from tasks import Combine
+from taskmaestro import collect
+
+builder.task(Combine, shared=load, count=load.field("value"))
+builder.task(Combine, name="wrong", shared=load, count=load)
+keys = collect(load, load)
+"""
+
+_HANDLE_FILES = ["handles_use.py", "handles.py", "tasks.py", "models.py", "models2.py"]
+
+
+def test_handles_cold_warm_and_daemon_agree(project: Path) -> None:
+    _write(project, "handles.py", HANDLES)
+    _write(project, "handles_use.py", HANDLES_USE)
+    daemon = _Daemon(project)
+    try:
+        cold = _mypy_files(project, ".cache-a", _HANDLE_FILES)
+        assert "field 'count' of task 'wrong' is \"int\", but the output of 'loader'" in cold
+        assert "handles_use.py:5:" not in cold
+        assert _mypy_files(project, ".cache-a", _HANDLE_FILES) == cold
+        assert daemon.run_files(_HANDLE_FILES) == cold
+
+        _write(project, "models2.py", MODELS2.replace("value: int", "value: str"))
+        edited = _mypy_files(project, ".cache-b", _HANDLE_FILES)
+        assert "field 'count' of task 'combine' is \"int\", but field 'value' of 'loader'" in edited
+        assert _mypy_files(project, ".cache-a", _HANDLE_FILES) == edited
+        assert daemon.run_files(_HANDLE_FILES) == edited
+    finally:
+        daemon.stop()
