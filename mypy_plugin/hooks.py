@@ -250,6 +250,14 @@ def _declaration(ctx: MethodContext, report: Reporter) -> Declaration:
         config = None
     name_expr = args.expr("name")
     name_pos = Pos.of(name_expr) if given and name_expr is not None else None
+    mapped_over = args.expr("mapped_over")
+    if mapped_over is not None and not (
+        isinstance(mapped_over, NameExpr) and mapped_over.fullname == "builtins.None"
+    ):
+        # A mapped instance: its output is MappedOutput[O], its items fill two input
+        # fields and its configuration holds the mapping. add_task's registry does not
+        # model that (task() and map_task() do): its models and wiring stay unknown.
+        return Declaration(name, None, None, None, pos, name_pos)
     return Declaration(name, info, config, parse_dependency(args.expr("depends_on")), pos, name_pos)
 
 
