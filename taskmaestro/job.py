@@ -258,10 +258,8 @@ def config_values(
     for name in concerned:
         node = nodes[name]
         given = configuration.get(name, {})
-        declared = node.config_fields
-        if node.mapping is not None:  # its mapping and its other values (all shared by the items)
-            declared = (*declared, node.mapping.over, *node.input_model.model_fields)
-        unexpected = [f for f in given if f not in declared]
+        source = node.mapping.over if node.mapping is not None else None  # the items
+        unexpected = [f for f in given if f not in node.config_fields and f != source]
         if unexpected:
             raise WorkflowDefinitionError(
                 contract.CONFIG_UNDECLARED_FIELDS.format(

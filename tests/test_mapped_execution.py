@@ -114,6 +114,7 @@ def mapped_workflow(
         task,
         name="scale",
         depends_on={"factor": (Load, "factor")},
+        config_fields=["unit"],  # shared by the items, given with the mapping
         mapped_over=TaskMap(over="sizes", key_as="name", value_as="size", error_mode=mode),
     )
     builder.add_task(TotalOf, depends_on={"results": ("scale", "root")})
