@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from typing import Any, Generic
+from typing import Any, Generic, Self
 from weakref import WeakValueDictionary
 
 from pydantic import BaseModel
@@ -42,16 +42,17 @@ class WorkflowDefinition(Generic[InT, OutT]):
     _graph: Graph
 
     @classmethod
-    def from_graph(cls, graph: Graph) -> WorkflowDefinition[Any, Any]:
+    def from_graph(cls, graph: Graph) -> Self:
         """The workflow of a validated ``graph`` (the same object while one is alive).
 
         The execution core uses it to run the inner graph of a nested-workflow
-        node; being one object per graph, its plan is compiled once.
+        node; being one object per graph, its plan is compiled once. Called on
+        ``Workflow``, it returns a ``Workflow``.
         """
         found = WORKFLOWS.get(id(graph))
-        if found is not None and found._graph is graph:
+        if found is not None and found._graph is graph and isinstance(found, cls):
             return found
-        workflow: WorkflowDefinition[Any, Any] = cls.__new__(cls)
+        workflow = cls.__new__(cls)
         workflow._graph = graph
         WORKFLOWS[id(graph)] = workflow
         return workflow
