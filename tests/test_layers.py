@@ -31,9 +31,7 @@ def test_workflow_py_imports_only_at_module_level() -> None:
     """A function-level import that breaks a circle is a circle."""
     tree = ast.parse((ROOT / "taskmaestro" / "workflow.py").read_text(encoding="utf-8"))
     functions = [
-        node
-        for node in ast.walk(tree)
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
     ]
     inner = [
         (function.name, node.lineno)
