@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import _contract as contract
 from ._deadline import Deadline
+from ._definition import WorkflowDefinition
 from ._graph import NestedGraph
 from ._plan import Step
 from .cache import Cache, SerializationError, cache_key, code_version, to_canonical_json
@@ -35,7 +36,6 @@ from .exceptions import (
 from .hooks.base import TASK_RETRY, Dispatcher
 from .job import Job, JobConfiguration, TaskResult, TaskStatus
 from .task import Task
-from .workflow import Workflow
 
 __all__ = [
     "Cursor",
@@ -352,7 +352,7 @@ def inner_job(nested: NestedGraph, config: BaseModel) -> Job[Any, Any]:
     values = nested.job_configuration
     if values is not None and not isinstance(values, JobConfiguration):
         values = JobConfiguration(values)
-    return Job(Workflow.from_graph(nested.graph), config, job_configuration=values)
+    return Job(WorkflowDefinition.from_graph(nested.graph), config, job_configuration=values)
 
 
 def nested_failure(task_name: str, job: Job[Any, Any]) -> NestedWorkflowError:

@@ -15,12 +15,12 @@ from typing import Annotated, Any, Generic
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from . import _contract as contract
+from ._definition import WorkflowDefinition
 from ._rules import check_job_config
 from .context import ExecutionContext
 from .exceptions import IncompleteInputError, JobStateError, WorkflowDefinitionError
 from .models import EmptyConfig
 from .task import InT, OutT
-from .workflow import Workflow
 
 __all__ = [
     "EmptyConfig",
@@ -142,7 +142,7 @@ class Job(Generic[InT, OutT]):
 
     def __init__(
         self,
-        workflow: Workflow[InT, OutT],
+        workflow: WorkflowDefinition[InT, OutT],
         config: InT,
         *,
         job_configuration: JobConfiguration | None = None,
@@ -236,7 +236,7 @@ class Job(Generic[InT, OutT]):
 
 
 def config_values(
-    workflow: Workflow[Any, Any], configuration: JobConfiguration
+    workflow: WorkflowDefinition[Any, Any], configuration: JobConfiguration
 ) -> dict[str, Mapping[str, object]]:
     """Each task's configured values, checked against its config_fields."""
     nodes = workflow.graph.nodes
@@ -284,7 +284,7 @@ def config_values(
 
 
 def check_job_configuration(
-    workflow: Workflow[Any, Any], job_configuration: JobConfiguration | None
+    workflow: WorkflowDefinition[Any, Any], job_configuration: JobConfiguration | None
 ) -> None:
     """Every check ``Job(...)`` makes of a JobConfiguration, without a job config: what
     wrapping a workflow as a task can check before any outer job runs."""
@@ -295,7 +295,7 @@ def check_job_configuration(
 
 
 def _check_mapped_items(
-    workflow: Workflow[Any, Any], configuration: Mapping[str, Mapping[str, object]] | None
+    workflow: WorkflowDefinition[Any, Any], configuration: Mapping[str, Mapping[str, object]] | None
 ) -> None:
     """Each mapped task finds a mapping of ``str`` keys under its ``over`` key, and every
     item's key and value validate as its ``key_as`` and ``value_as`` input fields."""

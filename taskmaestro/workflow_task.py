@@ -7,6 +7,7 @@ from typing import Any, cast
 from pydantic import BaseModel
 
 from . import _contract as contract
+from ._definition import WorkflowDefinition
 from ._execution import nested_failure
 from ._graph import NESTED_ATTRIBUTE, NestedGraph
 from .context import ExecutionContext
@@ -15,13 +16,12 @@ from .job import Job, JobConfiguration, JobStatus, check_job_configuration
 from .models import EmptyConfig
 from .runner import Runner
 from .task import InT, OutT, Task
-from .workflow import Workflow
 
 __all__ = ["nested_workflow", "workflow_task"]
 
 
 def workflow_task(
-    workflow: Workflow[InT, OutT],
+    workflow: WorkflowDefinition[InT, OutT],
     *,
     name: str | None = None,
     job_configuration: JobConfiguration | None = None,
@@ -70,7 +70,7 @@ def workflow_task(
 
 
 def _input_model(
-    workflow: Workflow[Any, Any], job_configuration: JobConfiguration | None
+    workflow: WorkflowDefinition[Any, Any], job_configuration: JobConfiguration | None
 ) -> type[BaseModel]:
     """The wrapper's input: the one model of the unconfigured roots, else EmptyConfig."""
     roots = [root for root in workflow.graph.roots if not root.config_fields]
@@ -88,7 +88,7 @@ def _input_model(
     return roots[0].input_model
 
 
-def nested_workflow(task: type[Task[Any, Any]]) -> Workflow[Any, Any] | None:
+def nested_workflow(task: type[Task[Any, Any]]) -> WorkflowDefinition[Any, Any] | None:
     """The workflow a task class wraps, if it was made by ``workflow_task``."""
     found = task.__dict__.get("_inner_workflow")
-    return found if isinstance(found, Workflow) else None
+    return found if isinstance(found, WorkflowDefinition) else None
