@@ -208,7 +208,8 @@ def job_hook(ctx: FunctionContext) -> Type:
         or config_expr is None
     ):
         return ctx.default_return_type
-    base = next((b for b in workflow.type.mro if b.fullname == names.WORKFLOW), None)
+    workflows = (names.WORKFLOW, names.WORKFLOW_DEFINITION)  # Job(job.workflow, ...) too
+    base = next((b for b in workflow.type.mro if b.fullname in workflows), None)
     if base is None:
         return ctx.default_return_type
     report = reporter(ctx.api)

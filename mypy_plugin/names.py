@@ -6,6 +6,8 @@ from typing import Final
 
 TASK: Final = "taskmaestro.task.Task"
 WORKFLOW: Final = "taskmaestro.workflow.Workflow"
+WORKFLOW_DEFINITION: Final = "taskmaestro._definition.WorkflowDefinition"
+"""The base of ``Workflow`` that ``Job.workflow`` is typed with."""
 BUILDER: Final = "taskmaestro.workflow.WorkflowBuilder"
 BUILDER_FACTORY: Final = "taskmaestro.workflow.Workflow.builder"
 JOB: Final = "taskmaestro.job.Job"
