@@ -1,4 +1,4 @@
-"""The two example pipelines: what can be checked here, without a ResInsight server."""
+"""The example pipelines: what can be checked here, without a ResInsight server."""
 
 from __future__ import annotations
 
