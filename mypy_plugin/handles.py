@@ -100,8 +100,25 @@ def task_hook(ctx: MethodContext, mapped_method: bool) -> Type:
     else:
         name = default_task_name(info) if info is not None else None
     if info is not None:
-        _check(ctx, args, name or info.name, declared_models(info)[0], mapped_method)
+        model, output = declared_models(info)
+        _check(ctx, args, name or info.name, model, mapped_method)
+        default = _typed_output(default, output)
     return _with(default, {_HANDLE: LiteralType(name, str_type(ctx.api))}) if name else default
+
+
+def _typed_output(handle: Instance, output: Slot) -> Instance:
+    """``TaskHandle[O]`` (or ``TaskHandle[MappedOutput[O]]``) for a task whose ``O`` is a
+    nested ``Outputs`` class: the overloads see only ``Task``'s type arguments, which such
+    a class leaves ``Any``, so its handle, ``field()`` and ``set_result_task`` were untyped."""
+    if not isinstance(output, Instance) or not handle.args:
+        return handle
+    argument = get_proper_type(handle.args[0])
+    if isinstance(argument, AnyType):
+        return handle.copy_modified(args=[output])
+    items = _mapped_items(argument)
+    if isinstance(argument, Instance) and isinstance(get_proper_type(items), AnyType):
+        return handle.copy_modified(args=[argument.copy_modified(args=[output])])
+    return handle
 
 
 def _check(ctx: MethodContext, args: CallArgs, name: str, model: Slot, mapped_method: bool) -> None:

@@ -1,4 +1,4 @@
-"""The two example pipelines: what can be checked here, without a ResInsight server."""
+"""The example pipelines: what can be checked here, without a ResInsight server."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from types import ModuleType
 
 import pytest
 
-from taskmaestro import EmptyConfig, Job, JobConfiguration, load_workflow_from_yaml
+from taskmaestro import EmptyConfig, Job, JobConfiguration, TaskMap, load_workflow_from_yaml
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TEXT = EXAMPLES / "text_analysis"
 RESINSIGHT = EXAMPLES / "resinsight"
+BATCH = EXAMPLES / "batch_report"
 
 
 def load(path: Path, name: str) -> ModuleType:
@@ -39,6 +40,12 @@ def text_analysis() -> Iterator[ModuleType]:
 def resinsight() -> Iterator[ModuleType]:
     yield load(RESINSIGHT / "pipeline.py", "example_resinsight")
     sys.modules.pop("example_resinsight", None)
+
+
+@pytest.fixture(scope="module")
+def batch_report() -> Iterator[ModuleType]:
+    yield load(BATCH / "pipeline.py", "example_batch_report")
+    sys.modules.pop("example_batch_report", None)
 
 
 def run_example(folder: Path, *options: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -204,3 +211,102 @@ def test_resinsight_without_a_server_fails_at_connect_clearly(
         "the port it listens on)"
     )
     assert "Traceback" not in completed.stderr
+
+
+# batch_report -------------------------------------------------------------------------
+
+
+EXPECTED_BATCH_REPORT = """\
+Report: Field notes, week 12
+  3 documents, 96 words
+  Size:
+    monday.txt: 35 words, 3 sentences
+    wednesday.txt: 31 words, 4 sentences
+    friday.txt: 30 words, 4 sentences
+  Vocabulary:
+    friday.txt: otter, all, back (22 distinct)
+    monday.txt: herons, rain, river (25 distinct)
+    wednesday.txt: herons, otter, again (24 distinct)
+    in every document: herons, river
+"""
+
+
+def test_batch_report_gives_the_same_report_both_ways_from_any_folder(tmp_path: Path) -> None:
+    python = run_example(BATCH, cwd=tmp_path)
+    from_yaml = run_example(BATCH, "--yaml", cwd=Path("/"))
+    assert python.returncode == 0, python.stderr
+    assert from_yaml.returncode == 0, from_yaml.stderr
+    assert python.stdout == EXPECTED_BATCH_REPORT
+    assert from_yaml.stdout == EXPECTED_BATCH_REPORT
+
+
+def test_batch_report_mermaid_shows_the_map_and_the_collection(
+    batch_report: ModuleType, tmp_path: Path
+) -> None:
+    printed = run_example(BATCH, "--mermaid", cwd=tmp_path)
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout == batch_report.workflow.to_mermaid() + "\n"
+    lines = set(printed.stdout.splitlines())
+    assert '    analyse_document["analyse_document<br/>map over: documents"]' in lines
+    assert '    _collect_build_report_sections_{{"collect sections"}}' in lines
+    assert "    size_section -->|0: Section| _collect_build_report_sections_" in lines
+    assert "    vocabulary_section -->|1: Section| _collect_build_report_sections_" in lines
+    assert (
+        '    analyse_document -->|"documents: .root: dict[str, DocumentStats]"| build_report'
+        in lines
+    )
+
+
+def test_batch_report_wires_handles_map_and_collect(batch_report: ModuleType) -> None:
+    workflow = batch_report.workflow
+    assert workflow.result_task is batch_report.BuildReport
+    assert workflow.get_task_map("analyse_document") == TaskMap(
+        over="documents", key_as="name", value_as="text"
+    )
+    assert workflow.get_dependencies("analyse_document") == {
+        "stop_words": ("read_settings", "stop_words")
+    }
+    assert workflow.get_dependencies("size_section") == {
+        "documents": ("analyse_document", "root")  # the mapped output, unwrapped
+    }
+    sections = workflow.get_dependencies("build_report")["sections"]
+    assert [member.task_name for member in sections.positional_members] == [
+        "size_section",
+        "vocabulary_section",
+    ]
+
+
+def test_batch_report_runs_each_document_as_an_item(batch_report: ModuleType) -> None:
+    config, configuration = batch_report.read_input()
+    job = batch_report.workflow.run(config, task_config=configuration)
+    assert job.status.value == "completed", job.error
+    assert [r.task_name for r in job.mapped_item_results["analyse_document"]] == [
+        "analyse_document[monday.txt]",
+        "analyse_document[wednesday.txt]",
+        "analyse_document[friday.txt]",
+    ]
+    assert job.result.render() + "\n" == EXPECTED_BATCH_REPORT
+
+
+def test_batch_report_yaml_builds_the_same_graph(batch_report: ModuleType) -> None:
+    loaded = load_workflow_from_yaml(BATCH / "workflow.yaml", BATCH / "input.yaml")
+    assert loaded.workflow.task_names == batch_report.workflow.task_names
+    for name in batch_report.workflow.task_names:
+        assert loaded.workflow.get_dependencies(name) == batch_report.workflow.get_dependencies(
+            name
+        )
+    assert loaded.workflow.get_task_map("analyse_document") == (
+        batch_report.workflow.get_task_map("analyse_document")
+    )
+
+
+def test_document_analysis_counts_words_sentences_and_skips_stop_words(
+    batch_report: ModuleType,
+) -> None:
+    document = batch_report.DocumentInput(
+        name="a.txt", text="The otter swam. The otter slept! Otters?", stop_words=["the"]
+    )
+    stats = batch_report.AnalyseDocument().run(document, None)
+    assert (stats.words, stats.sentences, stats.distinct_words) == (7, 3, 5)
+    assert stats.top_words == ["otter", "otters", "slept"]
+    assert stats.vocabulary == ["otter", "otters", "slept", "swam"]
