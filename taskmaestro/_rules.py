@@ -69,7 +69,8 @@ def check_node(node: Node, nodes: Mapping[str, Node], report: Report = raise_fir
     """Every per-task rule, in the contract's order (a mapped task's own rules first);
     each violation goes to ``report``. The mapped task's rules raise their first
     violation: what follows them would be judged on a wrong premise."""
-    check_config_fields(node, report)
+    if node.config_fields:  # the commonest case has none: no call (issue 13.5)
+        check_config_fields(node, report)
     if node.mapping is not None:
         check_mapping(node)
     if node.fans_in:
@@ -366,7 +367,9 @@ def _edge_value(node: Node, edge: Edge, nodes: Mapping[str, Node], report: Repor
     """W4/W5: a routed field exists on the upstream output; returns the value's type
     (``_UNKNOWN`` when it does not)."""
     output = nodes[edge.source].effective_output
-    if edge.source_field is not None and edge.source_field not in output.model_fields:
+    if edge.source_field is None:  # the whole output
+        return output
+    if edge.source_field not in output.model_fields:
         report(
             WorkflowDefinitionError(
                 contract.FIELD_NOT_FOUND.format(
@@ -379,7 +382,7 @@ def _edge_value(node: Node, edge: Edge, nodes: Mapping[str, Node], report: Repor
             ).at(node.name, ("route", edge.target_field))
         )
         return _UNKNOWN
-    return value_type(edge, nodes)
+    return output.model_fields[edge.source_field].annotation
 
 
 def _listed(names: Iterable[str]) -> str:

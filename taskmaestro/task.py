@@ -123,12 +123,26 @@ def retry_of(task_cls: type[Task[Any, Any]]) -> Retry:
     )
 
 
+_MODELS: dict[type, tuple[type[BaseModel], type[BaseModel]]] = {}
+"""``task_models`` per class: a class's models are fixed when it is made, and a program adds
+the same few classes again and again (issue 13.5: build cost)."""
+_MODELS_LIMIT = 4096
+
+
 def task_models(task_cls: type[Task[Any, Any]]) -> tuple[type[BaseModel], type[BaseModel]]:
     """The (input, output) models of a task class, or a clear error if it has none."""
+    try:
+        return _MODELS[task_cls]
+    except (KeyError, TypeError):  # TypeError: not hashable, hence no task class
+        pass
     if not (isinstance(task_cls, type) and issubclass(task_cls, Task)):
         raise WorkflowDefinitionError(f"{task_cls!r} is not a Task subclass")
     input_model, output_model = task_cls.__taskmaestro_models__
-    return _model(task_cls, "input", input_model), _model(task_cls, "output", output_model)
+    models = _model(task_cls, "input", input_model), _model(task_cls, "output", output_model)
+    if len(_MODELS) >= _MODELS_LIMIT:  # bounded: classes made at run time come and go
+        _MODELS.clear()
+    _MODELS[task_cls] = models
+    return models
 
 
 def get_input_type(task_cls: type[Task[Any, Any]]) -> type[BaseModel]:
