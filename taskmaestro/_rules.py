@@ -139,25 +139,23 @@ def check_mapping(node: Node) -> None:
 def unwrap_mapped(node: Node, nodes: Mapping[str, Node]) -> Node:
     """A named field fed a mapped upstream's whole output: when it accepts ``dict[str, O]``
     but not ``MappedOutput[O]``, the edge routes the upstream's ``root`` (the dict)."""
-    edges = list(node.edges)
-    fields = node.input_model.model_fields
-    for position, edge in enumerate(edges):
+    changed: list[Edge] | None = None  # made at the first change: most nodes have none
+    for position, edge in enumerate(node.edges):
+        if edge.target_field is None or edge.source_field is not None or edge.member is not None:
+            continue
         source = nodes[edge.source]
-        field = fields.get(edge.target_field or "")
-        if (
-            source.mapping is None
-            or field is None
-            or edge.source_field is not None
-            or edge.member is not None
-        ):
+        field = node.input_model.model_fields.get(edge.target_field)
+        if source.mapping is None or field is None:
             continue
         wanted = field.annotation
         items = dict[str, source.output_model]  # type: ignore[name-defined]
         if not assignable(source.effective_output, wanted) and assignable(items, wanted):
-            edges[position] = dataclasses.replace(edge, source_field="root")
-    if edges == list(node.edges):
+            if changed is None:
+                changed = list(node.edges)
+            changed[position] = dataclasses.replace(edge, source_field="root")
+    if changed is None:
         return node
-    return dataclasses.replace(node, edges=tuple(edges))
+    return dataclasses.replace(node, edges=tuple(changed))
 
 
 def check_single_dependency(

@@ -12,7 +12,7 @@ import pytest
 from taskmaestro import Retry, TaskMap, WorkflowDefinitionError
 from taskmaestro._graph import Edge, Node, slot_setters, successors
 from taskmaestro.dependencies import CollectionKind
-from taskmaestro.task import task_models
+from taskmaestro.task import check_task_settings, task_models
 
 from .helpers import AddOne, Number, Pair, Sum, Total
 
@@ -110,3 +110,21 @@ def test_task_models_are_remembered_and_non_tasks_still_refused() -> None:
     for wrong in (int, [AddOne]):
         with pytest.raises(WorkflowDefinitionError, match="is not a Task subclass"):
             task_models(wrong)  # type: ignore[arg-type]
+
+
+def test_task_settings_are_checked_again_when_they_change() -> None:
+    class Flaky(AddOne):
+        retries = 1
+
+    check_task_settings(Flaky)
+    check_task_settings(Flaky)  # remembered
+    Flaky.retries = True  # equal to 1, but no integer count
+    with pytest.raises(WorkflowDefinitionError, match="retries must be an integer"):
+        check_task_settings(Flaky)
+    Flaky.retries = -1
+    with pytest.raises(WorkflowDefinitionError, match="retries must be an integer"):
+        check_task_settings(Flaky)
+    Flaky.retry_on = [ValueError]  # type: ignore[assignment]  # unhashable: checked anyway
+    Flaky.retries = 1
+    with pytest.raises(WorkflowDefinitionError, match="retry_on must be"):
+        check_task_settings(Flaky)
