@@ -94,6 +94,7 @@ def _number(value: float) -> str:
 
 # The figures the README's "Performance" table shows: (group, key, label).
 README_ROWS = (
+    ("build", "chain_100_ms", "build a chain of 100 tasks (the original's workload)"),
     ("build", "chain_1000_ms", "build a chain of 1,000 tasks (`add_task` calls + `build()`)"),
     ("build", "chain_10000_ms", "build a chain of 10,000 tasks"),
     ("build", "chain_growth", "growth, 10x the tasks"),
@@ -103,6 +104,8 @@ README_ROWS = (
     ("runner", "floor_us", "floor: `run()` of each task by hand, per task (1,000-task chain)"),
     ("runner", "runner_us", "`Runner().run(Job(...))`, per task"),
     ("runner", "overhead_us", "runner overhead above the floor, per task"),
+    ("runner", "runner_to_floor", "the runner's time / the floor's"),
+    ("runner", "hook_us", "a hook that listens to every event and does nothing, per task"),
     (
         "runner",
         "silent_extra_per_hook_us",

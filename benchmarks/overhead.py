@@ -25,7 +25,11 @@ events), per hook, at most 1 us per task. For the real hooks the extra is
 reported as measured (for ``ResultPersistenceHook``, fsync's variance of
 milliseconds hides it).
 Target (issue 6): the runner's overhead at most 2x the floor's time per task,
-or under 5 us per task, whichever is larger.
+or under 5 us per task, whichever is larger. Targets (issue 13): the runner at
+most 2.0x the floor (its time over the floor's, per round), and a hook at most
+2 us per task above the runner: a hook that listens to every event and does
+nothing, what it adds to the runner per task (the ten silent hooks' figure
+divided by ten).
 """
 
 from __future__ import annotations
@@ -65,6 +69,10 @@ PERSISTENCE_RUNS = 7
 SMOKE_TASKS = 20
 FLOOR_FACTOR = 2.0
 MICROSECONDS_TARGET = 5.0
+RUNNER_TO_FLOOR_TARGET = 2.0
+"""The runner's time at most this many times the floor's (issue 13)."""
+HOOK_TARGET = 2.0
+"""Microseconds per task a hook that does nothing may add to the runner (issue 13)."""
 DISPATCH_TARGET = 1.0
 """Microseconds per task and per hook that delivering events may add to a hook's own work."""
 SILENT_HOOKS = 10
@@ -222,6 +230,14 @@ def _figures(
         "  overhead / floor",
         figure(per_round(lambda r, f: (r - f) / f, runner, floor), "x"),
     )
+    to_floor = figure(per_round(lambda r, f: r / f, runner, floor), "x")
+    group.add(
+        "runner_to_floor",
+        "runner / floor",
+        to_floor,
+        f"<= {RUNNER_TO_FLOOR_TARGET:g}x",
+        to_floor.median <= RUNNER_TO_FLOOR_TARGET,
+    )
     for key, label, values in (
         ("silent", f"{SILENT_HOOKS} hooks that do nothing", fast),
         ("logged", "LoggingHook + TimingHook", fast),
@@ -235,6 +251,14 @@ def _figures(
         extra = figure(per_round(lambda r, h: r - h, in_runner, by_hand), "us")
         group.add(f"{key}_extra_us", "  the runner's extra, per task", extra)
         if key == "silent":
+            hook = figure([value / SILENT_HOOKS for value in in_runner], "us")
+            group.add(
+                "hook_us",
+                "  one hook (does nothing): added to the runner, per task",
+                hook,
+                f"<= {HOOK_TARGET:g} us",
+                hook.median <= HOOK_TARGET,
+            )
             per_hook = figure(
                 per_round(lambda r, h: (r - h) / SILENT_HOOKS, in_runner, by_hand), "us"
             )

@@ -13,8 +13,9 @@ the task class when the task is added (``nested_graph_of``).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping
-from dataclasses import dataclass
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from functools import cached_property
 from typing import Any
 
@@ -38,13 +39,14 @@ __all__ = [
     "effective_output",
     "model_fields_of",
     "nested_graph_of",
+    "slot_setters",
     "successors",
     "topological_order",
     "value_type",
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Edge:
     """One value flowing into a task's input.
 
@@ -59,6 +61,19 @@ class Edge:
     source_field: str | None = None
     target_field: str | None = None
     member: int | str | None = None
+
+    def __init__(
+        self,
+        source: str,
+        source_field: str | None = None,
+        target_field: str | None = None,
+        member: int | str | None = None,
+    ) -> None:
+        source_, source_field_, target_field_, member_ = _EDGE_SLOTS
+        source_(self, source)
+        source_field_(self, source_field)
+        target_field_(self, target_field)
+        member_(self, member)
 
 
 type ConfigValues = Mapping[str, Mapping[str, object]]
@@ -83,7 +98,7 @@ def nested_graph_of(task: type[Task[Any, Any]]) -> NestedGraph | None:
     return found if isinstance(found, NestedGraph) else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Node:
     """A task instance: its name, class, resolved models, config fields and inputs.
 
@@ -106,6 +121,45 @@ class Node:
     mapping: TaskMap | None = None
     collections: tuple[tuple[str, CollectionKind], ...] = ()
     retry: Retry | None = None
+
+    def __init__(
+        self,
+        name: str,
+        task: type[Task[Any, Any]],
+        input_model: type[BaseModel],
+        output_model: type[BaseModel],
+        config_fields: tuple[str, ...],
+        edges: tuple[Edge, ...],
+        index: int,
+        nested: NestedGraph | None = None,
+        mapping: TaskMap | None = None,
+        collections: tuple[tuple[str, CollectionKind], ...] = (),
+        retry: Retry | None = None,
+    ) -> None:
+        (
+            name_,
+            task_,
+            input_,
+            output_,
+            config_,
+            edges_,
+            index_,
+            nested_,
+            mapping_,
+            collections_,
+            retry_,
+        ) = _NODE_SLOTS
+        name_(self, name)
+        task_(self, task)
+        input_(self, input_model)
+        output_(self, output_model)
+        config_(self, config_fields)
+        edges_(self, edges)
+        index_(self, index)
+        nested_(self, nested)
+        mapping_(self, mapping)
+        collections_(self, collections)
+        retry_(self, retry)
 
     @property
     def is_root(self) -> bool:
@@ -136,6 +190,26 @@ class Node:
     def spreads(self) -> bool:
         """True when a single dependency's fields are merged with configured fields."""
         return bool(self.edges) and not self.fans_in and bool(self.config_fields)
+
+
+def slot_setters(cls: type) -> tuple[Callable[[object, object], None], ...]:
+    """The setters of a frozen, slotted dataclass's fields, in order, for its own ``__init__``.
+
+    A build makes a ``Node`` per task and an ``Edge`` per dependency, and the
+    ``__init__`` dataclasses writes for a frozen class calls ``object.__setattr__``
+    per field: twice the cost of setting the slots directly (issue 13.5). The
+    hand-written ``__init__`` must take exactly the fields, in order: checked here,
+    so a field added later cannot be forgotten.
+    """
+    names = [field.name for field in fields(cls)]
+    parameters = list(inspect.signature(cls).parameters)
+    if parameters != names:
+        raise TypeError(f"{cls.__name__}.__init__ takes {parameters}, its fields are {names}")
+    return tuple(cls.__dict__[name].__set__ for name in names)
+
+
+_EDGE_SLOTS = slot_setters(Edge)
+_NODE_SLOTS = slot_setters(Node)
 
 
 @dataclass(frozen=True, eq=False)
@@ -169,8 +243,12 @@ def successors(nodes: Mapping[str, Node]) -> dict[str, tuple[str, ...]]:
     """Downstream task names of each task, each listed once, in declaration order."""
     found: dict[str, list[str]] = {}
     for node in nodes.values():
-        for source in dict.fromkeys(edge.source for edge in node.edges):
-            found.setdefault(source, []).append(node.name)
+        edges = node.edges
+        if len(edges) == 1:  # the commonest case: no duplicates to drop (issue 13.5)
+            found.setdefault(edges[0].source, []).append(node.name)
+        elif edges:
+            for source in dict.fromkeys(edge.source for edge in edges):
+                found.setdefault(source, []).append(node.name)
     none: tuple[str, ...] = ()
     return {name: tuple(found[name]) if name in found else none for name in nodes}
 

@@ -69,7 +69,8 @@ def check_node(node: Node, nodes: Mapping[str, Node], report: Report = raise_fir
     """Every per-task rule, in the contract's order (a mapped task's own rules first);
     each violation goes to ``report``. The mapped task's rules raise their first
     violation: what follows them would be judged on a wrong premise."""
-    check_config_fields(node, report)
+    if node.config_fields:  # the commonest case has none: no call (issue 13.5)
+        check_config_fields(node, report)
     if node.mapping is not None:
         check_mapping(node)
     if node.fans_in:
@@ -138,25 +139,25 @@ def check_mapping(node: Node) -> None:
 def unwrap_mapped(node: Node, nodes: Mapping[str, Node]) -> Node:
     """A named field fed a mapped upstream's whole output: when it accepts ``dict[str, O]``
     but not ``MappedOutput[O]``, the edge routes the upstream's ``root`` (the dict)."""
-    edges = list(node.edges)
-    fields = node.input_model.model_fields
-    for position, edge in enumerate(edges):
+    changed: list[Edge] | None = None  # made at the first change: most nodes have none
+    for position, edge in enumerate(node.edges):
+        if edge.target_field is None or edge.source_field is not None or edge.member is not None:
+            continue
         source = nodes[edge.source]
-        field = fields.get(edge.target_field or "")
-        if (
-            source.mapping is None
-            or field is None
-            or edge.source_field is not None
-            or edge.member is not None
-        ):
+        if source.mapping is None:
+            continue
+        field = node.input_model.model_fields.get(edge.target_field)
+        if field is None:
             continue
         wanted = field.annotation
         items = dict[str, source.output_model]  # type: ignore[name-defined]
         if not assignable(source.effective_output, wanted) and assignable(items, wanted):
-            edges[position] = dataclasses.replace(edge, source_field="root")
-    if edges == list(node.edges):
+            if changed is None:
+                changed = list(node.edges)
+            changed[position] = dataclasses.replace(edge, source_field="root")
+    if changed is None:
         return node
-    return dataclasses.replace(node, edges=tuple(edges))
+    return dataclasses.replace(node, edges=tuple(changed))
 
 
 def check_single_dependency(
@@ -224,7 +225,10 @@ def check_fan_in(node: Node, nodes: Mapping[str, Node], report: Report = raise_f
     for edge in node.edges:
         key = edge.target_field
         assert key is not None
-        if key in kinds or not _check_key(node, key, report):
+        if key in kinds:
+            continue
+        if key not in fields:  # no call per key that exists (issue 13.5)
+            _check_key(node, key, report)
             continue
         value = _edge_value(node, edge, nodes, report)
         wanted = fields[key].annotation
@@ -366,7 +370,9 @@ def _edge_value(node: Node, edge: Edge, nodes: Mapping[str, Node], report: Repor
     """W4/W5: a routed field exists on the upstream output; returns the value's type
     (``_UNKNOWN`` when it does not)."""
     output = nodes[edge.source].effective_output
-    if edge.source_field is not None and edge.source_field not in output.model_fields:
+    if edge.source_field is None:  # the whole output
+        return output
+    if edge.source_field not in output.model_fields:
         report(
             WorkflowDefinitionError(
                 contract.FIELD_NOT_FOUND.format(
@@ -379,7 +385,7 @@ def _edge_value(node: Node, edge: Edge, nodes: Mapping[str, Node], report: Repor
             ).at(node.name, ("route", edge.target_field))
         )
         return _UNKNOWN
-    return value_type(edge, nodes)
+    return output.model_fields[edge.source_field].annotation
 
 
 def _listed(names: Iterable[str]) -> str:

@@ -98,8 +98,39 @@ def check_timeout(task_cls: type[Task[Any, Any]]) -> None:
         raise WorkflowDefinitionError(f"Task {task_cls.__qualname__}: {problem}")
 
 
+_MEMO_LIMIT = 4096
+"""The most entries each memo below keeps: classes made at run time come and go."""
+
+_SETTINGS_OK: set[tuple[object, ...]] = set()
+"""Retry and cache settings ``check_task_settings`` accepted, each value with its type
+(``True == 1``, but ``retries=True`` is refused): a program adds the same few classes
+again and again (issue 13.5: build cost). Keyed by value, not class: they may change."""
+
+
 def check_task_settings(task_cls: type[Task[Any, Any]]) -> None:
     """Refuse retry and cache class attributes of the wrong type or out of range."""
+    values = (
+        task_cls.cache,
+        task_cls.cache_version,
+        task_cls.retries,
+        task_cls.retry_delay_seconds,
+        task_cls.retry_backoff,
+        task_cls.retry_on,
+    )
+    key: tuple[object, ...] | None = (*values, *map(type, values))
+    try:
+        if key in _SETTINGS_OK:
+            return
+    except TypeError:  # an unhashable value: checked, not remembered
+        key = None
+    _check_settings(task_cls)
+    if key is not None:
+        if len(_SETTINGS_OK) >= _MEMO_LIMIT:
+            _SETTINGS_OK.clear()
+        _SETTINGS_OK.add(key)
+
+
+def _check_settings(task_cls: type[Task[Any, Any]]) -> None:
     problem = cache_policy_problem(task_cls.cache)
     version = task_cls.cache_version
     if problem is None and version is not None and not isinstance(version, str):
@@ -123,12 +154,25 @@ def retry_of(task_cls: type[Task[Any, Any]]) -> Retry:
     )
 
 
+_MODELS: dict[type, tuple[type[BaseModel], type[BaseModel]]] = {}
+"""``task_models`` per class: a class's models are fixed when it is made, and a program adds
+the same few classes again and again (issue 13.5: build cost)."""
+
+
 def task_models(task_cls: type[Task[Any, Any]]) -> tuple[type[BaseModel], type[BaseModel]]:
     """The (input, output) models of a task class, or a clear error if it has none."""
+    try:
+        return _MODELS[task_cls]
+    except (KeyError, TypeError):  # TypeError: not hashable, hence no task class
+        pass
     if not (isinstance(task_cls, type) and issubclass(task_cls, Task)):
         raise WorkflowDefinitionError(f"{task_cls!r} is not a Task subclass")
     input_model, output_model = task_cls.__taskmaestro_models__
-    return _model(task_cls, "input", input_model), _model(task_cls, "output", output_model)
+    models = _model(task_cls, "input", input_model), _model(task_cls, "output", output_model)
+    if len(_MODELS) >= _MEMO_LIMIT:
+        _MODELS.clear()
+    _MODELS[task_cls] = models
+    return models
 
 
 def get_input_type(task_cls: type[Task[Any, Any]]) -> type[BaseModel]:
