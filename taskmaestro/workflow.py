@@ -70,11 +70,13 @@ type WholeOrNamed = (
 
 
 class _Declaration:
-    """One ``add_task`` call, with its references still unresolved."""
+    """One ``add_task`` call: its edges name instances (class references resolved),
+    which ``build()`` checks exist."""
 
     __slots__ = (
         "collections",
         "config_fields",
+        "edges",
         "input_model",
         "mapping",
         "name",
@@ -82,7 +84,6 @@ class _Declaration:
         "output_model",
         "retry",
         "task",
-        "wires",
     )
 
     def __init__(
@@ -90,7 +91,8 @@ class _Declaration:
         name: str,
         task: type[Task[Any, Any]],
         models: tuple[type[BaseModel], type[BaseModel]],
-        parsed: Parsed,
+        edges: tuple[Edge, ...],
+        collections: tuple[tuple[str, CollectionKind], ...],
         config_fields: tuple[str, ...],
         mapping: TaskMap | None = None,
         retry: Retry | None = None,
@@ -98,8 +100,8 @@ class _Declaration:
         self.name = name
         self.task = task
         self.input_model, self.output_model = models
-        self.wires = parsed.wires
-        self.collections: tuple[tuple[str, CollectionKind], ...] = parsed.collections
+        self.edges = edges
+        self.collections = collections
         self.config_fields = config_fields
         self.nested: NestedGraph | None = nested_graph_of(task)  # the node kind, read once
         self.mapping = mapping
@@ -279,16 +281,16 @@ class WorkflowBuilder(Generic[InT, OutT]):
             except WorkflowDefinitionError as error:
                 raise error.at(instance) from None
         fields = () if config_fields is None else self._config_fields(instance, config_fields)
-        parsed = raw = Parsed()
+        raw = Parsed()
+        edges: tuple[Edge, ...] = ()
         if isinstance(depends_on, str):  # the commonest spelling: an instance name, as it is
-            parsed = Parsed((Wire(depends_on, None, None),))
+            edges = (Edge(depends_on),)
         elif depends_on is not None:
             try:
                 raw = parse_dependency(instance, depends_on, self._owner)
             except WorkflowDefinitionError as error:
                 raise error.at(instance) from None
-            wires = tuple(self._by_name(wire, instance) for wire in raw.wires)
-            parsed = Parsed(wires, raw.collections)
+            edges = tuple(self._by_name(wire, instance) for wire in raw.wires)
         if mapped_over is not None and not isinstance(mapped_over, TaskMap):
             raise WorkflowDefinitionError(
                 contract.MAPPED_OVER_KIND.format(task=instance, value=mapped_over)
@@ -299,7 +301,9 @@ class WorkflowBuilder(Generic[InT, OutT]):
             for wire in raw.wires
             if isinstance(wire.ref, type)
         )
-        declaration = _Declaration(instance, task, models, parsed, fields, mapped_over, retry)
+        declaration = _Declaration(
+            instance, task, models, edges, raw.collections, fields, mapped_over, retry
+        )
         self._declarations.append(declaration)
         self._names.add(instance)
         self._resolver.add(instance, task)
@@ -336,15 +340,16 @@ class WorkflowBuilder(Generic[InT, OutT]):
                 )
         return fields
 
-    def _by_name(self, wire: Wire, task: str) -> Wire:
-        """W9: a class reference becomes the instance name registered for that class."""
+    def _by_name(self, wire: Wire, task: str) -> Edge:
+        """W9: a class reference becomes the instance name registered for that class;
+        the wire becomes the graph's edge (once: ``build()`` only checks the name)."""
         if isinstance(wire.ref, str):
-            return wire
+            return Edge(wire.ref, wire.source_field, wire.target_field, wire.member)
         try:
             source = self._resolver.resolve_class(wire.ref, f"task '{task}'")
         except WorkflowDefinitionError as error:
             raise error.at(task, ("reference", wire.target_field)) from None
-        return Wire(source, wire.source_field, wire.target_field, wire.member)
+        return Edge(source, wire.source_field, wire.target_field, wire.member)
 
     def build(self) -> Workflow[InT, OutT]:
         """Check every wiring rule and return the workflow; raises on the first violation.
@@ -377,23 +382,20 @@ def _compile(name: str, declarations: Sequence[_Declaration], result_task: str |
     names = {declaration.name for declaration in declarations}
     nodes: dict[str, Node] = {}
     for index, declaration in enumerate(declarations):
-        for wire in declaration.wires:
-            if wire.ref not in names:
+        for edge in declaration.edges:
+            if edge.source not in names:
                 raise WorkflowDefinitionError(
                     contract.NOT_REGISTERED.format(
-                        task=declaration.name, ref=wire.ref, workflow=described
+                        task=declaration.name, ref=edge.source, workflow=described
                     )
-                ).at(declaration.name, ("reference", wire.target_field))
-        edges = [
-            Edge(str(w.ref), w.source_field, w.target_field, w.member) for w in declaration.wires
-        ]
+                ).at(declaration.name, ("reference", edge.target_field))
         nodes[declaration.name] = Node(  # positional: a build makes one per task
             declaration.name,
             declaration.task,
             declaration.input_model,
             declaration.output_model,
             declaration.config_fields,
-            tuple(edges),
+            declaration.edges,
             index,
             declaration.nested,
             declaration.mapping,
