@@ -69,6 +69,10 @@ type WholeOrNamed = (
 """Every ``depends_on`` spelling but a task handle, which ``task()`` types precisely."""
 
 
+_NO_DEPENDENCY = Parsed()
+"""What ``depends_on=None`` (a root) and a plain instance name parse to: no wires to resolve."""
+
+
 class _Declaration:
     """One ``add_task`` call: its edges name instances (class references resolved),
     which ``build()`` checks exist."""
@@ -281,7 +285,7 @@ class WorkflowBuilder(Generic[InT, OutT]):
             except WorkflowDefinitionError as error:
                 raise error.at(instance) from None
         fields = () if config_fields is None else self._config_fields(instance, config_fields)
-        raw = Parsed()
+        raw = _NO_DEPENDENCY
         edges: tuple[Edge, ...] = ()
         if isinstance(depends_on, str):  # the commonest spelling: an instance name, as it is
             edges = (Edge(depends_on),)
@@ -296,11 +300,12 @@ class WorkflowBuilder(Generic[InT, OutT]):
                 contract.MAPPED_OVER_KIND.format(task=instance, value=mapped_over)
             ).at(instance)
         self._check_settings(instance, task, retry)
-        self._by_class.extend(
-            (instance, wire.ref, wire.target_field)
-            for wire in raw.wires
-            if isinstance(wire.ref, type)
-        )
+        if raw.wires:
+            self._by_class.extend(
+                (instance, wire.ref, wire.target_field)
+                for wire in raw.wires
+                if isinstance(wire.ref, type)
+            )
         declaration = _Declaration(
             instance, task, models, edges, raw.collections, fields, mapped_over, retry
         )
@@ -404,8 +409,9 @@ def _compile(name: str, declarations: Sequence[_Declaration], result_task: str |
         )
     following = successors(nodes)
     order = topological_order(name, nodes, following)  # W11
-    for node in tuple(nodes.values()):  # a mapped upstream into a dict[str, O] field
-        nodes[node.name] = unwrap_mapped(node, nodes)
+    if any(declaration.mapping is not None for declaration in declarations):
+        for node in tuple(nodes.values()):  # a mapped upstream into a dict[str, O] field
+            nodes[node.name] = unwrap_mapped(node, nodes)
     for node in nodes.values():  # mapped-task rules, W1-W8
         try:
             check_node(node, nodes)
