@@ -26,7 +26,14 @@ from ._deadline import Deadline
 from ._definition import WorkflowDefinition
 from ._graph import NestedGraph
 from ._plan import Step
-from .cache import Cache, SerializationError, cache_key, code_version, to_canonical_json
+from .cache import (
+    Cache,
+    SerializationError,
+    cache_key,
+    code_version,
+    to_canonical_json,
+    to_stored_json,
+)
 from .exceptions import (
     NestedWorkflowError,
     TaskExecutionError,
@@ -257,7 +264,7 @@ class TaskRun:
         if key is None or cache is None or self.cache_hit:
             return
         try:
-            cache.put(key, self.name, to_canonical_json(output))
+            cache.put(key, self.name, to_stored_json(output))
         except SerializationError as error:
             self.cache_note = f"not cached: its output {error}"
         except OSError as error:

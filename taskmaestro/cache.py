@@ -55,6 +55,7 @@ __all__ = [
     "from_canonical_json",
     "open_cache",
     "to_canonical_json",
+    "to_stored_json",
 ]
 
 M = TypeVar("M", bound=BaseModel)
@@ -91,6 +92,17 @@ def to_canonical_json(model: BaseModel) -> str:
     (a NaN, a tuple in an ``Any`` field...): such a value can be neither a cache
     key nor a cached output.
     """
+    return _checked_json(model, sort_keys=True)
+
+
+def to_stored_json(model: BaseModel) -> str:
+    """``model`` as JSON in its own key order (a dict field keeps its order), checked as
+    ``to_canonical_json`` checks it: what the cache stores as an output, so that a hit
+    gives back the value the task returned, not a reordered one."""
+    return _checked_json(model, sort_keys=False)
+
+
+def _checked_json(model: BaseModel, *, sort_keys: bool) -> str:
     kind = type(model)
     if isinstance(model, ObjectModel):
         raise SerializationError(
@@ -99,7 +111,7 @@ def to_canonical_json(model: BaseModel) -> str:
     try:
         data = model.model_dump(mode="json")
         text = json.dumps(
-            data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+            data, sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=False, allow_nan=False
         )
         same = kind.model_validate_json(text) == model
     except (ValueError, TypeError) as error:  # pydantic's serialization and validation errors

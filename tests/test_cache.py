@@ -70,6 +70,21 @@ class SquareV2(Square):
     cache_version: ClassVar[str | None] = "2"
 
 
+class Counts(BaseModel):
+    by_word: dict[str, int]
+
+
+class Count(Task[Request, Counts]):
+    """Counts in the order the words came, not sorted."""
+
+    cache: ClassVar[bool | CachePolicy] = True
+
+    def run(self, input: Request, ctx: ExecutionContext) -> Counts:
+        with Path(input.log).open("a") as stream:
+            stream.write("x")
+        return Counts(by_word={"zebra": 2, "apple": input.value, "mango": 1})
+
+
 class Handle:
     """Something that is not data."""
 
@@ -119,6 +134,18 @@ def test_the_second_run_is_served_from_the_cache_without_calling_run(
         (True, 0),
     ]
     assert hook.events == ["start", "complete"]  # a hit is an ordinary start and completion
+
+
+def test_a_hit_gives_back_the_output_in_its_own_key_order(tmp_path: Path) -> None:
+    """The cache key sorts the input's keys; the stored output keeps the order it had."""
+    request = Request(log=str(tmp_path / "log"), value=7)
+    first = run(Count, request, tmp_path / "cache")
+    second = run(Count, request, tmp_path / "cache")
+    assert second.task_results[0].cache_hit
+    assert runs(request) == 1
+    assert isinstance(first.result, Counts)
+    assert isinstance(second.result, Counts)
+    assert list(second.result.by_word) == list(first.result.by_word) == ["zebra", "apple", "mango"]
 
 
 def test_a_changed_input_or_version_is_a_miss(tmp_path: Path) -> None:
