@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from time import perf_counter
+from time import perf_counter, time
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -48,16 +48,41 @@ __all__ = [
     "Cursor",
     "TaskFailed",
     "TaskRun",
+    "assemble_input",
     "escaped_error",
     "inner_job",
     "instance",
     "invalid_input",
     "nested_failure",
+    "new_result",
     "now",
     "task_error",
     "timeout_message",
     "wrong_output",
 ]
+
+
+class NewResult(Protocol):
+    """``TaskResult``'s constructor as the runner calls it: ``started_at`` is a
+    ``time.time()`` reading, which ``TaskResult`` makes a datetime when it is read."""
+
+    def __call__(
+        self,
+        task_name: str,
+        status: TaskStatus,
+        output: BaseModel | None,
+        started_at: float,
+        duration_seconds: float,
+        error: str | None = None,
+        exception: BaseException | None = None,
+        attempts: int = 1,
+        cache_hit: bool = False,
+        cache_note: str | None = None,
+    ) -> TaskResult: ...
+
+
+new_result = cast(NewResult, TaskResult)
+"""Makes a ``TaskResult`` from a clock reading (``time.time()``) for ``started_at``."""
 
 
 class TaskFailed(Exception):
@@ -135,6 +160,16 @@ def timeout_message(deadline: Deadline, task: str | None, when: str) -> str:
     return f"{message} while running task '{task}'"
 
 
+def assemble_input(step: Step, job: Job[Any, Any], outputs: Mapping[str, BaseModel]) -> BaseModel:
+    """The input of ``step`` from the upstream ``outputs``, the job's config and its
+    configured values; ``TaskExecutionError`` when it does not validate."""
+    values = job.configured_values.get(step.name, _NO_VALUES) if step.configured else _NO_VALUES
+    try:
+        return step.assemble(outputs, job.config, values)
+    except ValidationError as invalid:
+        raise invalid_input(step.name, invalid) from invalid
+
+
 def instance(cls: type[Task[Any, Any]], name: str) -> tuple[Task[Any, Any], Exception | None]:
     """A new instance of ``cls`` named ``name``, and what its constructor raised, if it did.
 
@@ -170,11 +205,17 @@ class TaskRun:
     )
 
     def __init__(
-        self, step: Step, job: Job[Any, Any], events: Dispatcher, cache: Cache | None = None
+        self,
+        step: Step,
+        job: Job[Any, Any],
+        events: Dispatcher,
+        cache: Cache | None = None,
+        made: tuple[Task[Any, Any], Exception | None] | None = None,
     ) -> None:
         """Make the task instance and start its clock (``TaskResult.started_at``).
 
-        ``cache`` is the runner's result cache, if it has one.
+        ``cache`` is the runner's result cache, if it has one; ``made`` the
+        instance and what its constructor raised, when the caller made it.
         """
         self.step = step
         self.cache = cache
@@ -187,8 +228,9 @@ class TaskRun:
         self.name = name = step.name
         self.job = job
         self.events = events
-        self.task, self.broken = instance(step.task, name)  # ``announce`` raises ``broken``
-        self.started_at = datetime.now()
+        # ``announce`` raises ``broken``
+        self.task, self.broken = instance(step.task, name) if made is None else made
+        self.started_at = time()
         self.start = perf_counter()
 
     def announce(self) -> None:
@@ -201,12 +243,7 @@ class TaskRun:
     def begin(self, outputs: Mapping[str, BaseModel]) -> BaseModel:
         """``announce``, then build the input; raises the task's failure."""
         self.announce()
-        step, job = self.step, self.job
-        values = job.configured_values.get(self.name, _NO_VALUES) if step.configured else _NO_VALUES
-        try:
-            return step.assemble(outputs, job.config, values)
-        except ValidationError as invalid:
-            raise invalid_input(self.name, invalid) from invalid
+        return assemble_input(self.step, self.job, outputs)
 
     def attempt(self) -> None:
         """Count a call of ``run`` (the first attempt, or a retry)."""
@@ -283,7 +320,7 @@ class TaskRun:
         duration = perf_counter() - self.start
         job = self.job
         job.task_results.append(
-            TaskResult(
+            new_result(
                 self.name,
                 TaskStatus.COMPLETED,
                 output,
@@ -309,7 +346,7 @@ class TaskRun:
             self.events.emit("on_task_start", job, self.task)
         duration = perf_counter() - self.start
         job.task_results.append(
-            TaskResult(self.name, TaskStatus.REUSED, output, self.started_at, duration, attempts=0)
+            new_result(self.name, TaskStatus.REUSED, output, self.started_at, duration, attempts=0)
         )
         if self.events.on_task_complete:
             self.events.emit("on_task_complete", job, self.task, output)
@@ -323,7 +360,7 @@ class TaskRun:
         duration = perf_counter() - self.start
         job, name = self.job, self.name
         job.task_results.append(
-            TaskResult(
+            new_result(
                 name,
                 TaskStatus.FAILED,
                 None,

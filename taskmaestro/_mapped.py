@@ -15,8 +15,7 @@ parallel driver sends each ``ItemRun``'s task to the executor like any task.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
-from time import perf_counter
+from time import perf_counter, time
 from types import MappingProxyType
 
 from pydantic import BaseModel, ValidationError
@@ -27,6 +26,7 @@ from ._execution import (
     escaped_error,
     instance,
     invalid_input,
+    new_result,
     task_error,
     timeout_message,
     wrong_output,
@@ -142,7 +142,7 @@ class ItemRun:
         self.key = key
         self.name = item_name(mapped.name, key)
         self.task, self.broken = instance(mapped.run.step.task, mapped.name)
-        self.started_at = datetime.now()
+        self.started_at = time()
         self.start = perf_counter()
 
     def begin(self, value: object) -> BaseModel:
@@ -196,7 +196,7 @@ class ItemRun:
         duration = perf_counter() - self.start
         text = None if error is None else str(error)
         self.mapped.records.append(
-            TaskResult(self.name, status, output, self.started_at, duration, text, error)
+            new_result(self.name, status, output, self.started_at, duration, text, error)
         )
 
     def failure(self, raised: BaseException) -> Exception:

@@ -62,6 +62,8 @@ class Step:
     retry: Retry
     cache: CachePolicy | None
     items: Items | None = None
+    plain: bool = False
+    passes: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,19 +91,38 @@ def compile_plan(graph: Graph) -> Plan:
 
 
 def _step(node: Node, index: int, graph: Graph) -> Step:
+    retry = node.retry if node.retry is not None else retry_of(node.task)
+    cache = cache_policy(node.task.cache)
+    timeout_seconds = node.task.timeout_seconds
     return Step(
         name=node.name,
         index=index,
         task=node.task,
         configured=bool(node.config_fields),
         output_model=node.effective_output,
-        timeout_seconds=node.task.timeout_seconds,
+        timeout_seconds=timeout_seconds,
         assemble=_assembler(node, graph),
         nested=node.nested,
-        retry=node.retry if node.retry is not None else retry_of(node.task),
-        cache=cache_policy(node.task.cache),
+        retry=retry,
+        cache=cache,
         items=None if node.mapping is None else _items(node, node.mapping),
+        plain=(
+            node.mapping is None and cache is None and timeout_seconds is None and not retry.retries
+        ),
+        passes=_passes(node, graph),
     )
+
+
+def _passes(node: Node, graph: Graph) -> str | None:
+    """The upstream task whose output is ``node``'s input as it is, if there is one."""
+    if node.is_root or node.fans_in or node.config_fields or node.mapping is not None:
+        return None
+    edge = node.edges[0]
+    if edge.source_field is not None or not issubclass(
+        graph.nodes[edge.source].effective_output, node.input_model
+    ):
+        return None
+    return edge.source
 
 
 def _items(node: Node, mapping: TaskMap) -> Items:

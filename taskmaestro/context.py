@@ -21,7 +21,9 @@ __all__ = [
     "TASK",
     "WORKFLOW",
     "ExecutionContext",
+    "RunningTask",
     "TaskLogger",
+    "enter_sequence",
     "enter_task",
     "leave_task",
 ]
@@ -38,31 +40,48 @@ WORKFLOW = "taskmaestro_workflow"
 """The log record attribute holding the name of the workflow of the task that logged."""
 
 
-class _Scope:
-    """The task running in this thread (or asyncio task): what ``ctx.logger`` is named after."""
+class RunningTask:
+    """The task running in this thread (or asyncio task): what ``ctx.logger`` is named after.
 
-    __slots__ = ("logger", "owner", "task", "workflow")
+    ``task`` is ``None`` between the tasks of a sequence (``enter_sequence``);
+    ``logger`` caches the ``TaskLogger`` made for ``owner``, the context that
+    asked, while the task is ``logger_task``.
+    """
 
-    def __init__(self, workflow: str, task: str) -> None:
+    __slots__ = ("logger", "logger_task", "owner", "task", "workflow")
+
+    def __init__(self, workflow: str, task: str | None) -> None:
         self.workflow = workflow
         self.task = task
         self.owner: ExecutionContext | None = None
         self.logger: TaskLogger | None = None
+        self.logger_task: str | None = None
 
 
-_RUNNING: ContextVar[_Scope | None] = ContextVar("taskmaestro_running_task", default=None)
+_RUNNING: ContextVar[RunningTask | None] = ContextVar("taskmaestro_running_task", default=None)
 
 
-def enter_task(workflow: str, task: str) -> Token[_Scope | None]:
+def enter_sequence(workflow: str) -> tuple[RunningTask, Token[RunningTask | None]]:
+    """One scope for tasks of ``workflow`` run one after another in this thread.
+
+    The sequential runner points it at each task while its ``run`` is called
+    (``scope.task = name``) and clears it in between (``scope.task = None``),
+    with no context variable change per task; it ends with ``leave_task(token)``.
+    """
+    scope = RunningTask(workflow, None)
+    return scope, _RUNNING.set(scope)
+
+
+def enter_task(workflow: str, task: str) -> Token[RunningTask | None]:
     """Mark task ``task`` of ``workflow`` as running here, until ``leave_task(token)``.
 
     Every executor calls it around a task's ``run``, in the thread that runs it:
     ``ctx.logger`` read there is the task's logger.
     """
-    return _RUNNING.set(_Scope(workflow, task))
+    return _RUNNING.set(RunningTask(workflow, task))
 
 
-def leave_task(token: Token[_Scope | None]) -> None:
+def leave_task(token: Token[RunningTask | None]) -> None:
     """End the scope that ``enter_task`` returned ``token`` for."""
     _RUNNING.reset(token)
 
@@ -185,12 +204,13 @@ class ExecutionContext:
         logger given to the constructor (by default ``"taskmaestro"``).
         """
         scope = _RUNNING.get()
-        if scope is None:
+        if scope is None or scope.task is None:
             return self._logger
-        if scope.owner is not self or scope.logger is None:
-            scope.owner = self
-            scope.logger = TaskLogger(self._logger, scope.workflow, scope.task, self.correlation_id)
-        return scope.logger
+        logger = scope.logger
+        if logger is None or scope.owner is not self or scope.logger_task is not scope.task:
+            logger = TaskLogger(self._logger, scope.workflow, scope.task, self.correlation_id)
+            scope.owner, scope.logger, scope.logger_task = self, logger, scope.task
+        return logger
 
     @logger.setter
     def logger(self, logger: logging.Logger) -> None:

@@ -3,28 +3,37 @@
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
-from typing import Any
+from time import perf_counter, sleep, time
+from typing import Any, NoReturn
 
 from pydantic import BaseModel
 
 from . import _deadline as deadlines
 from ._driver import Driver
-from ._execution import Cursor, TaskFailed, TaskRun, now, timeout_message
+from ._execution import (
+    Cursor,
+    TaskFailed,
+    TaskRun,
+    assemble_input,
+    new_result,
+    now,
+    timeout_message,
+    wrong_output,
+)
 from ._mapped import MappedRun, run_items_here
 from ._plan import Step
 from ._resume import Resume, prepare_resume
 from ._timeouts import timeout_problem
 from .cache import Cache, open_cache
-from .context import ExecutionContext, enter_task, leave_task
+from .context import ExecutionContext, enter_sequence, enter_task, leave_task
 from .exceptions import TaskExecutionError, TaskTimeoutError, TimeoutValueError
 from .hooks.base import Dispatcher
 from .hooks.record import INTERVAL_SECONDS, RunRecordHook
-from .job import Job, JobStatus
-from .task import InT, OutT
+from .job import Job, JobStatus, TaskStatus
+from .task import InT, OutT, Task
 
 __all__ = ["Runner"]
 
@@ -85,6 +94,7 @@ _Schedule = Callable[
 tasks) and returns the result, or raises TaskFailed."""
 
 _NOTHING_REUSED: Mapping[str, BaseModel] = {}
+COMPLETED = TaskStatus.COMPLETED
 
 
 class Runner:
@@ -262,22 +272,92 @@ class Runner:
         events: Dispatcher,
         reused: Mapping[str, BaseModel],
     ) -> BaseModel:
+        """Each step in plan order, in this thread.
+
+        The quick path: without deadlines and without hooks that observe tasks
+        starting or completing, a ``plain`` step (see ``Step``) is run inline,
+        its input taken as it is from upstream when it ``passes``. Everything
+        else, and every failure, goes through ``_run_step`` / ``_fail`` and
+        ``TaskRun``, which record the same results as the quick path does.
+        """
         plan = job.workflow.plan
         outputs: dict[str, BaseModel] = {}
         timed = deadlines.active()
-        for step in plan.steps:
-            cursor.task = step.name
-            if timed:
-                deadlines.check()
-            if reused and step.name in reused:  # resumed: taken from the run directory
-                output = reused[step.name]
-                TaskRun(step, job, events).reuse(output)
-                outputs[step.name] = output
-                continue
-            outputs[step.name] = self._run_step(
-                step, job, ctx, outputs, job_deadline, timed, events
-            )
+        quick = not (timed or reused or events.on_task_start or events.on_task_complete)
+        append, record = job.task_results.append, new_result
+        scope, token = enter_sequence(job.workflow.name)  # names ctx.logger in each task
+        name = None
+        try:
+            for step in plan.steps:
+                name = step.name
+                if not (quick and step.plain):
+                    if timed:
+                        deadlines.check()
+                    outputs[name] = self._other_step(
+                        step, job, ctx, outputs, job_deadline, timed, events, reused
+                    )
+                    continue
+                cls = step.task
+                try:
+                    task = cls()
+                except Exception as raised:  # recorded against an instance made without it
+                    task = cls.__new__(cls)
+                    task.name = name
+                    run = TaskRun(step, job, events, self.cache, (task, raised))
+                    outputs[name] = self._run_step(
+                        step, job, ctx, outputs, job_deadline, False, run
+                    )
+                    continue
+                task.name = name
+                started_at = time()
+                start = perf_counter()
+                try:
+                    source = step.passes
+                    if source is not None:
+                        task_input = outputs[source]
+                    else:
+                        task_input = assemble_input(step, job, outputs)
+                except BaseException as raised:
+                    run = _taken(step, job, events, task, started_at, start, attempts=0)
+                    self._fail(run, raised, "before", job_deadline)
+                try:
+                    scope.task = name
+                    output = task.run(task_input, ctx)
+                    scope.task = None
+                    if not isinstance(output, step.output_model):
+                        raise wrong_output(name, output, step.output_model)
+                except BaseException as raised:
+                    scope.task = None
+                    run = _taken(step, job, events, task, started_at, start, attempts=1)
+                    self._fail(run, raised, "while", job_deadline)
+                append(record(name, COMPLETED, output, started_at, perf_counter() - start))
+                outputs[name] = output
+        except BaseException:
+            cursor.task = name  # names the task in a job timeout or an interruption
+            raise
+        finally:
+            leave_task(token)
         return outputs[plan.result]
+
+    def _other_step(
+        self,
+        step: Step,
+        job: Job[Any, Any],
+        ctx: ExecutionContext,
+        outputs: Mapping[str, BaseModel],
+        job_deadline: deadlines.Deadline | None,
+        timed: bool,
+        events: Dispatcher,
+        reused: Mapping[str, BaseModel],
+    ) -> BaseModel:
+        """A step off the quick path: reused from a resumed run, or run by ``_run_step``."""
+        if reused and step.name in reused:  # resumed: taken from the run directory
+            output = reused[step.name]
+            TaskRun(step, job, events).reuse(output)
+            return output
+        return self._run_step(
+            step, job, ctx, outputs, job_deadline, timed, TaskRun(step, job, events, self.cache)
+        )
 
     def _run_step(
         self,
@@ -287,14 +367,12 @@ class Runner:
         outputs: Mapping[str, BaseModel],
         job_deadline: deadlines.Deadline | None,
         timed: bool,
-        events: Dispatcher,
+        run: TaskRun,
     ) -> BaseModel:
-        """Run one task (``TaskRun``) in this thread; on failure record it and raise TaskFailed.
+        """Run one task (``run``) in this thread; on failure record it and raise TaskFailed.
 
-        This is the sequential runner's hot path: a task without deadlines is
-        called directly, and the common case costs a few function calls.
+        Every kind of step goes here: deadlines, retries, the cache, mapped items.
         """
-        run = TaskRun(step, job, events, self.cache)
         running = "before"  # in timeout messages: the job's time may pass in on_task_start
         try:
             if step.items is None:
@@ -324,19 +402,47 @@ class Runner:
                 mapped = MappedRun(run, step.items, outputs)
                 running = "while"
                 output = run.check(run_items_here(mapped, ctx, timed))
-        except deadlines.DeadlineExpired as expired:
-            timeout = run.timed_out(expired.deadline, running)
-            run.fail(timeout)
-            if expired.deadline is not job_deadline:
-                raise
-            raise TaskFailed(timeout, step.name) from None
-        except BaseException as raised:  # SystemExit is the task's failure; Ctrl-C goes on up
-            error = run.failure(raised)
-            run.fail(error)
-            interrupted = isinstance(raised, KeyboardInterrupt | deadlines.Abandoned)
-            raise TaskFailed(error, step.name, raised if interrupted else None) from None
+        except BaseException as raised:
+            self._fail(run, raised, running, job_deadline)
         run.succeed(output)
         return output
+
+    @staticmethod
+    def _fail(
+        run: TaskRun, raised: BaseException, running: str, job_deadline: deadlines.Deadline | None
+    ) -> NoReturn:
+        """Record what ``run``'s task raised as its failure and raise TaskFailed.
+
+        ``running`` is "before" or "while": when a deadline passed. A deadline
+        other than the job's (an outer one) goes on up as it is; SystemExit is
+        the task's failure; Ctrl-C is recorded, then raised again by the runner.
+        """
+        if isinstance(raised, deadlines.DeadlineExpired):
+            timeout = run.timed_out(raised.deadline, running)
+            run.fail(timeout)
+            if raised.deadline is not job_deadline:
+                raise raised
+            raise TaskFailed(timeout, run.name) from None
+        error = run.failure(raised)
+        run.fail(error)
+        interrupted = isinstance(raised, KeyboardInterrupt | deadlines.Abandoned)
+        raise TaskFailed(error, run.name, raised if interrupted else None) from None
+
+
+def _taken(
+    step: Step,
+    job: Job[Any, Any],
+    events: Dispatcher,
+    task: Task[Any, Any],
+    started_at: float,
+    start: float,
+    attempts: int,
+) -> TaskRun:
+    """The ``TaskRun`` of a step the quick path began (its instance, its clock, how many
+    times ``run`` was called), to record its failure as every other path does."""
+    run = TaskRun(step, job, events, None, (task, None))
+    run.started_at, run.start, run.attempts = started_at, start, attempts
+    return run
 
 
 def _attempts(run: TaskRun, task_input: BaseModel, ctx: ExecutionContext, timed: bool) -> object:
@@ -361,8 +467,8 @@ def _attempts(run: TaskRun, task_input: BaseModel, ctx: ExecutionContext, timed:
         if delay is None:
             raise failure
         if delay and (own is not None or timed):
-            deadlines.call(time.sleep, delay)  # an outer deadline may pass meanwhile
+            deadlines.call(sleep, delay)  # an outer deadline may pass meanwhile
         elif delay:
-            time.sleep(delay)
+            sleep(delay)
         if timed:
             deadlines.check()
