@@ -293,9 +293,14 @@ class Runner:
                 if not (quick and step.plain):
                     if timed:
                         deadlines.check()
-                    outputs[name] = self._other_step(
-                        step, job, ctx, outputs, job_deadline, timed, events, reused
-                    )
+                    if reused and name in reused:  # resumed: taken from the run directory
+                        outputs[name] = output = reused[name]
+                        TaskRun(step, job, events).reuse(output)
+                    else:
+                        run = TaskRun(step, job, events, self.cache)
+                        outputs[name] = self._run_step(
+                            step, job, ctx, outputs, job_deadline, timed, run
+                        )
                     continue
                 cls = step.task
                 try:
@@ -338,26 +343,6 @@ class Runner:
         finally:
             leave_task(token)
         return outputs[plan.result]
-
-    def _other_step(
-        self,
-        step: Step,
-        job: Job[Any, Any],
-        ctx: ExecutionContext,
-        outputs: Mapping[str, BaseModel],
-        job_deadline: deadlines.Deadline | None,
-        timed: bool,
-        events: Dispatcher,
-        reused: Mapping[str, BaseModel],
-    ) -> BaseModel:
-        """A step off the quick path: reused from a resumed run, or run by ``_run_step``."""
-        if reused and step.name in reused:  # resumed: taken from the run directory
-            output = reused[step.name]
-            TaskRun(step, job, events).reuse(output)
-            return output
-        return self._run_step(
-            step, job, ctx, outputs, job_deadline, timed, TaskRun(step, job, events, self.cache)
-        )
 
     def _run_step(
         self,
