@@ -51,8 +51,8 @@ class RunningTask:
     __slots__ = ("logger", "logger_task", "owner", "task", "workflow")
 
     def __init__(self, workflow: str, task: str | None) -> None:
-        self.workflow = workflow
-        self.task = task
+        self.workflow: str = workflow
+        self.task: str | None = task
         self.owner: ExecutionContext | None = None
         self.logger: TaskLogger | None = None
         self.logger_task: str | None = None
