@@ -40,7 +40,7 @@ from ._wiring import (
     parse_dependency,
     parse_result,
 )
-from .dependencies import CollectionKind, OutputHandle, TaskHandle
+from .dependencies import OutputHandle, TaskHandle
 from .exceptions import WorkflowDefinitionError
 from .job import Job, JobConfiguration
 from .mapping import ErrorMode, MappedOutput, TaskMap
@@ -73,43 +73,27 @@ _NO_DEPENDENCY = Parsed()
 """What ``depends_on=None`` (a root) and a plain instance name parse to: no wires to resolve."""
 
 
-class _Declaration:
-    """One ``add_task`` call: its edges name instances (class references resolved),
-    which ``build()`` checks exist."""
+type _Facts = tuple[type[BaseModel], type[BaseModel], NestedGraph | None]
+"""A task class's input and output models and the workflow it wraps, if any."""
 
-    __slots__ = (
-        "collections",
-        "config_fields",
-        "edges",
-        "input_model",
-        "mapping",
-        "name",
-        "nested",
-        "output_model",
-        "retry",
-        "task",
-    )
+_FACTS: dict[type, _Facts] = {}
+"""``_facts`` per class: fixed when the class is made, and a program adds the same few
+classes again and again (issue 13.5: build cost)."""
+_FACTS_LIMIT = 4096
 
-    def __init__(
-        self,
-        name: str,
-        task: type[Task[Any, Any]],
-        models: tuple[type[BaseModel], type[BaseModel]],
-        edges: tuple[Edge, ...],
-        collections: tuple[tuple[str, CollectionKind], ...],
-        config_fields: tuple[str, ...],
-        mapping: TaskMap | None = None,
-        retry: Retry | None = None,
-    ) -> None:
-        self.name = name
-        self.task = task
-        self.input_model, self.output_model = models
-        self.edges = edges
-        self.collections = collections
-        self.config_fields = config_fields
-        self.nested: NestedGraph | None = nested_graph_of(task)  # the node kind, read once
-        self.mapping = mapping
-        self.retry = retry
+
+def _facts(task: type[Task[Any, Any]]) -> _Facts:
+    """What a node reads of its task class; refuses a class that is no task (``task_models``)."""
+    try:
+        return _FACTS[task]
+    except (KeyError, TypeError):  # TypeError: not hashable, hence no task class
+        pass
+    input_model, output_model = task_models(task)
+    facts = (input_model, output_model, nested_graph_of(task))
+    if len(_FACTS) >= _FACTS_LIMIT:  # bounded: classes made at run time come and go
+        _FACTS.clear()
+    _FACTS[task] = facts
+    return facts
 
 
 class WorkflowBuilder(Generic[InT, OutT]):
@@ -125,11 +109,14 @@ class WorkflowBuilder(Generic[InT, OutT]):
     def __init__(self, name: str, *, result_task: TaskReference | None = None) -> None:
         self.name = name
         self.result_task: TaskReference | None = result_task
-        self._declarations: list[_Declaration] = []
-        self._names: set[str] = set()
-        self._owner = Owner(object(), self._names)
+        self._nodes: dict[str, Node] = {}
+        """Each instance added, by name, as the graph's node: ``build()`` copies the dict."""
+        self._owner = Owner(object(), self._nodes)
         """The token of this builder's handles, and the names they may stand for."""
-        self._resolver = Resolver(name)
+        self._resolver: Resolver | None = None
+        """Made at the first class reference: most workflows name their tasks (``_resolve``)."""
+        self._mapped = False
+        """Whether an instance is mapped: only then may ``build()`` reroute an edge."""
         self._by_class: list[tuple[str, type[Task[Any, Any]], str | None]] = []
         """(task, class referred to, fan-in key): rechecked at build (W9)."""
 
@@ -214,9 +201,9 @@ class WorkflowBuilder(Generic[InT, OutT]):
                     contract.KEYWORDS_AND_DEPENDS_ON.format(task=instance)
                 ).at(instance if isinstance(instance, str) else None)
             depends_on = input_dependencies
-        declaration = self._register(task, name, depends_on, config_fields, mapped_over)
-        output = effective_output(declaration.output_model, declaration.mapping)
-        return TaskHandle(declaration.name, output, self._owner.token)
+        node = self._register(task, name, depends_on, config_fields, mapped_over)
+        output = effective_output(node.output_model, node.mapping)
+        return TaskHandle(node.name, output, self._owner.token)
 
     def map_task(
         self,
@@ -269,11 +256,13 @@ class WorkflowBuilder(Generic[InT, OutT]):
         config_fields: Sequence[str] | None,
         mapped_over: object,
         retry: Retry | None = None,
-    ) -> _Declaration:
-        """Check one instance, then register it; nothing is registered when this raises."""
-        models = task_models(task)
+    ) -> Node:
+        """Check one instance, then register it as a node; nothing is registered when this
+        raises. The node is the graph's: its class references are resolved already."""
+        input_model, output_model, nested = _facts(task)
         instance = check_name(task.name if name is None else name, self.name)
-        if instance in self._names:  # W10
+        nodes = self._nodes
+        if instance in nodes:  # W10
             raise WorkflowDefinitionError(
                 contract.DUPLICATE_NAME.format(
                     name=instance, workflow=contract.describe_workflow(self.name)
@@ -306,13 +295,24 @@ class WorkflowBuilder(Generic[InT, OutT]):
                 for wire in raw.wires
                 if isinstance(wire.ref, type)
             )
-        declaration = _Declaration(
-            instance, task, models, edges, raw.collections, fields, mapped_over, retry
+        node = nodes[instance] = Node(  # positional: a build makes one per task
+            instance,
+            task,
+            input_model,
+            output_model,
+            fields,
+            edges,
+            len(nodes),
+            nested,
+            mapped_over,
+            raw.collections,
+            retry,
         )
-        self._declarations.append(declaration)
-        self._names.add(instance)
-        self._resolver.add(instance, task)
-        return declaration
+        if self._resolver is not None:
+            self._resolver.add(instance, task)
+        if mapped_over is not None:
+            self._mapped = True
+        return node
 
     @staticmethod
     def _check_settings(instance: str, task: type[Task[Any, Any]], retry: object) -> None:
@@ -351,10 +351,19 @@ class WorkflowBuilder(Generic[InT, OutT]):
         if isinstance(wire.ref, str):
             return Edge(wire.ref, wire.source_field, wire.target_field, wire.member)
         try:
-            source = self._resolver.resolve_class(wire.ref, f"task '{task}'")
+            source = self._resolve(wire.ref, f"task '{task}'")
         except WorkflowDefinitionError as error:
             raise error.at(task, ("reference", wire.target_field)) from None
         return Edge(source, wire.source_field, wire.target_field, wire.member)
+
+    def _resolve(self, cls: type[Task[Any, Any]], referrer: str) -> str:
+        """W9: the one instance of class ``cls``; the resolver indexes the instances added
+        so far at the first class reference, then each one added after it."""
+        if self._resolver is None:
+            self._resolver = Resolver(self.name)
+            for node in self._nodes.values():
+                self._resolver.add(node.name, node.task)
+        return self._resolver.resolve_class(cls, referrer)
 
     def build(self) -> Workflow[InT, OutT]:
         """Check every wiring rule and return the workflow; raises on the first violation.
@@ -363,53 +372,41 @@ class WorkflowBuilder(Generic[InT, OutT]):
         """
         for task, cls, key in self._by_class:  # W9: registered again since: ambiguous
             try:
-                self._resolver.resolve_class(cls, f"task '{task}'")
+                self._resolve(cls, f"task '{task}'")
             except WorkflowDefinitionError as error:
                 raise error.at(task, ("reference", key)) from None
         try:
             reference = parse_result(self.result_task, self._owner)
             result: str | None = None
             if isinstance(reference, type):
-                result = self._resolver.resolve_class(reference, "result_task")
+                result = self._resolve(reference, "result_task")
             else:
                 result = reference
         except WorkflowDefinitionError as error:
             raise error.at(None, ("result_task", None)) from None
-        graph = _compile(self.name, tuple(self._declarations), result)
+        graph = _compile(self.name, dict(self._nodes), self._mapped, result)
         return cast("Workflow[InT, OutT]", Workflow.from_graph(graph))
 
 
-def _compile(name: str, declarations: Sequence[_Declaration], result_task: str | None) -> Graph:
-    """References (W9), cycles (W11), each task in registration order (W1-W8), result (W12)."""
+def _compile(name: str, nodes: dict[str, Node], mapped: bool, result_task: str | None) -> Graph:
+    """References (W9), cycles (W11), each task in registration order (W1-W8), result (W12).
+
+    ``nodes`` is the builder's, copied: a mapped upstream may replace a node in it.
+    """
     described = contract.describe_workflow(name)
-    if not declarations:
+    if not nodes:
         raise WorkflowDefinitionError(contract.NO_TASKS.format(workflow=described))
-    names = {declaration.name for declaration in declarations}
-    nodes: dict[str, Node] = {}
-    for index, declaration in enumerate(declarations):
-        for edge in declaration.edges:
-            if edge.source not in names:
+    for node in nodes.values():
+        for edge in node.edges:
+            if edge.source not in nodes:
                 raise WorkflowDefinitionError(
                     contract.NOT_REGISTERED.format(
-                        task=declaration.name, ref=edge.source, workflow=described
+                        task=node.name, ref=edge.source, workflow=described
                     )
-                ).at(declaration.name, ("reference", edge.target_field))
-        nodes[declaration.name] = Node(  # positional: a build makes one per task
-            declaration.name,
-            declaration.task,
-            declaration.input_model,
-            declaration.output_model,
-            declaration.config_fields,
-            declaration.edges,
-            index,
-            declaration.nested,
-            declaration.mapping,
-            declaration.collections,
-            declaration.retry,
-        )
+                ).at(node.name, ("reference", edge.target_field))
     following = successors(nodes)
     order = topological_order(name, nodes, following)  # W11
-    if any(declaration.mapping is not None for declaration in declarations):
+    if mapped:
         for node in tuple(nodes.values()):  # a mapped upstream into a dict[str, O] field
             nodes[node.name] = unwrap_mapped(node, nodes)
     for node in nodes.values():  # mapped-task rules, W1-W8
