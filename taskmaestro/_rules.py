@@ -24,6 +24,7 @@ __all__ = [
     "assignable",
     "check_job_config",
     "check_node",
+    "check_nodes",
     "check_result",
     "element_type",
     "raise_first",
@@ -63,6 +64,27 @@ def assignable(provided: object, expected: object) -> bool:
         _ASSIGNABLE.clear()
     result = _ASSIGNABLE[key] = is_assignable(provided, expected)
     return result
+
+
+def check_nodes(nodes: Mapping[str, Node]) -> None:
+    """``check_node`` on every node in order, raising the first violation at its node.
+
+    A chain's link, a plain upstream's whole output into the very model the task
+    takes (no config fields, no mapping), satisfies every per-task rule: it is passed
+    at sight, without a call (issue 13.5: build cost).
+    """
+    for node in nodes.values():
+        edges = node.edges
+        if len(edges) == 1 and not node.config_fields and node.mapping is None:
+            edge = edges[0]
+            if edge.source_field is None and edge.target_field is None and not node.collections:
+                source = nodes[edge.source]
+                if source.output_model is node.input_model and source.mapping is None:
+                    continue
+        try:
+            check_node(node, nodes)
+        except WorkflowDefinitionError as error:
+            raise error.at(node.name) from None
 
 
 def check_node(node: Node, nodes: Mapping[str, Node], report: Report = raise_first) -> None:
@@ -230,8 +252,14 @@ def check_fan_in(node: Node, nodes: Mapping[str, Node], report: Report = raise_f
         if key not in fields:  # no call per key that exists (issue 13.5)
             _check_key(node, key, report)
             continue
-        value = _edge_value(node, edge, nodes, report)
         wanted = fields[key].annotation
+        source = nodes[edge.source]
+        if edge.source_field is None and source.mapping is None:  # a whole output: no call
+            value: object = source.output_model
+            if value is wanted:
+                continue
+        else:
+            value = _edge_value(node, edge, nodes, report)
         if value is not _UNKNOWN and not assignable(value, wanted):
             report(
                 WorkflowDefinitionError(

@@ -26,7 +26,7 @@ from ._graph import (
     successors,
     topological_order,
 )
-from ._rules import check_node, check_result, unwrap_mapped
+from ._rules import check_nodes, check_result, unwrap_mapped
 from ._wiring import (
     Dependency,
     DependencyValue,
@@ -141,8 +141,73 @@ class WorkflowBuilder(Generic[InT, OutT]):
         (see ``TaskMap``).
         ``retry``: this instance's retry policy, replacing the one its class
         declares (``retries``, ``retry_delay_seconds``...) as a whole.
+
+        Nothing is registered when it raises. The node it makes is the graph's: its
+        class references are resolved already.
         """
-        self._register(task, name, depends_on, config_fields, mapped_over, retry)
+        try:  # the commonest case, inline: a class added before (issue 13.5)
+            input_model, output_model, nested = _FACTS[task]
+        except (KeyError, TypeError):
+            input_model, output_model, nested = _facts(task)
+        instance = check_name(task.name if name is None else name, self.name)
+        nodes = self._nodes
+        if instance in nodes:  # W10
+            raise WorkflowDefinitionError(
+                contract.DUPLICATE_NAME.format(
+                    name=instance, workflow=contract.describe_workflow(self.name)
+                )
+            ).at(instance, ("name", None))
+        if task.timeout_seconds is not None:  # again: it may have been set after the class
+            try:
+                check_timeout(task)
+            except WorkflowDefinitionError as error:
+                raise error.at(instance) from None
+        fields = () if config_fields is None else self._config_fields(instance, config_fields)
+        raw = _NO_DEPENDENCY
+        edges: tuple[Edge, ...] = ()
+        if isinstance(depends_on, str):  # the commonest spelling: an instance name, as it is
+            edges = (Edge(depends_on),)
+        elif depends_on is not None:
+            try:
+                raw = parse_dependency(instance, depends_on, self._owner)
+            except WorkflowDefinitionError as error:
+                raise error.at(instance) from None
+            edges = tuple(self._by_name(wire, instance) for wire in raw.wires)
+        if mapped_over is not None and not isinstance(mapped_over, TaskMap):
+            raise WorkflowDefinitionError(
+                contract.MAPPED_OVER_KIND.format(task=instance, value=mapped_over)
+            ).at(instance)
+        try:  # the class's retry and cache attributes (set after the class, maybe)
+            check_task_settings(task)
+        except WorkflowDefinitionError as error:
+            raise error.at(instance) from None
+        if retry is not None and not isinstance(retry, Retry):
+            raise WorkflowDefinitionError(
+                f"Task '{instance}': retry must be a Retry, got {retry!r}"
+            ).at(instance)
+        if raw.wires:
+            self._by_class.extend(
+                (instance, wire.ref, wire.target_field)
+                for wire in raw.wires
+                if isinstance(wire.ref, type)
+            )
+        nodes[instance] = Node(  # positional: a build makes one per task
+            instance,
+            task,
+            input_model,
+            output_model,
+            fields,
+            edges,
+            len(nodes),
+            nested,
+            mapped_over,
+            raw.collections,
+            retry,
+        )
+        if self._resolver is not None:
+            self._resolver.add(instance, task)
+        if mapped_over is not None:
+            self._mapped = True
         return self
 
     @overload
@@ -201,7 +266,14 @@ class WorkflowBuilder(Generic[InT, OutT]):
                     contract.KEYWORDS_AND_DEPENDS_ON.format(task=instance)
                 ).at(instance if isinstance(instance, str) else None)
             depends_on = input_dependencies
-        node = self._register(task, name, depends_on, config_fields, mapped_over)
+        self.add_task(
+            task,
+            name=name,
+            depends_on=depends_on,
+            config_fields=config_fields,
+            mapped_over=mapped_over,
+        )
+        node = self._nodes[task.name if name is None else name]  # the one just added
         output = effective_output(node.output_model, node.mapping)
         return TaskHandle(node.name, output, self._owner.token)
 
@@ -247,84 +319,6 @@ class WorkflowBuilder(Generic[InT, OutT]):
         it is resolved at ``build()``."""
         self.result_task = task
         return self
-
-    def _register(
-        self,
-        task: type[Task[Any, Any]],
-        name: str | None,
-        depends_on: object,
-        config_fields: Sequence[str] | None,
-        mapped_over: object,
-        retry: Retry | None = None,
-    ) -> Node:
-        """Check one instance, then register it as a node; nothing is registered when this
-        raises. The node is the graph's: its class references are resolved already."""
-        input_model, output_model, nested = _facts(task)
-        instance = check_name(task.name if name is None else name, self.name)
-        nodes = self._nodes
-        if instance in nodes:  # W10
-            raise WorkflowDefinitionError(
-                contract.DUPLICATE_NAME.format(
-                    name=instance, workflow=contract.describe_workflow(self.name)
-                )
-            ).at(instance, ("name", None))
-        if task.timeout_seconds is not None:  # again: it may have been set after the class
-            try:
-                check_timeout(task)
-            except WorkflowDefinitionError as error:
-                raise error.at(instance) from None
-        fields = () if config_fields is None else self._config_fields(instance, config_fields)
-        raw = _NO_DEPENDENCY
-        edges: tuple[Edge, ...] = ()
-        if isinstance(depends_on, str):  # the commonest spelling: an instance name, as it is
-            edges = (Edge(depends_on),)
-        elif depends_on is not None:
-            try:
-                raw = parse_dependency(instance, depends_on, self._owner)
-            except WorkflowDefinitionError as error:
-                raise error.at(instance) from None
-            edges = tuple(self._by_name(wire, instance) for wire in raw.wires)
-        if mapped_over is not None and not isinstance(mapped_over, TaskMap):
-            raise WorkflowDefinitionError(
-                contract.MAPPED_OVER_KIND.format(task=instance, value=mapped_over)
-            ).at(instance)
-        self._check_settings(instance, task, retry)
-        if raw.wires:
-            self._by_class.extend(
-                (instance, wire.ref, wire.target_field)
-                for wire in raw.wires
-                if isinstance(wire.ref, type)
-            )
-        node = nodes[instance] = Node(  # positional: a build makes one per task
-            instance,
-            task,
-            input_model,
-            output_model,
-            fields,
-            edges,
-            len(nodes),
-            nested,
-            mapped_over,
-            raw.collections,
-            retry,
-        )
-        if self._resolver is not None:
-            self._resolver.add(instance, task)
-        if mapped_over is not None:
-            self._mapped = True
-        return node
-
-    @staticmethod
-    def _check_settings(instance: str, task: type[Task[Any, Any]], retry: object) -> None:
-        """The class's retry and cache attributes (set after the class, maybe), and ``retry``."""
-        try:
-            check_task_settings(task)
-        except WorkflowDefinitionError as error:
-            raise error.at(instance) from None
-        if retry is not None and not isinstance(retry, Retry):
-            raise WorkflowDefinitionError(
-                f"Task '{instance}': retry must be a Retry, got {retry!r}"
-            ).at(instance)
 
     @staticmethod
     def _config_fields(task: str, config_fields: Sequence[str]) -> tuple[str, ...]:
@@ -409,11 +403,7 @@ def _compile(name: str, nodes: dict[str, Node], mapped: bool, result_task: str |
     if mapped:
         for node in tuple(nodes.values()):  # a mapped upstream into a dict[str, O] field
             nodes[node.name] = unwrap_mapped(node, nodes)
-    for node in nodes.values():  # mapped-task rules, W1-W8
-        try:
-            check_node(node, nodes)
-        except WorkflowDefinitionError as error:
-            raise error.at(node.name) from None
+    check_nodes(nodes)  # mapped-task rules, W1-W8
     if result_task is None:
         result = check_result(name, nodes, following)  # W12
     elif result_task in nodes:
