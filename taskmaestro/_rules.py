@@ -69,15 +69,18 @@ def assignable(provided: object, expected: object) -> bool:
 def check_nodes(nodes: Mapping[str, Node]) -> None:
     """``check_node`` on every node in order, raising the first violation at its node.
 
-    A chain's link, a plain upstream's whole output into the very model the task
-    takes (no config fields, no mapping), satisfies every per-task rule: it is passed
-    at sight, without a call (issue 13.5: build cost).
+    A root without config fields or mapping, and a chain's link (a plain upstream's
+    whole output into the very model the task takes, no config fields, no mapping),
+    satisfy every per-task rule: they are passed at sight, without a call (issue
+    13.5: build cost).
     """
     for node in nodes.values():
-        edges = node.edges
-        if len(edges) == 1 and not node.config_fields and node.mapping is None:
+        if not node.config_fields and node.mapping is None and not node.collections:
+            edges = node.edges
+            if not edges:  # a plain root: W8 has nothing to check
+                continue
             edge = edges[0]
-            if edge.source_field is None and edge.target_field is None and not node.collections:
+            if len(edges) == 1 and edge.source_field is None and edge.target_field is None:
                 source = nodes[edge.source]
                 if source.output_model is node.input_model and source.mapping is None:
                     continue
