@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import heapq
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import cached_property
+from itertools import pairwise
 from typing import Any
 
 from pydantic import BaseModel
@@ -36,6 +37,8 @@ __all__ = [
     "Graph",
     "NestedGraph",
     "Node",
+    "chain_order",
+    "chain_successors",
     "effective_output",
     "model_fields_of",
     "nested_graph_of",
@@ -276,9 +279,6 @@ def topological_order(
     A cycle raises ``CycleDetectedError``, naming the tasks on it.
     ``following`` is ``successors(nodes)``.
     """
-    chained = _chain_order(nodes)
-    if chained is not None:
-        return chained
     indegree = dict.fromkeys(nodes, 0)
     for targets in following.values():
         for target in targets:
@@ -312,12 +312,13 @@ def topological_order(
     return tuple(order)
 
 
-def _chain_order(nodes: Mapping[str, Node]) -> tuple[str, ...] | None:
+def chain_order(nodes: Mapping[str, Node]) -> tuple[str, ...] | None:
     """The order of a linear chain, the commonest shape, or ``None`` if ``nodes`` is none.
 
     In a chain the first task is the only root and every other one takes values
     of the task declared just before it only: one task at a time is ready, so
-    Kahn's order is the declaration order, with no heap (issue 13.5: build cost).
+    Kahn's order (``topological_order``) is the declaration order, and there is no
+    cycle and no reference to an unknown task (issue 13.5: build cost).
     """
     previous: str | None = None
     for name, node in nodes.items():
@@ -332,3 +333,11 @@ def _chain_order(nodes: Mapping[str, Node]) -> tuple[str, ...] | None:
             return None
         previous = name
     return tuple(nodes)
+
+
+def chain_successors(order: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """``successors(nodes)`` of the chain in ``order`` (``chain_order``): the next task."""
+    following: dict[str, tuple[str, ...]] = {name: (after,) for name, after in pairwise(order)}
+    if order:
+        following[order[-1]] = ()
+    return following

@@ -21,6 +21,8 @@ from ._graph import (
     Graph,
     NestedGraph,
     Node,
+    chain_order,
+    chain_successors,
     effective_output,
     nested_graph_of,
     successors,
@@ -390,16 +392,20 @@ def _compile(name: str, nodes: dict[str, Node], mapped: bool, result_task: str |
     described = contract.describe_workflow(name)
     if not nodes:
         raise WorkflowDefinitionError(contract.NO_TASKS.format(workflow=described))
-    for node in nodes.values():
-        for edge in node.edges:
-            if edge.source not in nodes:
-                raise WorkflowDefinitionError(
-                    contract.NOT_REGISTERED.format(
-                        task=node.name, ref=edge.source, workflow=described
-                    )
-                ).at(node.name, ("reference", edge.target_field))
-    following = successors(nodes)
-    order = topological_order(name, nodes, following)  # W11
+    order = chain_order(nodes)  # the commonest shape: its references and order are known
+    if order is not None:
+        following = chain_successors(order)
+    else:
+        for node in nodes.values():
+            for edge in node.edges:
+                if edge.source not in nodes:
+                    raise WorkflowDefinitionError(
+                        contract.NOT_REGISTERED.format(
+                            task=node.name, ref=edge.source, workflow=described
+                        )
+                    ).at(node.name, ("reference", edge.target_field))
+        following = successors(nodes)
+        order = topological_order(name, nodes, following)  # W11
     if mapped:
         for node in tuple(nodes.values()):  # a mapped upstream into a dict[str, O] field
             nodes[node.name] = unwrap_mapped(node, nodes)

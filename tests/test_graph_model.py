@@ -13,7 +13,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from taskmaestro import CycleDetectedError, Retry, TaskMap, Workflow, WorkflowDefinitionError
-from taskmaestro._graph import Edge, Node, slot_setters, successors, topological_order
+from taskmaestro._graph import (
+    Edge,
+    Node,
+    chain_order,
+    chain_successors,
+    slot_setters,
+    successors,
+    topological_order,
+)
 from taskmaestro.dependencies import CollectionKind
 from taskmaestro.task import check_task_settings, task_models
 
@@ -176,24 +184,30 @@ def graphs(draw: st.DrawFn) -> dict[str, Node]:
 @given(graphs())
 def test_the_order_is_kahns_with_alphabetical_ties_chain_or_not(nodes: dict[str, Node]) -> None:
     expected = kahn(nodes)
+    chained = chain_order(nodes)
     if len(expected) < len(nodes):
+        assert chained is None
         with pytest.raises(CycleDetectedError):
             topological_order("w", nodes, successors(nodes))
-    else:
-        assert topological_order("w", nodes, successors(nodes)) == expected
+        return
+    assert topological_order("w", nodes, successors(nodes)) == expected
+    if chained is not None:  # the build's shortcut for a chain
+        assert chained == expected
+        assert chain_successors(chained) == successors(nodes)
 
 
-def test_a_chain_declared_against_the_alphabet_runs_in_declaration_order() -> None:
-    nodes = {"b": node("b"), "a": node("a", Edge("b")), "c": node("c", Edge("a"))}
-    assert topological_order("w", nodes, successors(nodes)) == ("b", "a", "c")
-    nodes["d"] = node("d")  # a second root: no chain, the alphabet breaks the tie
-    assert topological_order("w", nodes, successors(nodes)) == ("b", "a", "c", "d")
-    nodes = {"b": node("b"), "a": node("a")}
-    assert topological_order("w", nodes, successors(nodes)) == ("a", "b")
+def test_a_chain_is_known_by_each_task_taking_the_one_before_it_only() -> None:
+    nodes = {"b": node("b"), "a": node("a", Edge("b")), "c": node("c", Edge("a"), Edge("a"))}
+    assert chain_order(nodes) == ("b", "a", "c")  # against the alphabet
+    assert chain_successors(("b", "a", "c")) == {"b": ("a",), "a": ("c",), "c": ()}
+    assert chain_order({**nodes, "d": node("d")}) is None  # a second root
+    assert chain_order({**nodes, "d": node("d", Edge("a"))}) is None  # a branch
+    assert chain_order({**nodes, "d": node("d", Edge("c"), Edge("nope"))}) is None  # unknown
     nodes = {"a": node("a"), "b": node("b", Edge("a", None, "x"), Edge("c", None, "y"))}
     nodes["c"] = node("c", Edge("b"))  # b takes values of a, as a link, and of c: a cycle
-    with pytest.raises(CycleDetectedError, match="b -> c -> b"):
-        topological_order("w", nodes, successors(nodes))
+    assert chain_order(nodes) is None
+    assert chain_order({"a": node("a", Edge("a"))}) is None
+    assert chain_order({}) == ()
 
 
 def test_class_references_see_every_instance_added_before_them() -> None:
