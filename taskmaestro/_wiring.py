@@ -89,8 +89,6 @@ def describe(ref: object) -> str:
 
 def check_name(name: object, workflow: str) -> str:
     """W10: instance names are identifiers (letters, digits, ``_``, ``-``)."""
-    if type(name) is str and name.isascii() and name.isidentifier():
-        return name  # a Python identifier in ASCII is a valid name: no regex (issue 13.5)
     if not isinstance(name, str) or not contract.INSTANCE_NAME.fullmatch(name):
         raise WorkflowDefinitionError(
             contract.INVALID_NAME.format(name=name, workflow=contract.describe_workflow(workflow))

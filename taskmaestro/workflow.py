@@ -151,7 +151,9 @@ class WorkflowBuilder(Generic[InT, OutT]):
             input_model, output_model, nested = _FACTS[task]
         except (KeyError, TypeError):
             input_model, output_model, nested = _facts(task)
-        instance = check_name(task.name if name is None else name, self.name)
+        instance = task.name if name is None else name
+        if not (type(instance) is str and instance.isascii() and instance.isidentifier()):
+            instance = check_name(instance, self.name)  # an ASCII identifier is a valid name
         nodes = self._nodes
         if instance in nodes:  # W10
             raise WorkflowDefinitionError(
@@ -344,13 +346,13 @@ class WorkflowBuilder(Generic[InT, OutT]):
     def _by_name(self, wire: Wire, task: str) -> Edge:
         """W9: a class reference becomes the instance name registered for that class;
         the wire becomes the graph's edge (once: ``build()`` only checks the name)."""
-        if isinstance(wire.ref, str):
-            return Edge(wire.ref, wire.source_field, wire.target_field, wire.member)
-        try:
-            source = self._resolve(wire.ref, f"task '{task}'")
-        except WorkflowDefinitionError as error:
-            raise error.at(task, ("reference", wire.target_field)) from None
-        return Edge(source, wire.source_field, wire.target_field, wire.member)
+        ref, source_field, target_field, member = wire
+        if not isinstance(ref, str):
+            try:
+                ref = self._resolve(ref, f"task '{task}'")
+            except WorkflowDefinitionError as error:
+                raise error.at(task, ("reference", target_field)) from None
+        return Edge(ref, source_field, target_field, member)
 
     def _resolve(self, cls: type[Task[Any, Any]], referrer: str) -> str:
         """W9: the one instance of class ``cls``; the resolver indexes the instances added
