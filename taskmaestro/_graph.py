@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import cached_property
 from itertools import pairwise
@@ -248,10 +248,16 @@ def successors(nodes: Mapping[str, Node]) -> dict[str, tuple[str, ...]]:
     for node in nodes.values():
         edges = node.edges
         if len(edges) == 1:  # the commonest case: no duplicates to drop (issue 13.5)
-            found.setdefault(edges[0].source, []).append(node.name)
+            sources: Iterable[str] = (edges[0].source,)
         elif edges:
-            for source in dict.fromkeys(edge.source for edge in edges):
-                found.setdefault(source, []).append(node.name)
+            sources = dict.fromkeys([edge.source for edge in edges])
+        else:
+            continue
+        for source in sources:
+            if source in found:
+                found[source].append(node.name)
+            else:
+                found[source] = [node.name]
     none: tuple[str, ...] = ()
     return {name: tuple(found[name]) if name in found else none for name in nodes}
 

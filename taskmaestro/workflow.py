@@ -33,7 +33,6 @@ from ._wiring import (
     Dependency,
     DependencyValue,
     Owner,
-    Parsed,
     Resolver,
     TaskRef,
     TaskReference,
@@ -42,7 +41,7 @@ from ._wiring import (
     parse_dependency,
     parse_result,
 )
-from .dependencies import OutputHandle, TaskHandle
+from .dependencies import CollectionKind, OutputHandle, TaskHandle
 from .exceptions import WorkflowDefinitionError
 from .job import Job, JobConfiguration
 from .mapping import ErrorMode, MappedOutput, TaskMap
@@ -69,10 +68,6 @@ type WholeOrNamed = (
     | Mapping[str, DependencyValue]
 )
 """Every ``depends_on`` spelling but a task handle, which ``task()`` types precisely."""
-
-
-_NO_DEPENDENCY = Parsed()
-"""What ``depends_on=None`` (a root) and a plain instance name parse to: no wires to resolve."""
 
 
 type _Facts = tuple[type[BaseModel], type[BaseModel], NestedGraph | None]
@@ -167,8 +162,9 @@ class WorkflowBuilder(Generic[InT, OutT]):
             except WorkflowDefinitionError as error:
                 raise error.at(instance) from None
         fields = () if config_fields is None else self._config_fields(instance, config_fields)
-        raw = _NO_DEPENDENCY
+        collections: tuple[tuple[str, CollectionKind], ...] = ()
         edges: tuple[Edge, ...] = ()
+        by_class: list[tuple[str, type[Task[Any, Any]], str | None]] = []
         if isinstance(depends_on, str):  # the commonest spelling: an instance name, as it is
             edges = (Edge(depends_on),)
         elif depends_on is not None:
@@ -176,7 +172,8 @@ class WorkflowBuilder(Generic[InT, OutT]):
                 raw = parse_dependency(instance, depends_on, self._owner)
             except WorkflowDefinitionError as error:
                 raise error.at(instance) from None
-            edges = tuple(self._by_name(wire, instance) for wire in raw.wires)
+            edges = self._edges(raw.wires, instance, by_class)
+            collections = raw.collections
         if mapped_over is not None and not isinstance(mapped_over, TaskMap):
             raise WorkflowDefinitionError(
                 contract.MAPPED_OVER_KIND.format(task=instance, value=mapped_over)
@@ -189,12 +186,8 @@ class WorkflowBuilder(Generic[InT, OutT]):
             raise WorkflowDefinitionError(
                 f"Task '{instance}': retry must be a Retry, got {retry!r}"
             ).at(instance)
-        if raw.wires:
-            self._by_class.extend(
-                (instance, wire.ref, wire.target_field)
-                for wire in raw.wires
-                if isinstance(wire.ref, type)
-            )
+        if by_class:
+            self._by_class.extend(by_class)
         nodes[instance] = Node(  # positional: a build makes one per task
             instance,
             task,
@@ -205,7 +198,7 @@ class WorkflowBuilder(Generic[InT, OutT]):
             len(nodes),
             nested,
             mapped_over,
-            raw.collections,
+            collections,
             retry,
         )
         if self._resolver is not None:
@@ -343,16 +336,27 @@ class WorkflowBuilder(Generic[InT, OutT]):
                 )
         return fields
 
-    def _by_name(self, wire: Wire, task: str) -> Edge:
-        """W9: a class reference becomes the instance name registered for that class;
-        the wire becomes the graph's edge (once: ``build()`` only checks the name)."""
-        ref, source_field, target_field, member = wire
-        if not isinstance(ref, str):
-            try:
-                ref = self._resolve(ref, f"task '{task}'")
-            except WorkflowDefinitionError as error:
-                raise error.at(task, ("reference", target_field)) from None
-        return Edge(ref, source_field, target_field, member)
+    def _edges(
+        self,
+        wires: Sequence[Wire],
+        task: str,
+        by_class: list[tuple[str, type[Task[Any, Any]], str | None]],
+    ) -> tuple[Edge, ...]:
+        """W9: a class reference becomes the instance name registered for that class, and
+        goes to ``by_class`` (``build()`` checks it again); each wire becomes the graph's
+        edge (once: ``build()`` only checks the names)."""
+        edges = []
+        for ref, source_field, target_field, member in wires:
+            if isinstance(ref, str):
+                source = ref
+            else:
+                try:
+                    source = self._resolve(ref, f"task '{task}'")
+                except WorkflowDefinitionError as error:
+                    raise error.at(task, ("reference", target_field)) from None
+                by_class.append((task, ref, target_field))
+            edges.append(Edge(source, source_field, target_field, member))
+        return tuple(edges)
 
     def _resolve(self, cls: type[Task[Any, Any]], referrer: str) -> str:
         """W9: the one instance of class ``cls``; the resolver indexes the instances added
