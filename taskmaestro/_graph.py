@@ -319,7 +319,7 @@ def topological_order(
 
 
 def chain_order(nodes: Mapping[str, Node]) -> tuple[str, ...] | None:
-    """The order of a linear chain, the commonest shape, or ``None`` if ``nodes`` is none.
+    """The order of ``nodes`` if they form a linear chain, the commonest shape, else ``None``.
 
     In a chain the first task is the only root and every other one takes values
     of the task declared just before it only: one task at a time is ready, so
