@@ -377,10 +377,11 @@ def _check_covered(node: Node, wired: Iterable[str], report: Report) -> None:
     covered = set(wired) | set(node.config_fields)
     if node.mapping is not None:
         covered |= {node.mapping.key_as, node.mapping.value_as}
+    fields = node.input_model.model_fields
+    if covered.issuperset(fields):  # every field has a source (a fan-in's usual case)
+        return
     missing = [
-        name
-        for name, field in node.input_model.model_fields.items()
-        if field.is_required() and name not in covered
+        name for name, field in fields.items() if field.is_required() and name not in covered
     ]
     if missing:
         template = contract.REQUIRED_FIELD if node.mapping is None else contract.MAP_REQUIRED
