@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import heapq
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import cached_property
+from itertools import pairwise
 from typing import Any
 
 from pydantic import BaseModel
@@ -36,6 +37,8 @@ __all__ = [
     "Graph",
     "NestedGraph",
     "Node",
+    "chain_order",
+    "chain_successors",
     "effective_output",
     "model_fields_of",
     "nested_graph_of",
@@ -245,10 +248,16 @@ def successors(nodes: Mapping[str, Node]) -> dict[str, tuple[str, ...]]:
     for node in nodes.values():
         edges = node.edges
         if len(edges) == 1:  # the commonest case: no duplicates to drop (issue 13.5)
-            found.setdefault(edges[0].source, []).append(node.name)
+            sources: Iterable[str] = (edges[0].source,)
         elif edges:
-            for source in dict.fromkeys(edge.source for edge in edges):
-                found.setdefault(source, []).append(node.name)
+            sources = dict.fromkeys([edge.source for edge in edges])
+        else:
+            continue
+        for source in sources:
+            if source in found:
+                found[source].append(node.name)
+            else:
+                found[source] = [node.name]
     none: tuple[str, ...] = ()
     return {name: tuple(found[name]) if name in found else none for name in nodes}
 
@@ -280,11 +289,16 @@ def topological_order(
     for targets in following.values():
         for target in targets:
             indegree[target] += 1
-    ready = [name for name in nodes if not indegree[name]]
-    heapq.heapify(ready)
+    # The ready tasks, smallest name first: the roots sorted once (popped from the end),
+    # the tasks made ready on the way in a heap; many roots cost no heap pops (issue 13.5).
+    roots = sorted((name for name in nodes if not indegree[name]), reverse=True)
+    ready: list[str] = []
     order: list[str] = []
-    while ready:
-        name = heapq.heappop(ready)
+    while roots or ready:
+        if ready and (not roots or ready[0] < roots[-1]):
+            name = heapq.heappop(ready)
+        else:
+            name = roots.pop()
         order.append(name)
         for successor in following[name]:
             indegree[successor] -= 1
@@ -307,3 +321,34 @@ def topological_order(
             task_name=cycle[0],
         )
     return tuple(order)
+
+
+def chain_order(nodes: Mapping[str, Node]) -> tuple[str, ...] | None:
+    """The order of ``nodes`` if they form a linear chain, the commonest shape, else ``None``.
+
+    In a chain the first task is the only root and every other one takes values
+    of the task declared just before it only: one task at a time is ready, so
+    Kahn's order (``topological_order``) is the declaration order, and there is no
+    cycle and no reference to an unknown task (issue 13.5: build cost).
+    """
+    previous: str | None = None
+    for name, node in nodes.items():
+        edges = node.edges
+        if len(edges) == 1:
+            if edges[0].source != previous:
+                return None
+        elif edges:
+            if previous is None or any(edge.source != previous for edge in edges):
+                return None
+        elif previous is not None:
+            return None
+        previous = name
+    return tuple(nodes)
+
+
+def chain_successors(order: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """``successors(nodes)`` of the chain in ``order`` (``chain_order``): the next task."""
+    following: dict[str, tuple[str, ...]] = {name: (after,) for name, after in pairwise(order)}
+    if order:
+        following[order[-1]] = ()
+    return following

@@ -24,6 +24,7 @@ __all__ = [
     "assignable",
     "check_job_config",
     "check_node",
+    "check_nodes",
     "check_result",
     "element_type",
     "raise_first",
@@ -63,6 +64,30 @@ def assignable(provided: object, expected: object) -> bool:
         _ASSIGNABLE.clear()
     result = _ASSIGNABLE[key] = is_assignable(provided, expected)
     return result
+
+
+def check_nodes(nodes: Mapping[str, Node]) -> None:
+    """``check_node`` on every node in order, raising the first violation at its node.
+
+    A root without config fields or mapping, and a chain's link (a plain upstream's
+    whole output into the very model the task takes, no config fields, no mapping),
+    satisfy every per-task rule: they are passed at sight, without a call (issue
+    13.5: build cost).
+    """
+    for node in nodes.values():
+        if not node.config_fields and node.mapping is None and not node.collections:
+            edges = node.edges
+            if not edges:  # a plain root: W8 has nothing to check
+                continue
+            edge = edges[0]
+            if len(edges) == 1 and edge.source_field is None and edge.target_field is None:
+                source = nodes[edge.source]
+                if source.output_model is node.input_model and source.mapping is None:
+                    continue
+        try:
+            check_node(node, nodes)
+        except WorkflowDefinitionError as error:
+            raise error.at(node.name) from None
 
 
 def check_node(node: Node, nodes: Mapping[str, Node], report: Report = raise_first) -> None:
@@ -230,8 +255,14 @@ def check_fan_in(node: Node, nodes: Mapping[str, Node], report: Report = raise_f
         if key not in fields:  # no call per key that exists (issue 13.5)
             _check_key(node, key, report)
             continue
-        value = _edge_value(node, edge, nodes, report)
         wanted = fields[key].annotation
+        source = nodes[edge.source]
+        if edge.source_field is None and source.mapping is None:  # a whole output: no call
+            value: object = source.output_model
+            if value is wanted:
+                continue
+        else:
+            value = _edge_value(node, edge, nodes, report)
         if value is not _UNKNOWN and not assignable(value, wanted):
             report(
                 WorkflowDefinitionError(
@@ -346,10 +377,11 @@ def _check_covered(node: Node, wired: Iterable[str], report: Report) -> None:
     covered = set(wired) | set(node.config_fields)
     if node.mapping is not None:
         covered |= {node.mapping.key_as, node.mapping.value_as}
+    fields = node.input_model.model_fields
+    if covered.issuperset(fields):  # every field has a source (a fan-in's usual case)
+        return
     missing = [
-        name
-        for name, field in node.input_model.model_fields.items()
-        if field.is_required() and name not in covered
+        name for name, field in fields.items() if field.is_required() and name not in covered
     ]
     if missing:
         template = contract.REQUIRED_FIELD if node.mapping is None else contract.MAP_REQUIRED

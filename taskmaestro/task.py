@@ -101,33 +101,36 @@ def check_timeout(task_cls: type[Task[Any, Any]]) -> None:
 _MEMO_LIMIT = 4096
 """The most entries each memo below keeps: classes made at run time come and go."""
 
-_SETTINGS_OK: set[tuple[object, ...]] = set()
-"""Retry and cache settings ``check_task_settings`` accepted, each value with its type
-(``True == 1``, but ``retries=True`` is refused): a program adds the same few classes
-again and again (issue 13.5: build cost). Keyed by value, not class: they may change."""
+_SETTINGS_OK: dict[type, tuple[object, ...]] = {}
+"""The retry and cache settings ``check_task_settings`` last accepted, per class: a
+program adds the same few classes again and again (issue 13.5: build cost). They may
+change after the class is made, so each check compares them, by identity: ``True == 1``,
+but ``retries=True`` is refused."""
 
 
 def check_task_settings(task_cls: type[Task[Any, Any]]) -> None:
     """Refuse retry and cache class attributes of the wrong type or out of range."""
-    values = (
-        task_cls.cache,
-        task_cls.cache_version,
-        task_cls.retries,
+    cache, version, retries = task_cls.cache, task_cls.cache_version, task_cls.retries
+    delay, backoff, retry_on = (
         task_cls.retry_delay_seconds,
         task_cls.retry_backoff,
         task_cls.retry_on,
     )
-    key: tuple[object, ...] | None = (*values, *map(type, values))
-    try:
-        if key in _SETTINGS_OK:
-            return
-    except TypeError:  # an unhashable value: checked, not remembered
-        key = None
+    seen = _SETTINGS_OK.get(task_cls)
+    if (
+        seen is not None
+        and seen[0] is cache
+        and seen[1] is version
+        and seen[2] is retries
+        and seen[3] is delay
+        and seen[4] is backoff
+        and seen[5] is retry_on
+    ):
+        return
     _check_settings(task_cls)
-    if key is not None:
-        if len(_SETTINGS_OK) >= _MEMO_LIMIT:
-            _SETTINGS_OK.clear()
-        _SETTINGS_OK.add(key)
+    if len(_SETTINGS_OK) >= _MEMO_LIMIT:
+        _SETTINGS_OK.clear()
+    _SETTINGS_OK[task_cls] = (cache, version, retries, delay, backoff, retry_on)
 
 
 def _check_settings(task_cls: type[Task[Any, Any]]) -> None:

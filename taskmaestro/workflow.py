@@ -21,17 +21,18 @@ from ._graph import (
     Graph,
     NestedGraph,
     Node,
+    chain_order,
+    chain_successors,
     effective_output,
     nested_graph_of,
     successors,
     topological_order,
 )
-from ._rules import check_node, check_result, unwrap_mapped
+from ._rules import check_nodes, check_result, unwrap_mapped
 from ._wiring import (
     Dependency,
     DependencyValue,
     Owner,
-    Parsed,
     Resolver,
     TaskRef,
     TaskReference,
@@ -69,47 +70,27 @@ type WholeOrNamed = (
 """Every ``depends_on`` spelling but a task handle, which ``task()`` types precisely."""
 
 
-_NO_DEPENDENCY = Parsed()
-"""What ``depends_on=None`` (a root) and a plain instance name parse to: no wires to resolve."""
+type _Facts = tuple[type[BaseModel], type[BaseModel], NestedGraph | None]
+"""A task class's input and output models and the workflow it wraps, if any."""
+
+_FACTS: dict[type, _Facts] = {}
+"""``_facts`` per class: fixed when the class is made, and a program adds the same few
+classes again and again (issue 13.5: build cost)."""
+_FACTS_LIMIT = 4096
 
 
-class _Declaration:
-    """One ``add_task`` call: its edges name instances (class references resolved),
-    which ``build()`` checks exist."""
-
-    __slots__ = (
-        "collections",
-        "config_fields",
-        "edges",
-        "input_model",
-        "mapping",
-        "name",
-        "nested",
-        "output_model",
-        "retry",
-        "task",
-    )
-
-    def __init__(
-        self,
-        name: str,
-        task: type[Task[Any, Any]],
-        models: tuple[type[BaseModel], type[BaseModel]],
-        edges: tuple[Edge, ...],
-        collections: tuple[tuple[str, CollectionKind], ...],
-        config_fields: tuple[str, ...],
-        mapping: TaskMap | None = None,
-        retry: Retry | None = None,
-    ) -> None:
-        self.name = name
-        self.task = task
-        self.input_model, self.output_model = models
-        self.edges = edges
-        self.collections = collections
-        self.config_fields = config_fields
-        self.nested: NestedGraph | None = nested_graph_of(task)  # the node kind, read once
-        self.mapping = mapping
-        self.retry = retry
+def _facts(task: type[Task[Any, Any]]) -> _Facts:
+    """What a node reads of its task class; refuses a class that is no task (``task_models``)."""
+    try:
+        return _FACTS[task]
+    except (KeyError, TypeError):  # TypeError: not hashable, hence no task class
+        pass
+    input_model, output_model = task_models(task)
+    facts = (input_model, output_model, nested_graph_of(task))
+    if len(_FACTS) >= _FACTS_LIMIT:  # bounded: classes made at run time come and go
+        _FACTS.clear()
+    _FACTS[task] = facts
+    return facts
 
 
 class WorkflowBuilder(Generic[InT, OutT]):
@@ -125,11 +106,14 @@ class WorkflowBuilder(Generic[InT, OutT]):
     def __init__(self, name: str, *, result_task: TaskReference | None = None) -> None:
         self.name = name
         self.result_task: TaskReference | None = result_task
-        self._declarations: list[_Declaration] = []
-        self._names: set[str] = set()
-        self._owner = Owner(object(), self._names)
+        self._nodes: dict[str, Node] = {}
+        """Each instance added, by name, as the graph's node: ``build()`` copies the dict."""
+        self._owner = Owner(object(), self._nodes)
         """The token of this builder's handles, and the names they may stand for."""
-        self._resolver = Resolver(name)
+        self._resolver: Resolver | None = None
+        """Made at the first class reference: most workflows name their tasks (``_resolve``)."""
+        self._mapped = False
+        """Whether an instance is mapped: only then may ``build()`` reroute an edge."""
         self._by_class: list[tuple[str, type[Task[Any, Any]], str | None]] = []
         """(task, class referred to, fan-in key): rechecked at build (W9)."""
 
@@ -154,8 +138,73 @@ class WorkflowBuilder(Generic[InT, OutT]):
         (see ``TaskMap``).
         ``retry``: this instance's retry policy, replacing the one its class
         declares (``retries``, ``retry_delay_seconds``...) as a whole.
+
+        Nothing is registered when it raises. The node it makes is the graph's: its
+        class references are resolved already.
         """
-        self._register(task, name, depends_on, config_fields, mapped_over, retry)
+        try:  # the commonest case, inline: a class added before (issue 13.5)
+            input_model, output_model, nested = _FACTS[task]
+        except (KeyError, TypeError):
+            input_model, output_model, nested = _facts(task)
+        instance = task.name if name is None else name
+        if not (type(instance) is str and instance.isascii() and instance.isidentifier()):
+            instance = check_name(instance, self.name)  # an ASCII identifier is a valid name
+        nodes = self._nodes
+        if instance in nodes:  # W10
+            raise WorkflowDefinitionError(
+                contract.DUPLICATE_NAME.format(
+                    name=instance, workflow=contract.describe_workflow(self.name)
+                )
+            ).at(instance, ("name", None))
+        if task.timeout_seconds is not None:  # again: it may have been set after the class
+            try:
+                check_timeout(task)
+            except WorkflowDefinitionError as error:
+                raise error.at(instance) from None
+        fields = () if config_fields is None else self._config_fields(instance, config_fields)
+        collections: tuple[tuple[str, CollectionKind], ...] = ()
+        edges: tuple[Edge, ...] = ()
+        by_class: list[tuple[str, type[Task[Any, Any]], str | None]] = []
+        if isinstance(depends_on, str):  # the commonest spelling: an instance name, as it is
+            edges = (Edge(depends_on),)
+        elif depends_on is not None:
+            try:
+                raw = parse_dependency(instance, depends_on, self._owner)
+            except WorkflowDefinitionError as error:
+                raise error.at(instance) from None
+            edges = self._edges(raw.wires, instance, by_class)
+            collections = raw.collections
+        if mapped_over is not None and not isinstance(mapped_over, TaskMap):
+            raise WorkflowDefinitionError(
+                contract.MAPPED_OVER_KIND.format(task=instance, value=mapped_over)
+            ).at(instance)
+        try:  # the class's retry and cache attributes (set after the class, maybe)
+            check_task_settings(task)
+        except WorkflowDefinitionError as error:
+            raise error.at(instance) from None
+        if retry is not None and not isinstance(retry, Retry):
+            raise WorkflowDefinitionError(
+                f"Task '{instance}': retry must be a Retry, got {retry!r}"
+            ).at(instance)
+        if by_class:
+            self._by_class.extend(by_class)
+        nodes[instance] = Node(  # positional: a build makes one per task
+            instance,
+            task,
+            input_model,
+            output_model,
+            fields,
+            edges,
+            len(nodes),
+            nested,
+            mapped_over,
+            collections,
+            retry,
+        )
+        if self._resolver is not None:
+            self._resolver.add(instance, task)
+        if mapped_over is not None:
+            self._mapped = True
         return self
 
     @overload
@@ -214,9 +263,16 @@ class WorkflowBuilder(Generic[InT, OutT]):
                     contract.KEYWORDS_AND_DEPENDS_ON.format(task=instance)
                 ).at(instance if isinstance(instance, str) else None)
             depends_on = input_dependencies
-        declaration = self._register(task, name, depends_on, config_fields, mapped_over)
-        output = effective_output(declaration.output_model, declaration.mapping)
-        return TaskHandle(declaration.name, output, self._owner.token)
+        self.add_task(
+            task,
+            name=name,
+            depends_on=depends_on,
+            config_fields=config_fields,
+            mapped_over=mapped_over,
+        )
+        node = self._nodes[task.name if name is None else name]  # the one just added
+        output = effective_output(node.output_model, node.mapping)
+        return TaskHandle(node.name, output, self._owner.token)
 
     def map_task(
         self,
@@ -261,71 +317,6 @@ class WorkflowBuilder(Generic[InT, OutT]):
         self.result_task = task
         return self
 
-    def _register(
-        self,
-        task: type[Task[Any, Any]],
-        name: str | None,
-        depends_on: object,
-        config_fields: Sequence[str] | None,
-        mapped_over: object,
-        retry: Retry | None = None,
-    ) -> _Declaration:
-        """Check one instance, then register it; nothing is registered when this raises."""
-        models = task_models(task)
-        instance = check_name(task.name if name is None else name, self.name)
-        if instance in self._names:  # W10
-            raise WorkflowDefinitionError(
-                contract.DUPLICATE_NAME.format(
-                    name=instance, workflow=contract.describe_workflow(self.name)
-                )
-            ).at(instance, ("name", None))
-        if task.timeout_seconds is not None:  # again: it may have been set after the class
-            try:
-                check_timeout(task)
-            except WorkflowDefinitionError as error:
-                raise error.at(instance) from None
-        fields = () if config_fields is None else self._config_fields(instance, config_fields)
-        raw = _NO_DEPENDENCY
-        edges: tuple[Edge, ...] = ()
-        if isinstance(depends_on, str):  # the commonest spelling: an instance name, as it is
-            edges = (Edge(depends_on),)
-        elif depends_on is not None:
-            try:
-                raw = parse_dependency(instance, depends_on, self._owner)
-            except WorkflowDefinitionError as error:
-                raise error.at(instance) from None
-            edges = tuple(self._by_name(wire, instance) for wire in raw.wires)
-        if mapped_over is not None and not isinstance(mapped_over, TaskMap):
-            raise WorkflowDefinitionError(
-                contract.MAPPED_OVER_KIND.format(task=instance, value=mapped_over)
-            ).at(instance)
-        self._check_settings(instance, task, retry)
-        if raw.wires:
-            self._by_class.extend(
-                (instance, wire.ref, wire.target_field)
-                for wire in raw.wires
-                if isinstance(wire.ref, type)
-            )
-        declaration = _Declaration(
-            instance, task, models, edges, raw.collections, fields, mapped_over, retry
-        )
-        self._declarations.append(declaration)
-        self._names.add(instance)
-        self._resolver.add(instance, task)
-        return declaration
-
-    @staticmethod
-    def _check_settings(instance: str, task: type[Task[Any, Any]], retry: object) -> None:
-        """The class's retry and cache attributes (set after the class, maybe), and ``retry``."""
-        try:
-            check_task_settings(task)
-        except WorkflowDefinitionError as error:
-            raise error.at(instance) from None
-        if retry is not None and not isinstance(retry, Retry):
-            raise WorkflowDefinitionError(
-                f"Task '{instance}': retry must be a Retry, got {retry!r}"
-            ).at(instance)
-
     @staticmethod
     def _config_fields(task: str, config_fields: Sequence[str]) -> tuple[str, ...]:
         """W7's shape: ``config_fields`` is a list of strings."""
@@ -345,16 +336,36 @@ class WorkflowBuilder(Generic[InT, OutT]):
                 )
         return fields
 
-    def _by_name(self, wire: Wire, task: str) -> Edge:
-        """W9: a class reference becomes the instance name registered for that class;
-        the wire becomes the graph's edge (once: ``build()`` only checks the name)."""
-        if isinstance(wire.ref, str):
-            return Edge(wire.ref, wire.source_field, wire.target_field, wire.member)
-        try:
-            source = self._resolver.resolve_class(wire.ref, f"task '{task}'")
-        except WorkflowDefinitionError as error:
-            raise error.at(task, ("reference", wire.target_field)) from None
-        return Edge(source, wire.source_field, wire.target_field, wire.member)
+    def _edges(
+        self,
+        wires: Sequence[Wire],
+        task: str,
+        by_class: list[tuple[str, type[Task[Any, Any]], str | None]],
+    ) -> tuple[Edge, ...]:
+        """W9: a class reference becomes the instance name registered for that class, and
+        goes to ``by_class`` (``build()`` checks it again); each wire becomes the graph's
+        edge (once: ``build()`` only checks the names)."""
+        edges = []
+        for ref, source_field, target_field, member in wires:
+            if isinstance(ref, str):
+                source = ref
+            else:
+                try:
+                    source = self._resolve(ref, f"task '{task}'")
+                except WorkflowDefinitionError as error:
+                    raise error.at(task, ("reference", target_field)) from None
+                by_class.append((task, ref, target_field))
+            edges.append(Edge(source, source_field, target_field, member))
+        return tuple(edges)
+
+    def _resolve(self, cls: type[Task[Any, Any]], referrer: str) -> str:
+        """W9: the one instance of class ``cls``; the resolver indexes the instances added
+        so far at the first class reference, then each one added after it."""
+        if self._resolver is None:
+            self._resolver = Resolver(self.name)
+            for node in self._nodes.values():
+                self._resolver.add(node.name, node.task)
+        return self._resolver.resolve_class(cls, referrer)
 
     def build(self) -> Workflow[InT, OutT]:
         """Check every wiring rule and return the workflow; raises on the first violation.
@@ -363,60 +374,48 @@ class WorkflowBuilder(Generic[InT, OutT]):
         """
         for task, cls, key in self._by_class:  # W9: registered again since: ambiguous
             try:
-                self._resolver.resolve_class(cls, f"task '{task}'")
+                self._resolve(cls, f"task '{task}'")
             except WorkflowDefinitionError as error:
                 raise error.at(task, ("reference", key)) from None
         try:
             reference = parse_result(self.result_task, self._owner)
             result: str | None = None
             if isinstance(reference, type):
-                result = self._resolver.resolve_class(reference, "result_task")
+                result = self._resolve(reference, "result_task")
             else:
                 result = reference
         except WorkflowDefinitionError as error:
             raise error.at(None, ("result_task", None)) from None
-        graph = _compile(self.name, tuple(self._declarations), result)
+        graph = _compile(self.name, dict(self._nodes), self._mapped, result)
         return cast("Workflow[InT, OutT]", Workflow.from_graph(graph))
 
 
-def _compile(name: str, declarations: Sequence[_Declaration], result_task: str | None) -> Graph:
-    """References (W9), cycles (W11), each task in registration order (W1-W8), result (W12)."""
+def _compile(name: str, nodes: dict[str, Node], mapped: bool, result_task: str | None) -> Graph:
+    """References (W9), cycles (W11), each task in registration order (W1-W8), result (W12).
+
+    ``nodes`` is the builder's, copied: a mapped upstream may replace a node in it.
+    """
     described = contract.describe_workflow(name)
-    if not declarations:
+    if not nodes:
         raise WorkflowDefinitionError(contract.NO_TASKS.format(workflow=described))
-    names = {declaration.name for declaration in declarations}
-    nodes: dict[str, Node] = {}
-    for index, declaration in enumerate(declarations):
-        for edge in declaration.edges:
-            if edge.source not in names:
-                raise WorkflowDefinitionError(
-                    contract.NOT_REGISTERED.format(
-                        task=declaration.name, ref=edge.source, workflow=described
-                    )
-                ).at(declaration.name, ("reference", edge.target_field))
-        nodes[declaration.name] = Node(  # positional: a build makes one per task
-            declaration.name,
-            declaration.task,
-            declaration.input_model,
-            declaration.output_model,
-            declaration.config_fields,
-            declaration.edges,
-            index,
-            declaration.nested,
-            declaration.mapping,
-            declaration.collections,
-            declaration.retry,
-        )
-    following = successors(nodes)
-    order = topological_order(name, nodes, following)  # W11
-    if any(declaration.mapping is not None for declaration in declarations):
+    order = chain_order(nodes)  # the commonest shape: its references and order are known
+    if order is not None:
+        following = chain_successors(order)
+    else:
+        for node in nodes.values():
+            for edge in node.edges:
+                if edge.source not in nodes:
+                    raise WorkflowDefinitionError(
+                        contract.NOT_REGISTERED.format(
+                            task=node.name, ref=edge.source, workflow=described
+                        )
+                    ).at(node.name, ("reference", edge.target_field))
+        following = successors(nodes)
+        order = topological_order(name, nodes, following)  # W11
+    if mapped:
         for node in tuple(nodes.values()):  # a mapped upstream into a dict[str, O] field
             nodes[node.name] = unwrap_mapped(node, nodes)
-    for node in nodes.values():  # mapped-task rules, W1-W8
-        try:
-            check_node(node, nodes)
-        except WorkflowDefinitionError as error:
-            raise error.at(node.name) from None
+    check_nodes(nodes)  # mapped-task rules, W1-W8
     if result_task is None:
         result = check_result(name, nodes, following)  # W12
     elif result_task in nodes:

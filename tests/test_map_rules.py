@@ -284,3 +284,41 @@ def test_mermaid_labels_mapped_tasks_and_their_configuration() -> None:
     assert '    measure -->|"sizes: .root: dict[str, Measured]"| summarize' in lines
     assert not any(line.startswith("    _start_ -->") for line in lines)
     assert "    summarize -->|Report| _end_" in lines
+
+
+class Follow(Task[Measured, Report]):
+    def run(self, input: Measured, ctx: ExecutionContext) -> Report:
+        return Report(total=input.size)
+
+
+class OneMeasured(BaseModel):
+    one: Measured
+
+
+class FollowField(Task[OneMeasured, Report]):
+    def run(self, input: OneMeasured, ctx: ExecutionContext) -> Report:
+        return Report(total=input.one.size)
+
+
+@pytest.mark.parametrize(
+    ("wire", "phrase"),
+    [
+        (
+            lambda b, h: b.task(Follow, depends_on=h),
+            r"takes Measured, but the output of 'measure' is MappedOutput\[Measured\]",
+        ),
+        (
+            lambda b, h: b.task(FollowField, one=h),
+            r"field 'one' of task 'follow_field' is Measured, but the output of 'measure' is "
+            r"MappedOutput\[Measured\]",
+        ),
+    ],
+)
+def test_a_mapped_upstream_of_the_very_model_a_task_takes_is_no_chain_link(
+    wire: Any, phrase: str
+) -> None:
+    """The build passes a whole output into the same model at sight, unless it is mapped."""
+    builder, handle = mapped()
+    wire(builder, handle)
+    with pytest.raises(WorkflowDefinitionError, match=phrase):
+        builder.build()
