@@ -254,9 +254,12 @@ def _edge_value(node: Node, edge: Wire, source: Source, report: Reporter) -> Typ
         if is_computed_field(output, edge.source_field):
             report.fail(
                 codes.ROUTE,
-                f"Field '{edge.source_field}' of {report.type(output)} is a computed field: "
-                f"task '{node.name}' routes it from '{source.name}', but a computed field "
-                "cannot be routed (route a model field, or compute it in the task)",
+                contract.FIELD_IS_COMPUTED.format(
+                    field=edge.source_field,
+                    model=report.type(output),
+                    task=node.name,
+                    source_task=source.name,
+                ),
                 edge.field_pos or edge.pos,
             )
             return None

@@ -373,9 +373,10 @@ def _edge_value(node: Node, edge: Edge, nodes: Mapping[str, Node], report: Repor
     if edge.source_field is None:  # the whole output
         return output
     if edge.source_field not in output.model_fields:
+        computed = edge.source_field in output.model_computed_fields
         report(
             WorkflowDefinitionError(
-                contract.FIELD_NOT_FOUND.format(
+                (contract.FIELD_IS_COMPUTED if computed else contract.FIELD_NOT_FOUND).format(
                     field=edge.source_field,
                     model=_name(output),
                     task=node.name,

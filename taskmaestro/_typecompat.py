@@ -312,14 +312,30 @@ def _variance_of(parameter: object) -> int:
 
 
 def format_annotation(annotation: object) -> str:
-    """A short, readable spelling of an annotation for messages and diagrams."""
+    """A short, readable spelling of an annotation for messages and diagrams.
+
+    A bare class reads by its qualified name, so a nested model is ``Publish.Inputs``
+    (issue 17.6); inside brackets or unions classes keep their short names, as mypy
+    (and so the plugin) prints them.
+    """
+    normalized = _normalize(annotation)
+    if (
+        isinstance(normalized, type)
+        and get_origin(normalized) is None
+        and normalized not in (_NONE_TYPE, Any)
+    ):
+        return normalized.__qualname__.rpartition("<locals>.")[2]
+    return _format(normalized)
+
+
+def _format(annotation: object) -> str:
     annotation = _normalize(annotation)
     if annotation is _NONE_TYPE:
         return "None"
     if annotation is Any:
         return "Any"
     if _is_union(annotation):
-        return " | ".join(format_annotation(a) for a in get_args(annotation))
+        return " | ".join(_format(a) for a in get_args(annotation))
     origin = get_origin(annotation)
     if origin is Literal:
         return f"Literal[{', '.join(repr(a) for a in get_args(annotation))}]"
@@ -338,5 +354,5 @@ def _format_arg(arg: object) -> str:
     if arg is Ellipsis:
         return "..."
     if isinstance(arg, list):
-        return f"[{', '.join(format_annotation(a) for a in arg)}]"
-    return format_annotation(arg)
+        return f"[{', '.join(_format(a) for a in arg)}]"
+    return _format(arg)
