@@ -323,29 +323,29 @@ def _check_subscripted(expr: Expression, report: Reporter) -> None:
     """A subscripted generic task (``Passthrough[Order]``) is refused, as the runtime does.
 
     At run time ``Passthrough[Order]`` is a typing alias, not a class: the
-    builder says so with the alias's ``repr``, which this spells the same way.
+    builder says so in the words of this message, classes by their short names
+    (no module: a program run as a script is ``__main__`` at run time).
     """
     if not isinstance(expr, IndexExpr) or not isinstance(expr.analyzed, TypeApplication):
         return
     info = task_class(expr.base)
     if info is None:
         return
-    arguments = ", ".join(_runtime_repr(arg) for arg in expr.analyzed.types)
-    report.fail(
-        codes.TASK_MODEL, f"{info.fullname}[{arguments}] is not a Task subclass", Pos.of(expr)
-    )
+    arguments = ", ".join(_owner_name(arg) for arg in expr.analyzed.types)
+    report.fail(codes.TASK_MODEL, f"{info.name}[{arguments}] is not a Task subclass", Pos.of(expr))
 
 
-def _runtime_repr(typ: Type) -> str:
-    """How ``repr`` spells a typing alias over classes (``module.Name[builtins_name]``)."""
+def _owner_name(typ: Type) -> str:
+    """A type argument by its owner-qualified name, without module (``list[Outer.Inner]``)."""
     proper = get_proper_type(typ)
     if isinstance(proper, Instance):
-        name = proper.type.fullname.removeprefix("builtins.")
+        info = proper.type
+        name = info.fullname.removeprefix(f"{info.module_name}.")
         if not proper.args:
             return name
-        return f"{name}[{', '.join(_runtime_repr(arg) for arg in proper.args)}]"
+        return f"{name}[{', '.join(_owner_name(arg) for arg in proper.args)}]"
     if isinstance(proper, AnyType):
-        return "typing.Any"
+        return "Any"
     return str(proper)
 
 

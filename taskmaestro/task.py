@@ -159,6 +159,19 @@ _MODELS: dict[type, tuple[type[BaseModel], type[BaseModel]]] = {}
 the same few classes again and again (issue 13.5: build cost)."""
 
 
+def _spelled(annotation: object) -> str:
+    """A subscripted generic task as the plugin spells it: classes by owner, no module
+    (a program run as a script is ``__main__`` at run time, not so for mypy)."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is not None and args:
+        return f"{_spelled(origin)}[{', '.join(_spelled(arg) for arg in args)}]"
+    if annotation is Any:
+        return "Any"
+    if isinstance(annotation, type):
+        return annotation.__qualname__.rpartition("<locals>.")[2]
+    return repr(annotation)
+
+
 def task_models(task_cls: type[Task[Any, Any]]) -> tuple[type[BaseModel], type[BaseModel]]:
     """The (input, output) models of a task class, or a clear error if it has none."""
     try:
@@ -166,7 +179,10 @@ def task_models(task_cls: type[Task[Any, Any]]) -> tuple[type[BaseModel], type[B
     except (KeyError, TypeError):  # TypeError: not hashable, hence no task class
         pass
     if not (isinstance(task_cls, type) and issubclass(task_cls, Task)):
-        raise WorkflowDefinitionError(f"{task_cls!r} is not a Task subclass")
+        origin = get_origin(task_cls)
+        generic = isinstance(origin, type) and issubclass(origin, Task)
+        spelled = _spelled(task_cls) if generic else repr(task_cls)
+        raise WorkflowDefinitionError(f"{spelled} is not a Task subclass")
     input_model, output_model = task_cls.__taskmaestro_models__
     models = _model(task_cls, "input", input_model), _model(task_cls, "output", output_model)
     if len(_MODELS) >= _MEMO_LIMIT:
