@@ -370,7 +370,9 @@ class WorkflowBuilder(Generic[InT, OutT]):
             reference = parse_result(self.result_task, self._owner)
             result: str | None = None
             if isinstance(reference, type):
-                result = self._resolver.resolve_class(reference, "result_task")
+                result = self._resolver.resolve_class(
+                    reference, "result_task", missing=contract.RESULT_NOT_FOUND
+                )
             else:
                 result = reference
         except WorkflowDefinitionError as error:

@@ -500,6 +500,12 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
         "taskmaestro-reference",
     ),
     _s(
+        "result_task_class_not_registered",
+        'Workflow(name="w", tasks=[Start, Double], result_task=ToText)',
+        _DEF,
+        "taskmaestro-reference",
+    ),
+    _s(
         "result_task_ambiguous_in_linear_list",
         'Workflow(name="w", tasks=[Start, Start], result_task=Start)',
         _DEF,
