@@ -220,6 +220,9 @@ class Resolver:
             )
         raise WorkflowDefinitionError(
             missing.format(
-                cls=ref.__qualname__, ref=ref.__qualname__, workflow=self._workflow, referrer=referrer
+                cls=ref.__qualname__,
+                ref=ref.__qualname__,
+                workflow=self._workflow,
+                referrer=referrer,
             )
         )
