@@ -33,6 +33,7 @@ from mypy.nodes import (
     TupleExpr,
     TypeApplication,
     TypeInfo,
+    UnaryExpr,
 )
 from mypy.plugin import (
     CheckerPluginInterface,
@@ -44,7 +45,6 @@ from mypy.types import (
     AnyType,
     FunctionLike,
     Instance,
-    NoneType,
     Type,
     TypeOfAny,
     TypeVarType,
@@ -66,6 +66,7 @@ from .rules import (
     check_job_configuration,
 )
 from .state import BuilderState, Result, Span, read_roots, with_roots
+from .values import NOT_LITERAL
 from .wiring import (
     Declaration,
     Pos,
@@ -218,7 +219,7 @@ def job_hook(ctx: FunctionContext) -> Type:
     if recorded is not None:
         bare = _bare_generic_call(config_expr)
         check_job_config(recorded.name, recorded.roots, config, report, pos, bare)
-        values = _job_configuration(args.expr("job_configuration"), ctx.api)
+        values = _job_configuration(args.expr("job_configuration"))
         if values is not None:
             check_job_configuration(recorded, values, report)
         return ctx.default_return_type
@@ -262,9 +263,7 @@ def _declaration(ctx: MethodContext, report: Reporter) -> Declaration:
     return Declaration(name, info, config, parse_dependency(args.expr("depends_on")), pos, name_pos)
 
 
-def _job_configuration(
-    expr: Expression | None, api: CheckerPluginInterface
-) -> list[ConfiguredTask] | None:
+def _job_configuration(expr: Expression | None) -> list[ConfiguredTask] | None:
     """A literal ``JobConfiguration({...})`` (or dict): its tasks, fields and literal values."""
     if isinstance(expr, CallExpr) and isinstance(expr.callee, RefExpr):
         if expr.callee.fullname != names.JOB_CONFIGURATION or len(expr.args) != 1:
@@ -285,24 +284,25 @@ def _job_configuration(
                 if not isinstance(field, StrExpr):
                     fields = None
                     break
-                fields.append(
-                    ConfiguredValue(field.value, _literal_type(given, api), Pos.of(field))
-                )
+                fields.append(ConfiguredValue(field.value, _literal_value(given), Pos.of(field)))
         tasks.append(ConfiguredTask(key.value, fields, Pos.of(key)))
     return tasks
 
 
-def _literal_type(expr: Expression, api: CheckerPluginInterface) -> Type | None:
-    """The type of a scalar literal, None for anything else (left to the runtime)."""
-    builtin = {IntExpr: "builtins.int", FloatExpr: "builtins.float", StrExpr: "builtins.str"}
-    for kind, fullname in builtin.items():
-        if isinstance(expr, kind):
-            return api.named_generic_type(fullname, [])
-    if isinstance(expr, NameExpr) and expr.fullname in ("builtins.True", "builtins.False"):
-        return api.named_generic_type("builtins.bool", [])
-    if isinstance(expr, NameExpr) and expr.fullname == "builtins.None":
-        return NoneType()
-    return None
+def _literal_value(expr: Expression) -> object:
+    """The value of a scalar literal (``-1`` included), ``NOT_LITERAL`` for anything else."""
+    if isinstance(expr, IntExpr | FloatExpr | StrExpr):
+        return expr.value
+    if (
+        isinstance(expr, UnaryExpr)
+        and expr.op == "-"
+        and isinstance(expr.expr, IntExpr | FloatExpr)
+    ):
+        return -expr.expr.value
+    if isinstance(expr, NameExpr):
+        constants = {"builtins.True": True, "builtins.False": False, "builtins.None": None}
+        return constants.get(expr.fullname, NOT_LITERAL)
+    return NOT_LITERAL
 
 
 def _bare_generic_call(expr: Expression) -> TypeInfo | None:
