@@ -165,8 +165,9 @@ def _split(annotation: object) -> tuple[object, tuple[object, ...]]:
     if origin is not None:
         return origin, get_args(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        metadata = annotation.__pydantic_generic_metadata__
-        if metadata["origin"] is not None:
+        # BaseModel itself has no metadata (pydantic's metaclass raises AttributeError).
+        metadata = getattr(annotation, "__pydantic_generic_metadata__", None)
+        if metadata is not None and metadata["origin"] is not None:
             return metadata["origin"], tuple(metadata["args"])
     return annotation, ()
 

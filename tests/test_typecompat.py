@@ -136,6 +136,8 @@ NOT_ASSIGNABLE = [
     (Callable[[Base], int], Callable[[Base], str]),
     (Callable[[int], int], int),
     (int, Callable[[int], int]),
+    (list[Base], list[BaseModel]),  # pydantic's BaseModel itself: no generic metadata
+    (BaseModel, Base),
 ]
 
 
@@ -147,6 +149,11 @@ def test_assignable(src: object, dst: object) -> None:
 @pytest.mark.parametrize(("src", "dst"), NOT_ASSIGNABLE, ids=repr)
 def test_not_assignable(src: object, dst: object) -> None:
     assert not is_assignable(src, dst)
+
+
+class Owner:
+    class Nested(BaseModel):
+        x: int
 
 
 class Weird:
@@ -187,6 +194,9 @@ def test_recursive_alias_terminates() -> None:
         (Annotated[int, "m"], "int"),
         (Any, "Any"),
         (UserId, "UserId"),
+        (Owner.Nested, "Owner.Nested"),  # issue 17.6, as the plugin prints it
+        (list[Owner.Nested], "list[Nested]"),
+        (Owner.Nested | None, "Nested | None"),
     ],
 )
 def test_format_annotation(annotation: object, text: str) -> None:
