@@ -692,6 +692,37 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
         """,
     ),
     _s(
+        "handle_tuple_route_missing_field",
+        """
+        builder = Workflow.builder(name="w")
+        split = builder.task(Split)
+        builder.task(Sum, a=split.field("a"), b=(split, "z"))
+        builder.build()
+        """,
+        _DEF,
+        "taskmaestro-route",
+    ),
+    _s(
+        "handle_tuple_route_mismatch",
+        """
+        builder = Workflow.builder(name="w")
+        text = builder.task(ToText)
+        builder.task(Double, depends_on=(text, "text"))
+        builder.build()
+        """,
+        _DEF,
+        "taskmaestro-type",
+    ),
+    _s(
+        "handle_tuple_route_whole_input",
+        """
+        builder = Workflow.builder(name="w")
+        split = builder.task(Split)
+        builder.task(Double, depends_on=(split, "a"))
+        builder.build()
+        """,
+    ),
+    _s(
         "handle_keywords_and_depends_on",
         """
         builder = Workflow.builder(name="w")
