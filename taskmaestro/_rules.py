@@ -416,7 +416,7 @@ def check_job_config(workflow: str, roots: Sequence[Node], config: object) -> No
                     task=root.name,
                     expected=_name(root.input_model),
                     workflow=contract.describe_workflow(workflow),
-                    provided=type(config).__name__,
+                    provided=format_annotation(type(config)),
                 )
             ).at(root.name)
 

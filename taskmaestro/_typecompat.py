@@ -107,6 +107,8 @@ def _class_assignable(src: type, dst: type, depth: int) -> bool:
     # Two parametrizations of one generic model: compare arguments by variance.
     src_origin, src_args = _split(src)
     dst_origin, dst_args = _split(dst)
+    if not src_args and _is_bare_generic(src) and isinstance(dst_origin, type):
+        return _is_subclass(src, dst_origin)  # a bare generic model has Any arguments
     if not src_args or src_origin is not dst_origin or not isinstance(dst_origin, type):
         return False
     variances = _variances(dst_origin, len(dst_args))
@@ -172,6 +174,14 @@ def _split(annotation: object) -> tuple[object, tuple[object, ...]]:
     return annotation, ()
 
 
+def _is_bare_generic(cls: type) -> bool:
+    """A generic class without its type arguments (``Batch``, not ``Batch[int]``)."""
+    metadata = getattr(cls, "__pydantic_generic_metadata__", None)
+    if metadata is not None:
+        return bool(metadata["parameters"]) and metadata["origin"] is None
+    return bool(getattr(cls, "__parameters__", ()))
+
+
 def _promotes(src: type, dst: type) -> bool:
     """mypy's numeric promotions: int -> float -> complex."""
     if dst is float:
@@ -196,6 +206,11 @@ def _callable_assignable(
     ``...`` for the parameters fits any parameter list either way; a bare
     ``Callable`` has ``...`` parameters and an ``Any`` result.
     """
+    if src_origin is type and len(src_args) == 1 and dst_args:
+        # A class is its constructor: against ``...`` parameters only the result counts
+        # (a parameter list would need the constructor's signature: refused).
+        params, result = _callable_parts(dst_args)
+        return params is None and _assignable(src_args[0], result, depth)
     if src_origin is not _CALLABLE:
         return _is_subclass(src_origin, _CALLABLE) and not dst_args
     if not dst_args or not src_args:

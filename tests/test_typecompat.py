@@ -104,6 +104,9 @@ ASSIGNABLE = [
     (Callable, Callable[[int], int]),
     (Callable[[int], int], Callable),
     (Callable[[int], int], Callable[[int], int] | None),
+    (type[Sub], Callable[..., Base]),  # a class is its constructor, as for mypy
+    (type[Base], Callable[..., Any]),
+    (Box, Box[Base]),  # a bare generic model has Any arguments, as for mypy
 ]
 
 NOT_ASSIGNABLE = [
@@ -137,6 +140,8 @@ NOT_ASSIGNABLE = [
     (Callable[[int], int], int),
     (int, Callable[[int], int]),
     (list[Base], list[BaseModel]),  # pydantic's BaseModel itself: no generic metadata
+    (type[Other], Callable[..., Base]),
+    (type[Base], Callable[[int], Base]),  # the constructor's signature is not compared
     (BaseModel, Base),
 ]
 

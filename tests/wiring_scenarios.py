@@ -570,6 +570,24 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
         "taskmaestro-job-config",
     ),
     _s(
+        "job_config_none",
+        """
+        wf = Workflow(name="w", tasks=[Start, ToText])
+        Job(workflow=wf, config=None)
+        """,
+        _DEF,
+        "taskmaestro-job-config",
+    ),
+    _s(
+        "job_config_nested_model",
+        """
+        wf = Workflow(name="w", tasks=[Nested])
+        Job(workflow=wf, config=Nested.Outputs(value=1))
+        """,
+        _DEF,
+        "taskmaestro-job-config",
+    ),
+    _s(
         "job_second_root",
         """
         wf = (Workflow.builder(name="w").add_task(Start).add_task(FromText)
