@@ -257,7 +257,7 @@ def _task_arguments(cls: type) -> tuple[object, object] | None:
         bases = current.__dict__.get("__orig_bases__", current.__bases__)
         for base in reversed(bases):
             origin = get_origin(base) or base
-            arguments = tuple(substitution.get(a, a) for a in get_args(base))
+            arguments = tuple(_substitute(a, substitution) for a in get_args(base))
             if origin is Task:
                 if len(arguments) == 2:
                     return arguments[0], arguments[1]
@@ -266,3 +266,20 @@ def _task_arguments(cls: type) -> tuple[object, object] | None:
                 parameters = getattr(origin, "__parameters__", ())
                 pending.append((origin, dict(zip(parameters, arguments, strict=False))))
     return None
+
+
+def _substitute(argument: object, substitution: dict[object, object]) -> object:
+    """``argument`` with a subclass's type arguments put in: ``T`` and ``Batch[T]`` too
+    (``class IntPass(Passthrough[int])`` takes ``Batch[int]``, as mypy reads it)."""
+    if isinstance(argument, typing.TypeVar):
+        return substitution.get(argument, argument)
+    metadata = getattr(argument, "__pydantic_generic_metadata__", None)
+    parameters = (
+        metadata["parameters"] if metadata is not None else getattr(argument, "__parameters__", ())
+    )
+    if not isinstance(parameters, tuple) or not any(p in substitution for p in parameters):
+        return argument
+    try:
+        return argument[tuple(substitution.get(p, p) for p in parameters)]  # type: ignore[index]
+    except TypeError:
+        return argument
