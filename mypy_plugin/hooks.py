@@ -27,6 +27,7 @@ from mypy.nodes import (
     MemberExpr,
     NameExpr,
     RefExpr,
+    SetExpr,
     StarExpr,
     StrExpr,
     SymbolTableNode,
@@ -290,7 +291,28 @@ def _job_configuration(expr: Expression | None) -> list[ConfiguredTask] | None:
 
 
 def _literal_value(expr: Expression) -> object:
-    """The value of a scalar literal (``-1`` included), ``NOT_LITERAL`` for anything else."""
+    """The value of a literal (``-1`` included; lists, tuples, sets and dicts of literals),
+    ``NOT_LITERAL`` for anything else."""
+    if isinstance(expr, ListExpr | TupleExpr | SetExpr):
+        items = [_literal_value(item) for item in expr.items]
+        if any(item is NOT_LITERAL for item in items):
+            return NOT_LITERAL
+        kind: type = {ListExpr: list, TupleExpr: tuple, SetExpr: set}[type(expr)]
+        try:
+            return kind(items)
+        except TypeError:  # a set of lists: no value at run time either
+            return NOT_LITERAL
+    if isinstance(expr, DictExpr):
+        pairs = [
+            (NOT_LITERAL if key is None else _literal_value(key), _literal_value(value))
+            for key, value in expr.items
+        ]
+        if any(NOT_LITERAL in pair for pair in pairs):
+            return NOT_LITERAL
+        try:
+            return dict(pairs)
+        except TypeError:
+            return NOT_LITERAL
     if isinstance(expr, IntExpr | FloatExpr | StrExpr):
         return expr.value
     if (

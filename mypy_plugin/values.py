@@ -3,9 +3,10 @@
 ``Job(...)`` validates each configured value with pydantic in lax mode, so ``"3"``
 fits an ``int`` field and ``"slow"`` a ``Literal["fast", "slow"]`` one, while mypy's
 relation would refuse the first. Where the field's type is one pydantic can be asked
-about directly (``int``, ``float``, ``str``, ``bool``, ``bytes``, ``None``, literals and
-unions of them), the plugin asks it, and reports the runtime's own words; for any
-other type it says nothing (the runtime decides alone).
+about directly (``int``, ``float``, ``str``, ``bool``, ``bytes``, ``None``, literals,
+unions of them, and lists, sets, dicts and tuples of them), the plugin asks it, and
+reports the runtime's own words; for any other type it says nothing (the runtime
+decides alone).
 """
 
 from __future__ import annotations
@@ -14,13 +15,28 @@ import operator
 from functools import lru_cache, reduce
 from typing import Any, Final, Literal
 
-from mypy.types import Instance, LiteralType, NoneType, Type, UnionType, get_proper_type
+from mypy.types import (
+    Instance,
+    LiteralType,
+    NoneType,
+    TupleType,
+    Type,
+    UnionType,
+    get_proper_type,
+)
 
 __all__ = ["NOT_LITERAL", "runtime_annotation", "value_problem"]
 
 NOT_LITERAL: Final = object()
 """The value of an expression that is no scalar literal."""
 
+_CONTAINERS: Final[dict[str, type]] = {
+    "builtins.list": list,
+    "builtins.set": set,
+    "builtins.frozenset": frozenset,
+    "builtins.dict": dict,
+    "builtins.tuple": tuple,
+}
 _BUILTINS: Final[dict[str, type]] = {
     "builtins.int": int,
     "builtins.float": float,
@@ -35,6 +51,22 @@ def runtime_annotation(typ: Type) -> object | None:
     proper = get_proper_type(typ)
     if isinstance(proper, Instance) and not proper.args and not proper.type.is_enum:
         return _BUILTINS.get(proper.type.fullname)
+    if isinstance(proper, Instance) and proper.type.fullname in _CONTAINERS:
+        arguments = [runtime_annotation(arg) for arg in proper.args]
+        if any(arg is None for arg in arguments):
+            return None
+        container: Any = _CONTAINERS[proper.type.fullname]
+        if container is tuple:
+            arguments.append(...)  # mypy's tuple[X, ...] is an Instance of one argument
+        spelled_container: object = container[tuple(arguments)]
+        return spelled_container
+    if isinstance(proper, TupleType) and proper.partial_fallback.type.fullname == "builtins.tuple":
+        items = [runtime_annotation(item) for item in proper.items]
+        if any(item is None for item in items) or not items:
+            return None
+        fixed: Any = tuple
+        spelled_tuple: object = fixed[tuple(items)]
+        return spelled_tuple
     if isinstance(proper, NoneType):
         return type(None)
     if isinstance(proper, LiteralType) and not proper.is_enum_literal():
@@ -71,6 +103,8 @@ def _union(members: list[Type]) -> object | None:
 def value_problem(value: object, annotation: object) -> str | None:
     """Why pydantic refuses ``value`` for ``annotation``, in its words (as the runtime joins
     them); None when it accepts it."""
+    if isinstance(value, list | dict | set):
+        return _problem.__wrapped__(type(value).__name__, value, annotation)  # not hashable
     return _problem(type(value).__name__, value, annotation)
 
 

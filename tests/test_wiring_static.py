@@ -249,4 +249,4 @@ def test_job_configuration_keys_agree_with_the_runtime() -> None:
             _exec(code, namespace)
         assert str(raised.value) == re.sub(r"\s+\[[a-z-]+\]$", "", expected).replace('"', "")
         checked += 1
-    assert checked == 7
+    assert checked == 8
