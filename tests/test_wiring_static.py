@@ -231,6 +231,21 @@ def test_nested_and_computed_field_cases_agree_with_the_runtime(
     assert _run_statements(case["main"], module.__dict__) == 4
 
 
+def test_local_nested_models_read_as_the_runtime_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    """typetests/test-nested.yml: a task class made in a function; its first workflow
+    raises the plugin's first text (``__qualname__`` holds ``build.<locals>.``)."""
+    cases = yaml.safe_load((_TYPETESTS / "test-nested.yml").read_text())
+    (case,) = [c for c in cases if c["case"] == "nested_models_of_a_local_task_named_by_owner"]
+    module = types.ModuleType("local_nested_case")
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    module.__dict__["__name__"] = module.__name__
+    _exec(case["main"], module.__dict__)
+    first = case["main"].split("  # E: ")[1].split("  [")[0].replace('"', "")
+    with pytest.raises(WorkflowDefinitionError) as raised:
+        module.build()
+    assert str(raised.value) == first
+
+
 def test_job_configuration_keys_agree_with_the_runtime() -> None:
     """typetests/test-job-configuration.yml: the key and value checks raise the plugin's text
     at run time, and the values the plugin accepts are accepted (issue 17.5)."""
