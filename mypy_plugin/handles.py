@@ -460,6 +460,15 @@ def collect_hook(ctx: FunctionContext) -> Type:
                 given.append((arg_name, typ))
             else:
                 return ctx.default_return_type  # *members, **spread: not visible
+    keywords = sorted(label for label, _ in given if not label.isdigit())
+    if keyed and len(keywords) < len(given):
+        # The runtime's TypeError, at the call; no collection to check further.
+        reporter(ctx.api).fail(
+            codes.COLLECTION,
+            contract.COLLECT_MIXED.format(positional=len(given) - len(keywords), keywords=keywords),
+            Pos.of(ctx.context),
+        )
+        return ctx.default_return_type
     if len(given) == 1 and not keyed and _is_mapping(given[0][1]):
         return ctx.default_return_type  # collect({...}): one mapping, its members unseen
     members = [_member(label, typ) for label, typ in given]

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from taskmaestro import collect
 from taskmaestro.exceptions import WorkflowDefinitionError
 from tests.wiring_scenarios import ERROR_OF_CODE, PRELUDE, SCENARIOS, Scenario
 
@@ -80,3 +81,14 @@ def test_subscripted_generic_task_reads_the_same_in_a_script() -> None:
     with pytest.raises(WorkflowDefinitionError) as raised:
         exec(compile(script, "<script>", "exec"), module.__dict__)
     assert str(raised.value) == "Passthrough[dict[str, Outer.Inner]] is not a Task subclass"
+
+
+def test_mixed_collect_says_what_the_plugin_says() -> None:
+    """typetests/test-handles.yml (collect_checked): ``collect()`` with positional and
+    keyword members raises the text the plugin reports at the call."""
+    with pytest.raises(TypeError) as raised:
+        collect("a", "b", y="c", x="d")
+    assert str(raised.value) == (
+        "collect() accepts either positional members or keyword members, not both "
+        "(got 2 positional and keywords ['x', 'y'])"
+    )
