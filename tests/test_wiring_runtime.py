@@ -87,7 +87,7 @@ def test_mixed_collect_says_what_the_plugin_says() -> None:
     """typetests/test-handles.yml (collect_checked): ``collect()`` with positional and
     keyword members raises the text the plugin reports at the call."""
     with pytest.raises(TypeError) as raised:
-        collect("a", "b", y="c", x="d")
+        collect("a", "b", y="c", x="d")  # type: ignore[taskmaestro-collection]
     assert str(raised.value) == (
         "collect() accepts either positional members or keyword members, not both "
         "(got 2 positional and keywords ['x', 'y'])"
