@@ -28,13 +28,14 @@ from __future__ import annotations
 import json
 from typing import Final, NamedTuple
 
-from mypy.nodes import ARG_NAMED, ARG_POS, CallExpr, Expression, RefExpr, StrExpr
+from mypy.nodes import ARG_NAMED, ARG_POS, CallExpr, Expression, RefExpr, StrExpr, TupleExpr
 from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
 from mypy.types import (
     AnyType,
     ExtraAttrs,
     Instance,
     LiteralType,
+    TupleType,
     Type,
     TypeOfAny,
     get_proper_type,
@@ -158,7 +159,8 @@ def _check(ctx: MethodContext, args: CallArgs, name: str, model: Slot, mapped_me
                 collections.append((key, expr, collection))
         wires = tuple(built)
     elif has_depends and depends_on is not None:
-        value = _handle_value(args.type("depends_on"))
+        given = args.type("depends_on")
+        value = _handle_value(given) or _routed_handle(depends_on, given)
         if value is not None:
             wire = Wire(value.source, value.field, None, Pos.of(depends_on))
             sources[wire] = Source(value.source or "?", value.model)
@@ -188,7 +190,7 @@ def _check(ctx: MethodContext, args: CallArgs, name: str, model: Slot, mapped_me
 def _keyword(key: str, expr: Expression, typ: Type) -> tuple[Wire, _Value | None, Instance | None]:
     """One keyword dependency as a fan-in wire; its handle value or collection, if any."""
     pos = Pos.of(expr)
-    value = _handle_value(typ)
+    value = _handle_value(typ) or _routed_handle(expr, typ)
     if value is not None:
         return Wire(value.source, value.field, key, pos, False, pos), value, None
     proper = get_proper_type(typ)
@@ -216,6 +218,24 @@ def _handle_value(typ: Type | None) -> _Value | None:
         source, field = json.loads(raw)
         return _Value(source, field, model)
     return None
+
+
+def _routed_handle(expr: Expression, typ: Type | None) -> _Value | None:
+    """A ``(handle, "field")`` route: one field of the handle's output, as ``field()`` gives
+    (the rules then check that the field exists, is no computed field, and fits)."""
+    proper = get_proper_type(typ) if typ is not None else None
+    if not (
+        isinstance(expr, TupleExpr)
+        and len(expr.items) == 2
+        and isinstance(expr.items[1], StrExpr)
+        and isinstance(proper, TupleType)
+        and len(proper.items) == 2
+    ):
+        return None
+    whole = _handle_value(proper.items[0])
+    if whole is None or whole.field is not None or _mapped_items(whole.model) is not None:
+        return None  # a mapped upstream's routes are the runtime's (``(m, "root")``)
+    return _Value(whole.source, expr.items[1].value, whole.model)
 
 
 def _source(api: CheckerPluginInterface, value: _Value, wanted: Type) -> Source:
@@ -440,6 +460,15 @@ def collect_hook(ctx: FunctionContext) -> Type:
                 given.append((arg_name, typ))
             else:
                 return ctx.default_return_type  # *members, **spread: not visible
+    keywords = sorted(label for label, _ in given if not label.isdigit())
+    if keyed and len(keywords) < len(given):
+        # The runtime's TypeError, at the call; no collection to check further.
+        reporter(ctx.api).fail(
+            codes.COLLECTION,
+            contract.COLLECT_MIXED.format(positional=len(given) - len(keywords), keywords=keywords),
+            Pos.of(ctx.context),
+        )
+        return ctx.default_return_type
     if len(given) == 1 and not keyed and _is_mapping(given[0][1]):
         return ctx.default_return_type  # collect({...}): one mapping, its members unseen
     members = [_member(label, typ) for label, typ in given]

@@ -27,12 +27,14 @@ from mypy.nodes import (
     MemberExpr,
     NameExpr,
     RefExpr,
+    SetExpr,
     StarExpr,
     StrExpr,
     SymbolTableNode,
     TupleExpr,
     TypeApplication,
     TypeInfo,
+    UnaryExpr,
 )
 from mypy.plugin import (
     CheckerPluginInterface,
@@ -44,7 +46,6 @@ from mypy.types import (
     AnyType,
     FunctionLike,
     Instance,
-    NoneType,
     Type,
     TypeOfAny,
     TypeVarType,
@@ -66,6 +67,7 @@ from .rules import (
     check_job_configuration,
 )
 from .state import BuilderState, Result, Span, read_roots, with_roots
+from .values import NOT_LITERAL
 from .wiring import (
     Declaration,
     Pos,
@@ -218,7 +220,7 @@ def job_hook(ctx: FunctionContext) -> Type:
     if recorded is not None:
         bare = _bare_generic_call(config_expr)
         check_job_config(recorded.name, recorded.roots, config, report, pos, bare)
-        values = _job_configuration(args.expr("job_configuration"), ctx.api)
+        values = _job_configuration(args.expr("job_configuration"))
         if values is not None:
             check_job_configuration(recorded, values, report)
         return ctx.default_return_type
@@ -262,9 +264,7 @@ def _declaration(ctx: MethodContext, report: Reporter) -> Declaration:
     return Declaration(name, info, config, parse_dependency(args.expr("depends_on")), pos, name_pos)
 
 
-def _job_configuration(
-    expr: Expression | None, api: CheckerPluginInterface
-) -> list[ConfiguredTask] | None:
+def _job_configuration(expr: Expression | None) -> list[ConfiguredTask] | None:
     """A literal ``JobConfiguration({...})`` (or dict): its tasks, fields and literal values."""
     if isinstance(expr, CallExpr) and isinstance(expr.callee, RefExpr):
         if expr.callee.fullname != names.JOB_CONFIGURATION or len(expr.args) != 1:
@@ -285,24 +285,46 @@ def _job_configuration(
                 if not isinstance(field, StrExpr):
                     fields = None
                     break
-                fields.append(
-                    ConfiguredValue(field.value, _literal_type(given, api), Pos.of(field))
-                )
+                fields.append(ConfiguredValue(field.value, _literal_value(given), Pos.of(field)))
         tasks.append(ConfiguredTask(key.value, fields, Pos.of(key)))
     return tasks
 
 
-def _literal_type(expr: Expression, api: CheckerPluginInterface) -> Type | None:
-    """The type of a scalar literal, None for anything else (left to the runtime)."""
-    builtin = {IntExpr: "builtins.int", FloatExpr: "builtins.float", StrExpr: "builtins.str"}
-    for kind, fullname in builtin.items():
-        if isinstance(expr, kind):
-            return api.named_generic_type(fullname, [])
-    if isinstance(expr, NameExpr) and expr.fullname in ("builtins.True", "builtins.False"):
-        return api.named_generic_type("builtins.bool", [])
-    if isinstance(expr, NameExpr) and expr.fullname == "builtins.None":
-        return NoneType()
-    return None
+def _literal_value(expr: Expression) -> object:
+    """The value of a literal (``-1`` included; lists, tuples, sets and dicts of literals),
+    ``NOT_LITERAL`` for anything else."""
+    if isinstance(expr, ListExpr | TupleExpr | SetExpr):
+        items = [_literal_value(item) for item in expr.items]
+        if any(item is NOT_LITERAL for item in items):
+            return NOT_LITERAL
+        kind: type = {ListExpr: list, TupleExpr: tuple, SetExpr: set}[type(expr)]
+        try:
+            return kind(items)
+        except TypeError:  # a set of lists: no value at run time either
+            return NOT_LITERAL
+    if isinstance(expr, DictExpr):
+        pairs = [
+            (NOT_LITERAL if key is None else _literal_value(key), _literal_value(value))
+            for key, value in expr.items
+        ]
+        if any(NOT_LITERAL in pair for pair in pairs):
+            return NOT_LITERAL
+        try:
+            return dict(pairs)
+        except TypeError:
+            return NOT_LITERAL
+    if isinstance(expr, IntExpr | FloatExpr | StrExpr):
+        return expr.value
+    if (
+        isinstance(expr, UnaryExpr)
+        and expr.op == "-"
+        and isinstance(expr.expr, IntExpr | FloatExpr)
+    ):
+        return -expr.expr.value
+    if isinstance(expr, NameExpr):
+        constants = {"builtins.True": True, "builtins.False": False, "builtins.None": None}
+        return constants.get(expr.fullname, NOT_LITERAL)
+    return NOT_LITERAL
 
 
 def _bare_generic_call(expr: Expression) -> TypeInfo | None:
@@ -323,29 +345,29 @@ def _check_subscripted(expr: Expression, report: Reporter) -> None:
     """A subscripted generic task (``Passthrough[Order]``) is refused, as the runtime does.
 
     At run time ``Passthrough[Order]`` is a typing alias, not a class: the
-    builder says so with the alias's ``repr``, which this spells the same way.
+    builder says so in the words of this message, classes by their short names
+    (no module: a program run as a script is ``__main__`` at run time).
     """
     if not isinstance(expr, IndexExpr) or not isinstance(expr.analyzed, TypeApplication):
         return
     info = task_class(expr.base)
     if info is None:
         return
-    arguments = ", ".join(_runtime_repr(arg) for arg in expr.analyzed.types)
-    report.fail(
-        codes.TASK_MODEL, f"{info.fullname}[{arguments}] is not a Task subclass", Pos.of(expr)
-    )
+    arguments = ", ".join(_owner_name(arg) for arg in expr.analyzed.types)
+    report.fail(codes.TASK_MODEL, f"{info.name}[{arguments}] is not a Task subclass", Pos.of(expr))
 
 
-def _runtime_repr(typ: Type) -> str:
-    """How ``repr`` spells a typing alias over classes (``module.Name[builtins_name]``)."""
+def _owner_name(typ: Type) -> str:
+    """A type argument by its owner-qualified name, without module (``list[Outer.Inner]``)."""
     proper = get_proper_type(typ)
     if isinstance(proper, Instance):
-        name = proper.type.fullname.removeprefix("builtins.")
+        info = proper.type
+        name = info.fullname.removeprefix(f"{info.module_name}.")
         if not proper.args:
             return name
-        return f"{name}[{', '.join(_runtime_repr(arg) for arg in proper.args)}]"
+        return f"{name}[{', '.join(_owner_name(arg) for arg in proper.args)}]"
     if isinstance(proper, AnyType):
-        return "typing.Any"
+        return "Any"
     return str(proper)
 
 

@@ -43,6 +43,7 @@ from .fields import Verdict, recorded_verdicts
 
 __all__ = [
     "MISSING",
+    "OWNER_KEY",
     "Missing",
     "ModelField",
     "Slot",
@@ -53,6 +54,7 @@ __all__ = [
     "is_model",
     "is_task_class",
     "model_fields",
+    "owner_display_name",
     "task_models",
 ]
 
@@ -75,6 +77,8 @@ _NOT_GIVEN: Final = frozenset(
 )
 
 _COMPUTED_FIELD: Final = "pydantic.fields.computed_field"
+OWNER_KEY: Final = "taskmaestro owner"
+"""``TypeInfo.metadata`` key of a class nested in a task class made in a function."""
 
 
 class ModelField(NamedTuple):
@@ -213,9 +217,18 @@ def format_model(typ: Type, options: Options) -> str:
     if isinstance(proper, Instance) and not proper.args:
         info = proper.type
         qualified = info.fullname.removeprefix(f"{info.module_name}.")
-        if "." in qualified:
+        if "@" in qualified:  # made in a function: its owner, if any, was recorded
+            recorded = info.metadata.get(OWNER_KEY, {}).get("owner")
+            if isinstance(recorded, str):
+                return f'"{recorded}.{owner_display_name(info)}"'
+        elif "." in qualified:
             return f'"{qualified}"'
     return format_type(typ, options)
+
+
+def owner_display_name(info: TypeInfo) -> str:
+    """A class's own name without mypy's ``@line`` mark for classes made in functions."""
+    return info.name.partition("@")[0]
 
 
 def is_computed_field(model: Instance, name: str) -> bool:

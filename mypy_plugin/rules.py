@@ -33,6 +33,7 @@ from taskmaestro._contract import describe_workflow
 from . import codes
 from .models import ModelField, format_model, is_computed_field, is_model, model_fields
 from .state import RootInput, WorkflowFacts
+from .values import NOT_LITERAL, runtime_annotation, value_problem
 from .wiring import ConfigField, Pos, Wire
 
 __all__ = [
@@ -254,9 +255,12 @@ def _edge_value(node: Node, edge: Wire, source: Source, report: Reporter) -> Typ
         if is_computed_field(output, edge.source_field):
             report.fail(
                 codes.ROUTE,
-                f"Field '{edge.source_field}' of {report.type(output)} is a computed field: "
-                f"task '{node.name}' routes it from '{source.name}', but a computed field "
-                "cannot be routed (route a model field, or compute it in the task)",
+                contract.FIELD_IS_COMPUTED.format(
+                    field=edge.source_field,
+                    model=report.type(output),
+                    task=node.name,
+                    source_task=source.name,
+                ),
                 edge.field_pos or edge.pos,
             )
             return None
@@ -337,10 +341,11 @@ def check_job_config_type(config: Type, wanted: Type, report: Reporter, pos: Pos
 
 
 class ConfiguredValue(NamedTuple):
-    """One ``field: value`` of a literal ``JobConfiguration``; ``type`` None if not a literal."""
+    """One ``field: value`` of a literal ``JobConfiguration``; ``value`` is ``NOT_LITERAL``
+    unless it is a scalar literal."""
 
     name: str
-    type: Type | None
+    value: object
     pos: Pos
 
 
@@ -357,8 +362,8 @@ def check_job_configuration(
 ) -> None:
     """17.5: keys are instance names, each task's keys its config_fields, values fit.
 
-    Only literal values are compared with the fields' types; the runtime checks
-    every value when the ``Job`` is built.
+    Only scalar literal values are judged, by pydantic as the runtime does (see
+    ``values``); the runtime checks every value when the ``Job`` is built.
     """
     for task in tasks:
         if workflow.tasks is not None and task.name not in workflow.tasks:
@@ -387,14 +392,19 @@ def check_job_configuration(
         fields = model_fields(configured.model) or {}
         for value in task.fields:
             field = fields.get(value.name)
-            if field is None or value.type is None or value.name not in allowed:
+            if field is None or value.value is NOT_LITERAL or value.name not in allowed:
                 continue
-            if not report.assignable(value.type, field.type):
+            annotation = runtime_annotation(field.type)
+            problem = None if annotation is None else value_problem(value.value, annotation)
+            if problem is not None:
                 report.fail(
                     codes.JOB_CONFIG,
-                    f"JobConfiguration gives field '{value.name}' of task '{task.name}' a "
-                    f"value of type {report.type(value.type)}, but the field takes "
-                    f"{report.type(field.type)}",
+                    contract.CONFIG_INVALID_VALUE.format(
+                        task=task.name,
+                        field=value.name,
+                        model=report.type(configured.model),
+                        problem=problem,
+                    ),
                     value.pos,
                 )
 

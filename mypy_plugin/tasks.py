@@ -45,7 +45,7 @@ from mypy.typevars import fill_typevars
 
 from . import codes, names
 from .deps import register_task_dependencies
-from .models import format_model, task_models
+from .models import OWNER_KEY, format_model, owner_display_name, task_models
 
 __all__ = ["analyze_task_class"]
 
@@ -57,7 +57,23 @@ def analyze_task_class(ctx: ClassDefContext) -> None:
     if task is not None and info is not task:
         metadata["modules"] = register_task_dependencies(ctx, task)
     info.metadata[names.METADATA_KEY] = metadata
+    _record_owner(ctx)
     _check_run(ctx, info)
+
+
+def _record_owner(ctx: ClassDefContext) -> None:
+    """A task class made in a function: its nested classes are named by owner (17.6).
+
+    mypy names such a class ``module.Inputs@12``, without ``Publish``: the owner's
+    name is kept on it for ``format_model``, as the runtime reads ``__qualname__``.
+    """
+    owner = ctx.cls.info
+    if "@" not in owner.fullname:
+        return  # a module-level class: its nested classes' fullnames hold the owner
+    owner_name = owner_display_name(owner)
+    for statement in ctx.cls.defs.body:
+        if isinstance(statement, ClassDef) and statement.info is not None:
+            statement.info.metadata[OWNER_KEY] = {"owner": owner_name}
 
 
 def _recorded_name(ctx: ClassDefContext) -> dict[str, str | None]:

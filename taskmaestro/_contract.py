@@ -44,6 +44,7 @@ __all__ = [
     "FAN_IN_KEY_NOT_A_STRING",
     "FAN_IN_KEY_NOT_FOUND",
     "FAN_IN_TYPE_MISMATCH",
+    "FIELD_IS_COMPUTED",
     "FIELD_NOT_FOUND",
     "HANDLE_FIELD_NOT_FOUND",
     "HANDLE_FOREIGN",
@@ -221,6 +222,11 @@ SHARED_FIELD_MISMATCH = (
 FIELD_NOT_FOUND = (
     "Field '{field}' not found on {model}: task '{task}' routes field '{field}' of "
     "'{source_task}', but {model} has no such field"
+)
+FIELD_IS_COMPUTED = (
+    "Field '{field}' of {model} is a computed field: task '{task}' routes it from "
+    "'{source_task}', but a computed field cannot be routed (route a model field, or "
+    "compute it in the task)"
 )
 FAN_IN_KEY_NOT_FOUND = (
     "Fan-in field '{key}' not found on {model}: task '{task}' fans in '{key}', "

@@ -405,9 +405,10 @@ def _edge_value(node: Node, edge: Edge, nodes: Mapping[str, Node], report: Repor
     if edge.source_field is None:  # the whole output
         return output
     if edge.source_field not in output.model_fields:
+        computed = edge.source_field in output.model_computed_fields
         report(
             WorkflowDefinitionError(
-                contract.FIELD_NOT_FOUND.format(
+                (contract.FIELD_IS_COMPUTED if computed else contract.FIELD_NOT_FOUND).format(
                     field=edge.source_field,
                     model=_name(output),
                     task=node.name,
@@ -447,7 +448,7 @@ def check_job_config(workflow: str, roots: Sequence[Node], config: object) -> No
                     task=root.name,
                     expected=_name(root.input_model),
                     workflow=contract.describe_workflow(workflow),
-                    provided=type(config).__name__,
+                    provided=format_annotation(type(config)),
                 )
             ).at(root.name)
 

@@ -107,6 +107,8 @@ def _class_assignable(src: type, dst: type, depth: int) -> bool:
     # Two parametrizations of one generic model: compare arguments by variance.
     src_origin, src_args = _split(src)
     dst_origin, dst_args = _split(dst)
+    if not src_args and _is_bare_generic(src) and isinstance(dst_origin, type):
+        return _is_subclass(src, dst_origin)  # a bare generic model has Any arguments
     if not src_args or src_origin is not dst_origin or not isinstance(dst_origin, type):
         return False
     variances = _variances(dst_origin, len(dst_args))
@@ -165,10 +167,19 @@ def _split(annotation: object) -> tuple[object, tuple[object, ...]]:
     if origin is not None:
         return origin, get_args(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        metadata = annotation.__pydantic_generic_metadata__
-        if metadata["origin"] is not None:
+        # BaseModel itself has no metadata (pydantic's metaclass raises AttributeError).
+        metadata = getattr(annotation, "__pydantic_generic_metadata__", None)
+        if metadata is not None and metadata["origin"] is not None:
             return metadata["origin"], tuple(metadata["args"])
     return annotation, ()
+
+
+def _is_bare_generic(cls: type) -> bool:
+    """A generic class without its type arguments (``Batch``, not ``Batch[int]``)."""
+    metadata = getattr(cls, "__pydantic_generic_metadata__", None)
+    if metadata is not None:
+        return bool(metadata["parameters"]) and metadata["origin"] is None
+    return bool(getattr(cls, "__parameters__", ()))
 
 
 def _promotes(src: type, dst: type) -> bool:
@@ -195,6 +206,11 @@ def _callable_assignable(
     ``...`` for the parameters fits any parameter list either way; a bare
     ``Callable`` has ``...`` parameters and an ``Any`` result.
     """
+    if src_origin is type and len(src_args) == 1 and dst_args:
+        # A class is its constructor: against ``...`` parameters only the result counts
+        # (a parameter list would need the constructor's signature: refused).
+        params, result = _callable_parts(dst_args)
+        return params is None and _assignable(src_args[0], result, depth)
     if src_origin is not _CALLABLE:
         return _is_subclass(src_origin, _CALLABLE) and not dst_args
     if not dst_args or not src_args:
@@ -312,14 +328,30 @@ def _variance_of(parameter: object) -> int:
 
 
 def format_annotation(annotation: object) -> str:
-    """A short, readable spelling of an annotation for messages and diagrams."""
+    """A short, readable spelling of an annotation for messages and diagrams.
+
+    A bare class reads by its qualified name, so a nested model is ``Publish.Inputs``
+    (issue 17.6); inside brackets or unions classes keep their short names, as mypy
+    (and so the plugin) prints them.
+    """
+    normalized = _normalize(annotation)
+    if (
+        isinstance(normalized, type)
+        and get_origin(normalized) is None
+        and normalized not in (_NONE_TYPE, Any)
+    ):
+        return normalized.__qualname__.rpartition("<locals>.")[2]
+    return _format(normalized)
+
+
+def _format(annotation: object) -> str:
     annotation = _normalize(annotation)
     if annotation is _NONE_TYPE:
         return "None"
     if annotation is Any:
         return "Any"
     if _is_union(annotation):
-        return " | ".join(format_annotation(a) for a in get_args(annotation))
+        return " | ".join(_format(a) for a in get_args(annotation))
     origin = get_origin(annotation)
     if origin is Literal:
         return f"Literal[{', '.join(repr(a) for a in get_args(annotation))}]"
@@ -338,5 +370,5 @@ def _format_arg(arg: object) -> str:
     if arg is Ellipsis:
         return "..."
     if isinstance(arg, list):
-        return f"[{', '.join(format_annotation(a) for a in arg)}]"
-    return format_annotation(arg)
+        return f"[{', '.join(_format(a) for a in arg)}]"
+    return _format(arg)

@@ -205,8 +205,11 @@ class Resolver:
     def add(self, name: str, task: type[Task[Any, Any]]) -> None:
         self._by_class.setdefault(task, []).append(name)
 
-    def resolve_class(self, ref: type[Task[Any, Any]], referrer: str) -> str:
-        """The one instance name registered for class ``ref``; ``referrer`` is for messages."""
+    def resolve_class(
+        self, ref: type[Task[Any, Any]], referrer: str, missing: str = contract.CLASS_NOT_FOUND
+    ) -> str:
+        """The one instance name registered for class ``ref``; ``referrer`` is for messages,
+        ``missing`` the template when there is none (``result_task`` has its own)."""
         names = self._by_class.get(ref, [])
         if len(names) == 1:
             return names[0]
@@ -220,7 +223,10 @@ class Resolver:
                 )
             )
         raise WorkflowDefinitionError(
-            contract.CLASS_NOT_FOUND.format(
-                cls=ref.__qualname__, workflow=self._workflow, referrer=referrer
+            missing.format(
+                cls=ref.__qualname__,
+                ref=ref.__qualname__,
+                workflow=self._workflow,
+                referrer=referrer,
             )
         )

@@ -162,6 +162,19 @@ _MODELS: dict[type, tuple[type[BaseModel], type[BaseModel]]] = {}
 the same few classes again and again (issue 13.5: build cost)."""
 
 
+def _spelled(annotation: object) -> str:
+    """A subscripted generic task as the plugin spells it: classes by owner, no module
+    (a program run as a script is ``__main__`` at run time, not so for mypy)."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is not None and args:
+        return f"{_spelled(origin)}[{', '.join(_spelled(arg) for arg in args)}]"
+    if annotation is Any:
+        return "Any"
+    if isinstance(annotation, type):
+        return annotation.__qualname__.rpartition("<locals>.")[2]
+    return repr(annotation)
+
+
 def task_models(task_cls: type[Task[Any, Any]]) -> tuple[type[BaseModel], type[BaseModel]]:
     """The (input, output) models of a task class, or a clear error if it has none."""
     try:
@@ -169,7 +182,10 @@ def task_models(task_cls: type[Task[Any, Any]]) -> tuple[type[BaseModel], type[B
     except (KeyError, TypeError):  # TypeError: not hashable, hence no task class
         pass
     if not (isinstance(task_cls, type) and issubclass(task_cls, Task)):
-        raise WorkflowDefinitionError(f"{task_cls!r} is not a Task subclass")
+        origin = get_origin(task_cls)
+        generic = isinstance(origin, type) and issubclass(origin, Task)
+        spelled = _spelled(task_cls) if generic else repr(task_cls)
+        raise WorkflowDefinitionError(f"{spelled} is not a Task subclass")
     input_model, output_model = task_cls.__taskmaestro_models__
     models = _model(task_cls, "input", input_model), _model(task_cls, "output", output_model)
     if len(_MODELS) >= _MEMO_LIMIT:
@@ -244,7 +260,7 @@ def _task_arguments(cls: type) -> tuple[object, object] | None:
         bases = current.__dict__.get("__orig_bases__", current.__bases__)
         for base in reversed(bases):
             origin = get_origin(base) or base
-            arguments = tuple(substitution.get(a, a) for a in get_args(base))
+            arguments = tuple(_substitute(a, substitution) for a in get_args(base))
             if origin is Task:
                 if len(arguments) == 2:
                     return arguments[0], arguments[1]
@@ -253,3 +269,20 @@ def _task_arguments(cls: type) -> tuple[object, object] | None:
                 parameters = getattr(origin, "__parameters__", ())
                 pending.append((origin, dict(zip(parameters, arguments, strict=False))))
     return None
+
+
+def _substitute(argument: object, substitution: dict[object, object]) -> object:
+    """``argument`` with a subclass's type arguments put in: ``T`` and ``Batch[T]`` too
+    (``class IntPass(Passthrough[int])`` takes ``Batch[int]``, as mypy reads it)."""
+    if isinstance(argument, typing.TypeVar):
+        return substitution.get(argument, argument)
+    metadata = getattr(argument, "__pydantic_generic_metadata__", None)
+    parameters = (
+        metadata["parameters"] if metadata is not None else getattr(argument, "__parameters__", ())
+    )
+    if not isinstance(parameters, tuple) or not any(p in substitution for p in parameters):
+        return argument
+    try:
+        return argument[tuple(substitution.get(p, p) for p in parameters)]  # type: ignore[index]
+    except TypeError:
+        return argument

@@ -358,14 +358,17 @@ class WorkflowBuilder(Generic[InT, OutT]):
             edges.append(Edge(source, source_field, target_field, member))
         return tuple(edges)
 
-    def _resolve(self, cls: type[Task[Any, Any]], referrer: str) -> str:
-        """W9: the one instance of class ``cls``; the resolver indexes the instances added
-        so far at the first class reference, then each one added after it."""
+    def _resolve(
+        self, cls: type[Task[Any, Any]], referrer: str, missing: str = contract.CLASS_NOT_FOUND
+    ) -> str:
+        """W9: the one instance of class ``cls`` (``missing``: the message when there is
+        none); the resolver indexes the instances added so far at the first class
+        reference, then each one added after it."""
         if self._resolver is None:
             self._resolver = Resolver(self.name)
             for node in self._nodes.values():
                 self._resolver.add(node.name, node.task)
-        return self._resolver.resolve_class(cls, referrer)
+        return self._resolver.resolve_class(cls, referrer, missing)
 
     def build(self) -> Workflow[InT, OutT]:
         """Check every wiring rule and return the workflow; raises on the first violation.
@@ -381,7 +384,7 @@ class WorkflowBuilder(Generic[InT, OutT]):
             reference = parse_result(self.result_task, self._owner)
             result: str | None = None
             if isinstance(reference, type):
-                result = self._resolve(reference, "result_task")
+                result = self._resolve(reference, "result_task", contract.RESULT_NOT_FOUND)
             else:
                 result = reference
         except WorkflowDefinitionError as error:

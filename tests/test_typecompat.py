@@ -104,6 +104,9 @@ ASSIGNABLE = [
     (Callable, Callable[[int], int]),
     (Callable[[int], int], Callable),
     (Callable[[int], int], Callable[[int], int] | None),
+    (type[Sub], Callable[..., Base]),  # a class is its constructor, as for mypy
+    (type[Base], Callable[..., Any]),
+    (Box, Box[Base]),  # a bare generic model has Any arguments, as for mypy
 ]
 
 NOT_ASSIGNABLE = [
@@ -136,6 +139,10 @@ NOT_ASSIGNABLE = [
     (Callable[[Base], int], Callable[[Base], str]),
     (Callable[[int], int], int),
     (int, Callable[[int], int]),
+    (list[Base], list[BaseModel]),  # pydantic's BaseModel itself: no generic metadata
+    (type[Other], Callable[..., Base]),
+    (type[Base], Callable[[int], Base]),  # the constructor's signature is not compared
+    (BaseModel, Base),
 ]
 
 
@@ -147,6 +154,11 @@ def test_assignable(src: object, dst: object) -> None:
 @pytest.mark.parametrize(("src", "dst"), NOT_ASSIGNABLE, ids=repr)
 def test_not_assignable(src: object, dst: object) -> None:
     assert not is_assignable(src, dst)
+
+
+class Owner:
+    class Nested(BaseModel):
+        x: int
 
 
 class Weird:
@@ -187,6 +199,9 @@ def test_recursive_alias_terminates() -> None:
         (Annotated[int, "m"], "int"),
         (Any, "Any"),
         (UserId, "UserId"),
+        (Owner.Nested, "Owner.Nested"),  # issue 17.6, as the plugin prints it
+        (list[Owner.Nested], "list[Nested]"),
+        (Owner.Nested | None, "Nested | None"),
     ],
 )
 def test_format_annotation(annotation: object, text: str) -> None:

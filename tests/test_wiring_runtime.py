@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 import types
 from collections.abc import Iterator
 
 import pytest
 
+from taskmaestro import collect
+from taskmaestro.exceptions import WorkflowDefinitionError
 from tests.wiring_scenarios import ERROR_OF_CODE, PRELUDE, SCENARIOS, Scenario
 
 
@@ -47,3 +50,45 @@ def test_table_agrees() -> None:
         if scenario.runtime is not None:
             kinds = {ERROR_OF_CODE[code] for code in scenario.static}
             assert scenario.runtime in kinds, scenario.id
+
+
+def test_subscripted_generic_task_reads_the_same_in_a_script() -> None:
+    """Issue 17.2: the refusal names no module, so a program run as ``__main__`` says what
+    the plugin says (typetests/test-generics.yml)."""
+    script = textwrap.dedent(
+        """
+        from typing import Generic, TypeVar
+        from pydantic import BaseModel
+        from taskmaestro import ExecutionContext, Task, Workflow
+
+        T = TypeVar("T")
+
+        class Outer:
+            class Inner(BaseModel):
+                x: int
+
+        class Batch(BaseModel, Generic[T]):
+            items: list[T]
+
+        class Passthrough(Task[Batch[T], Batch[T]], Generic[T]):
+            def run(self, input: Batch[T], ctx: ExecutionContext) -> Batch[T]:
+                return input
+
+        Workflow(name="w", tasks=[Passthrough[dict[str, Outer.Inner]]])
+        """
+    )
+    module = types.ModuleType("__main__")
+    with pytest.raises(WorkflowDefinitionError) as raised:
+        exec(compile(script, "<script>", "exec"), module.__dict__)
+    assert str(raised.value) == "Passthrough[dict[str, Outer.Inner]] is not a Task subclass"
+
+
+def test_mixed_collect_says_what_the_plugin_says() -> None:
+    """typetests/test-handles.yml (collect_checked): ``collect()`` with positional and
+    keyword members raises the text the plugin reports at the call."""
+    with pytest.raises(TypeError) as raised:
+        collect("a", "b", y="c", x="d")  # type: ignore[taskmaestro-collection]
+    assert str(raised.value) == (
+        "collect() accepts either positional members or keyword members, not both "
+        "(got 2 positional and keywords ['x', 'y'])"
+    )

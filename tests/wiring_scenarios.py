@@ -500,6 +500,12 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
         "taskmaestro-reference",
     ),
     _s(
+        "result_task_class_not_registered",
+        'Workflow(name="w", tasks=[Start, Double], result_task=ToText)',
+        _DEF,
+        "taskmaestro-reference",
+    ),
+    _s(
         "result_task_ambiguous_in_linear_list",
         'Workflow(name="w", tasks=[Start, Start], result_task=Start)',
         _DEF,
@@ -559,6 +565,24 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
         """
         wf = Workflow(name="w", tasks=[Start, ToText])
         Job(workflow=wf, config=Text(text="x"))
+        """,
+        _DEF,
+        "taskmaestro-job-config",
+    ),
+    _s(
+        "job_config_none",
+        """
+        wf = Workflow(name="w", tasks=[Start, ToText])
+        Job(workflow=wf, config=None)
+        """,
+        _DEF,
+        "taskmaestro-job-config",
+    ),
+    _s(
+        "job_config_nested_model",
+        """
+        wf = Workflow(name="w", tasks=[Nested])
+        Job(workflow=wf, config=Nested.Outputs(value=1))
         """,
         _DEF,
         "taskmaestro-job-config",
@@ -682,6 +706,37 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
         builder = Workflow.builder(name="w")
         split = builder.task(Split)
         builder.task(Sum, a=split.field("a"), b=(split, "b"))
+        builder.build()
+        """,
+    ),
+    _s(
+        "handle_tuple_route_missing_field",
+        """
+        builder = Workflow.builder(name="w")
+        split = builder.task(Split)
+        builder.task(Sum, a=split.field("a"), b=(split, "z"))
+        builder.build()
+        """,
+        _DEF,
+        "taskmaestro-route",
+    ),
+    _s(
+        "handle_tuple_route_mismatch",
+        """
+        builder = Workflow.builder(name="w")
+        text = builder.task(ToText)
+        builder.task(Double, depends_on=(text, "text"))
+        builder.build()
+        """,
+        _DEF,
+        "taskmaestro-type",
+    ),
+    _s(
+        "handle_tuple_route_whole_input",
+        """
+        builder = Workflow.builder(name="w")
+        split = builder.task(Split)
+        builder.task(Double, depends_on=(split, "a"))
         builder.build()
         """,
     ),
