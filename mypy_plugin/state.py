@@ -118,20 +118,10 @@ class BuilderState:
         if not isinstance(proper, Instance) or proper.extra_attrs is None:
             return None
         attrs = proper.extra_attrs.attrs
-        raw = _literal(attrs.get(_HEADER))
-        if raw is None:
+        literal = get_proper_type(attrs.get(_HEADER))
+        if not isinstance(literal, LiteralType) or not isinstance(literal.value, str):
             return None
-        data = json.loads(raw)  # each header is read once, by the next step: not remembered
-        result = data["result"]
-        header = Header(
-            workflow=data["workflow"],
-            size=data["count"],
-            complete=data["complete"],
-            span=cast("Span", tuple(data["span"])),
-            result=None if result is None else Result(_ref(result["ref"]), Pos(*result["pos"])),
-            unknown_names=data["unknown_names"],
-            unknown_tasks=data["unknown_tasks"],
-        )
+        header = _headers(literal)  # made by the step before: remembered, not parsed again
         return cls(header, attrs)  # shared, never changed: its header key is replaced on attach
 
     def attach(self, instance: Instance, str_type: Instance) -> Instance:
@@ -150,7 +140,9 @@ class BuilderState:
             "unknown_tasks": header.unknown_tasks,
         }
         attrs = dict(self._attrs)
-        attrs[_HEADER] = LiteralType(json.dumps(data), str_type)
+        literal = LiteralType(json.dumps(data), str_type)
+        _headers.remember(literal, header)
+        attrs[_HEADER] = literal
         return _with_attrs(instance, attrs)
 
     def declaration(self, index: int) -> Declaration:
@@ -359,6 +351,21 @@ class _Memo[K: Type, T]:
         self._entries[id(part)] = (part, value)
 
 
+def _parse_header(literal: LiteralType) -> Header:
+    assert isinstance(literal.value, str)
+    data = json.loads(literal.value)
+    result = data["result"]
+    return Header(
+        workflow=data["workflow"],
+        size=data["count"],
+        complete=data["complete"],
+        span=cast("Span", tuple(data["span"])),
+        result=None if result is None else Result(_ref(result["ref"]), Pos(*result["pos"])),
+        unknown_names=data["unknown_names"],
+        unknown_tasks=data["unknown_tasks"],
+    )
+
+
 def _parse_indexes(literal: LiteralType) -> tuple[int, ...]:
     assert isinstance(literal.value, str)
     return tuple(json.loads(literal.value))
@@ -386,6 +393,7 @@ def _task_models(task: TypeType) -> tuple[Slot, Slot]:
     return declared_models(item.type) if isinstance(item, Instance) else (None, None)
 
 
+_headers: Final = _Memo(_parse_header)
 _indexes_of: Final = _Memo(_parse_indexes)
 _declarations: Final = _Memo(_parse_declaration)
 _models_of: Final = _Memo(_task_models)
@@ -448,8 +456,12 @@ def _literal(typ: Type | None) -> str | None:
     return None
 
 
+_COMPACT: Final = json.JSONEncoder(separators=(",", ":")).encode
+"""``json.dumps`` without spaces; one encoder, instead of a new one per call."""
+
+
 def _literal_json(value: _Json, str_type: Instance) -> LiteralType:
-    return LiteralType(json.dumps(value, separators=(",", ":")), str_type)
+    return LiteralType(_COMPACT(value), str_type)
 
 
 def _indexes(typ: Type | None) -> Sequence[int]:
@@ -503,7 +515,7 @@ def _declaration_json(declaration: Declaration) -> _Json:
 
 
 def _pos_json(pos: Pos | None) -> _Json:
-    return None if pos is None else list[_Json](pos.as_list())
+    return None if pos is None else [*pos]
 
 
 def _pos(data: _Json) -> Pos | None:
