@@ -107,15 +107,18 @@ def declare(
     wires: list[Wire] = []
     sources: dict[Wire, Source] = {}
     index = state.header.size
+    changed = False
     for wire in declaration.wires or ():
         resolution = _resolve(state, wire.ref, index)
-        checked = wire._replace(pending=isinstance(resolution, _Unresolved))
+        pending = isinstance(resolution, _Unresolved)
+        checked = wire if wire.pending is pending else wire._replace(pending=pending)
+        changed = changed or checked is not wire
         if isinstance(resolution, _Ambiguous):
             _report_ambiguous(wire, resolution, instance_name(declaration), report, workflow)
         elif isinstance(resolution, int):
             sources[checked] = _source(state, resolution)
         wires.append(checked)
-    if declaration.wires is not None:
+    if changed:
         declaration = declaration._replace(wires=tuple(wires))
     check_node(_node(declaration, models[0], report), sources.get, report, first_pass=True)
     return declaration, models
