@@ -6,6 +6,7 @@ from mypy.nodes import ARG_NAMED, ARG_POS, CallExpr, Context, Expression, Member
 from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
 from mypy.types import Instance, Type
 
+from .models import Facts
 from .rules import Reporter
 from .wiring import Pos
 
@@ -71,8 +72,8 @@ def literal(expr: Expression | None) -> str | None:
     return expr.value if isinstance(expr, StrExpr) else None
 
 
-def reporter(api: CheckerPluginInterface) -> Reporter:
-    return Reporter(api.fail, api.options)
+def reporter(api: CheckerPluginInterface, facts: Facts | None = None) -> Reporter:
+    return Reporter(api.fail, api.options, facts)
 
 
 def str_type(api: CheckerPluginInterface) -> Instance:

@@ -44,13 +44,17 @@ def register_task_dependencies(ctx: ClassDefContext, task: TypeInfo) -> list[str
     Returns the modules of those classes, sorted, for the coarse dependencies.
     """
     info = ctx.cls.info
-    target = make_trigger(f"{info.fullname}.__init__")
     classes = model_classes(info, task)
-    for fullname in sorted(classes):
-        if fullname == info.fullname:
-            continue
-        ctx.api.add_plugin_dependency(make_trigger(fullname), target)
-        ctx.api.add_plugin_dependency(make_wildcard_trigger(fullname), target)
+    options = ctx.api.options
+    if options.fine_grained_incremental or options.cache_fine_grained:
+        # Only these modes read a module's plugin dependencies (dmypy, or a cache
+        # written for it); any other run would collect them for nothing.
+        target = make_trigger(f"{info.fullname}.__init__")
+        for fullname in sorted(classes):
+            if fullname == info.fullname:
+                continue
+            ctx.api.add_plugin_dependency(make_trigger(fullname), target)
+            ctx.api.add_plugin_dependency(make_wildcard_trigger(fullname), target)
     return sorted({found.module_name for found in classes.values()})
 
 

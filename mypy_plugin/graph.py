@@ -26,7 +26,7 @@ from mypy.types import Instance
 from taskmaestro import _contract as contract
 
 from . import codes
-from .models import MISSING, Slot, declared_models, model_fields
+from .models import MISSING, Slot
 from .rules import (
     Node,
     Reporter,
@@ -89,7 +89,7 @@ def declare(
     """
     workflow = state.header.workflow
     name = declaration.name
-    models = _models(declaration)
+    models = _models(declaration, report)
     if declaration.task is not None:
         _check_models(declaration.task, models, declaration.pos, report)
     if name is not None and not is_valid_name(name):
@@ -107,17 +107,20 @@ def declare(
     wires: list[Wire] = []
     sources: dict[Wire, Source] = {}
     index = state.header.size
+    changed = False
     for wire in declaration.wires or ():
         resolution = _resolve(state, wire.ref, index)
-        checked = wire._replace(pending=isinstance(resolution, _Unresolved))
+        pending = isinstance(resolution, _Unresolved)
+        checked = wire if wire.pending is pending else wire._replace(pending=pending)
+        changed = changed or checked is not wire
         if isinstance(resolution, _Ambiguous):
             _report_ambiguous(wire, resolution, instance_name(declaration), report, workflow)
         elif isinstance(resolution, int):
             sources[checked] = _source(state, resolution)
         wires.append(checked)
-    if declaration.wires is not None:
+    if changed:
         declaration = declaration._replace(wires=tuple(wires))
-    check_node(_node(declaration, models[0]), sources.get, report, first_pass=True)
+    check_node(_node(declaration, models[0], report), sources.get, report, first_pass=True)
     return declaration, models
 
 
@@ -132,8 +135,8 @@ def finish(state: BuilderState, complete: bool, report: Reporter, pos: Pos) -> O
     if not complete:
         return None
     result = _result(state, declarations, edges, report, pos, check_sinks=not cyclic)
-    output = _models(declarations[result])[1] if result is not None else None
-    return _outcome(declarations, output if isinstance(output, Instance) else None)
+    output = _models(declarations[result], report)[1] if result is not None else None
+    return _outcome(declarations, output if isinstance(output, Instance) else None, report)
 
 
 def _resolve_edges(
@@ -171,7 +174,7 @@ def _resolve_edges(
                 )
         edges.append(known)
         if sources:
-            node = _node(declaration, state.models(index)[0])
+            node = _node(declaration, state.models(index)[0], report)
             check_node(node, sources.get, report, first_pass=False)
     return edges
 
@@ -274,7 +277,9 @@ def _result(
     return sinks[0] if len(sinks) == 1 else None
 
 
-def _outcome(declarations: Sequence[Declaration], output: Instance | None) -> Outcome:
+def _outcome(
+    declarations: Sequence[Declaration], output: Instance | None, report: Reporter
+) -> Outcome:
     """The job config model: the first root without config_fields, in declaration order."""
     config: Instance | None = None
     known = True
@@ -286,7 +291,7 @@ def _outcome(declarations: Sequence[Declaration], output: Instance | None) -> Ou
             continue
         if declaration.wires or declaration.config_fields:
             continue
-        model = _models(declaration)[0]
+        model = _models(declaration, report)[0]
         if not found and known:
             config = model if isinstance(model, Instance) else None
         found = True
@@ -301,7 +306,7 @@ def _outcome(declarations: Sequence[Declaration], output: Instance | None) -> Ou
             all_literal = False
             break
         if declaration.config_fields:
-            model = _models(declaration)[0]
+            model = _models(declaration, report)[0]
             fields = tuple(field.name for field in declaration.config_fields)
             input_model = model if isinstance(model, Instance) else None
             configured.append(Configured(declaration.name, fields, input_model))
@@ -372,21 +377,21 @@ def _source(state: BuilderState, index: int) -> Source:
     return Source(instance_name(declaration), output if isinstance(output, Instance) else None)
 
 
-def _node(declaration: Declaration, input_model: Slot) -> Node:
+def _node(declaration: Declaration, input_model: Slot, report: Reporter) -> Node:
     model = input_model if isinstance(input_model, Instance) else None
     return Node(
         name=instance_name(declaration),
         input=model,
-        fields=model_fields(model) if model is not None else None,
+        fields=report.fields(model) if model is not None else None,
         config_fields=declaration.config_fields,
         edges=declaration.wires,
         pos=declaration.pos,
     )
 
 
-def _models(declaration: Declaration) -> tuple[Slot, Slot]:
+def _models(declaration: Declaration, report: Reporter) -> tuple[Slot, Slot]:
     info = declaration.task
-    return (None, None) if info is None else declared_models(info)
+    return (None, None) if info is None else report.models(info)
 
 
 def _check_models(info: TypeInfo, models: tuple[Slot, Slot], pos: Pos, report: Reporter) -> None:

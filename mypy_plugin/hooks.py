@@ -57,7 +57,7 @@ from taskmaestro import _contract as contract
 from . import codes, names
 from .calls import CallArgs, call_pos, literal, reporter, str_type
 from .graph import Outcome, declare, finish
-from .models import default_task_name
+from .models import Facts, default_task_name
 from .rules import (
     ConfiguredTask,
     ConfiguredValue,
@@ -95,14 +95,18 @@ _NO_SPAN: Final[Span] = (-1, -1, -1, -1)
 type _CallContext = FunctionContext | MethodContext
 
 if TYPE_CHECKING:
-    from .plugin import Consulted
+    from .plugin import Chain, Consulted
 
 type Lookup = Callable[[str], SymbolTableNode | None]
 """Finds a symbol by its full name (the plugin's ``lookup_fully_qualified``)."""
 
 
-def builder_hook(ctx: _CallContext) -> Type:
-    """``Workflow.builder(name, result_task)``: a builder whose registry is empty."""
+def builder_hook(ctx: _CallContext, chain: Chain) -> Type:
+    """``Workflow.builder(name, result_task)``: a builder whose registry is empty.
+
+    It starts the chain's ``Facts``, which the steps chained to it share.
+    """
+    chain.facts = Facts()
     default = get_proper_type(ctx.default_return_type)
     args = CallArgs(ctx)
     if not isinstance(default, Instance) or not args.visible:
@@ -111,7 +115,7 @@ def builder_hook(ctx: _CallContext) -> Type:
     return state.attach(default, str_type(ctx.api))
 
 
-def add_task_hook(ctx: MethodContext, consulted: Consulted) -> Type:
+def add_task_hook(ctx: MethodContext, consulted: Consulted, chain: Chain) -> Type:
     """Check the task being added against the registry and return the grown registry."""
     default = get_proper_type(ctx.default_return_type)
     if not isinstance(default, Instance):
@@ -120,7 +124,7 @@ def add_task_hook(ctx: MethodContext, consulted: Consulted) -> Type:
     if state is None:  # a builder from elsewhere: what it holds is unknown
         state = BuilderState.new(None, None, _NO_SPAN, complete=False)
     complete = _chained(ctx.context, state)
-    report = reporter(ctx.api)
+    report = reporter(ctx.api, chain.facts if complete else None)
     declaration, models = declare(state, _declaration(ctx, report), report)
     if declaration.task is not None:
         consulted.record(ctx.api.path, declaration.task)
@@ -129,14 +133,15 @@ def add_task_hook(ctx: MethodContext, consulted: Consulted) -> Type:
     return grown.attach(default, text)
 
 
-def build_hook(ctx: MethodContext, lookup: Lookup) -> Type:
+def build_hook(ctx: MethodContext, lookup: Lookup, chain: Chain) -> Type:
     """Check the whole chain; a complete one gives ``Workflow[RootInput, ResultOutput]``."""
     default = get_proper_type(ctx.default_return_type)
     state = BuilderState.read(ctx.type)
     if state is None or not isinstance(default, Instance):
         return ctx.default_return_type
     complete = _chained(ctx.context, state)
-    outcome = finish(state, complete, reporter(ctx.api), call_pos(ctx.context))
+    report = reporter(ctx.api, chain.facts if complete else None)
+    outcome = finish(state, complete, report, call_pos(ctx.context))
     if outcome is None:
         return ctx.default_return_type
     return _workflow_type(ctx.api, lookup, default, state.header.workflow, outcome)

@@ -44,6 +44,7 @@ from .fields import Verdict, recorded_verdicts
 __all__ = [
     "MISSING",
     "OWNER_KEY",
+    "Facts",
     "Missing",
     "ModelField",
     "Slot",
@@ -200,6 +201,44 @@ def model_fields(model: Instance) -> dict[str, ModelField] | None:
             field_type = expand_type_by_instance(node.type, mapped)
             fields[name] = ModelField(name, field_type, required.get(name, False))
     return fields
+
+
+class Facts:
+    """``declared_models`` and ``model_fields`` of each class, read once per fluent chain.
+
+    A chain of 200 ``add_task`` calls asks for the same few models again and
+    again. A ``Facts`` lives while one ``Workflow.builder(...)...build()``
+    expression is checked (the hooks make a new one at each
+    ``Workflow.builder``, and a fresh one for any step not chained to it), so
+    nothing is kept from one mypy run to the next: under dmypy a class's
+    ``TypeInfo`` keeps its identity but not its contents across runs, and its
+    fields are read again by the next check of the chain. Within one check,
+    semantic analysis is over, so a class's models and fields cannot change.
+    Generic models are read every time (their fields depend on the arguments).
+    """
+
+    __slots__ = ("_fields", "_models")
+
+    def __init__(self) -> None:
+        self._models: dict[str, tuple[Slot, Slot]] = {}
+        self._fields: dict[str, dict[str, ModelField] | None] = {}
+
+    def models(self, info: TypeInfo) -> tuple[Slot, Slot]:
+        """``declared_models(info)``; callers do not change the result."""
+        found = self._models.get(info.fullname)
+        if found is None:
+            found = self._models[info.fullname] = declared_models(info)
+        return found
+
+    def fields(self, model: Instance) -> dict[str, ModelField] | None:
+        """``model_fields(model)``; callers do not change the result."""
+        if model.args:
+            return model_fields(model)
+        key = model.type.fullname
+        if key in self._fields:
+            return self._fields[key]
+        found = self._fields[key] = model_fields(model)
+        return found
 
 
 def _declaration_order(info: TypeInfo, verdicts: dict[str, Verdict] | None) -> list[str]:

@@ -33,8 +33,9 @@ from . import __version__, names
 
 if TYPE_CHECKING:
     from .hooks import Lookup
+    from .models import Facts
 
-__all__ = ["DEBUG_ENV", "Consulted", "TaskmaestroPlugin"]
+__all__ = ["DEBUG_ENV", "Chain", "Consulted", "TaskmaestroPlugin"]
 
 DEBUG_ENV: Final = "TASKMAESTRO_MYPY_DEBUG"
 
@@ -46,15 +47,18 @@ class TaskmaestroPlugin(Plugin):
         super().__init__(options)
         self._reraise = os.environ.get(DEBUG_ENV, "") not in ("", "0")
         self._consulted = Consulted()
+        self._chain = Chain()
         self._function_hook = self._guard_type(
             partial(_workflow, lookup=self._lookup, consulted=self._consulted)
         )
-        self._builder_function_hook = self._guard_type(_builder)
+        self._builder_function_hook = self._guard_type(partial(_builder, chain=self._chain))
         self._job_hook = self._guard_type(_job)
         self._job_signature_hook = self._guard_signature(_job_signature)
-        self._builder_hook = self._guard_type(_builder)
-        self._add_task_hook = self._guard_type(partial(_add_task, consulted=self._consulted))
-        self._build_hook = self._guard_type(partial(_build, lookup=self._lookup))
+        self._builder_hook = self._builder_function_hook
+        self._add_task_hook = self._guard_type(
+            partial(_add_task, consulted=self._consulted, chain=self._chain)
+        )
+        self._build_hook = self._guard_type(partial(_build, lookup=self._lookup, chain=self._chain))
         self._task_hook = self._guard_type(partial(_task, mapped=False))
         self._map_task_hook = self._guard_type(partial(_task, mapped=True))
         self._field_hook = self._guard_type(_field)
@@ -191,6 +195,20 @@ class Consulted:
         return modules
 
 
+class Chain:
+    """The ``Facts`` of the fluent builder chain being checked (see ``models.Facts``).
+
+    ``Workflow.builder(...)`` starts a new one; a step uses it only when it is
+    chained to that call in the same expression (the registry's ``complete``),
+    so what it holds was read during this check of that expression.
+    """
+
+    __slots__ = ("facts",)
+
+    def __init__(self) -> None:
+        self.facts: Facts | None = None
+
+
 # The hooks, each importing its module on first use.
 
 
@@ -200,22 +218,22 @@ def _workflow(ctx: FunctionContext, lookup: Lookup, consulted: Consulted) -> Typ
     return workflow_hook(ctx, lookup, consulted)
 
 
-def _builder(ctx: FunctionContext | MethodContext) -> Type:
+def _builder(ctx: FunctionContext | MethodContext, chain: Chain) -> Type:
     from .hooks import builder_hook
 
-    return builder_hook(ctx)
+    return builder_hook(ctx, chain)
 
 
-def _add_task(ctx: MethodContext, consulted: Consulted) -> Type:
+def _add_task(ctx: MethodContext, consulted: Consulted, chain: Chain) -> Type:
     from .hooks import add_task_hook
 
-    return add_task_hook(ctx, consulted)
+    return add_task_hook(ctx, consulted, chain)
 
 
-def _build(ctx: MethodContext, lookup: Lookup) -> Type:
+def _build(ctx: MethodContext, lookup: Lookup, chain: Chain) -> Type:
     from .hooks import build_hook
 
-    return build_hook(ctx, lookup)
+    return build_hook(ctx, lookup, chain)
 
 
 def _job(ctx: FunctionContext) -> Type:

@@ -31,7 +31,7 @@ from taskmaestro import _contract as contract
 from taskmaestro._contract import describe_workflow
 
 from . import codes
-from .models import ModelField, format_model, is_computed_field, is_model, model_fields
+from .models import Facts, ModelField, Slot, format_model, is_computed_field, is_model, model_fields
 from .state import RootInput, WorkflowFacts
 from .values import NOT_LITERAL, runtime_annotation, value_problem
 from .wiring import ConfigField, Pos, Wire
@@ -53,11 +53,18 @@ __all__ = [
 
 
 class Reporter:
-    """Reports errors through a mypy plugin API; formats and compares types the mypy way."""
+    """Reports errors through a mypy plugin API; formats and compares types the mypy way.
 
-    def __init__(self, fail: Callable[..., object], options: Options) -> None:
+    It also reads tasks' models and models' fields, through the ``Facts`` of
+    the chain being checked (a fresh one by default).
+    """
+
+    def __init__(
+        self, fail: Callable[..., object], options: Options, facts: Facts | None = None
+    ) -> None:
         self._fail = fail
         self.options = options
+        self.facts = facts if facts is not None else Facts()
 
     def fail(self, code: ErrorCode, message: str, pos: Pos) -> None:
         self._fail(message, pos.context(), code=code)
@@ -67,6 +74,12 @@ class Reporter:
 
     def assignable(self, value: Type, wanted: Type) -> bool:
         return is_subtype(value, wanted, options=self.options)
+
+    def models(self, info: TypeInfo) -> tuple[Slot, Slot]:
+        return self.facts.models(info)
+
+    def fields(self, model: Instance) -> dict[str, ModelField] | None:
+        return self.facts.fields(model)
 
 
 class Node(NamedTuple):
@@ -153,7 +166,7 @@ def check_single_dependency(node: Node, source_of: SourceOf, report: Reporter) -
 
 def _check_spread(node: Node, edge: Wire, source: Source, value: Type, report: Reporter) -> None:
     """W3: upstream fields that share a name with input fields must fit them."""
-    provided = _model_fields(value)
+    provided = _model_fields(value, report)
     if provided is None or node.fields is None:
         return
     for name, field in node.fields.items():
@@ -247,7 +260,7 @@ def _edge_value(node: Node, edge: Wire, source: Source, report: Reporter) -> Typ
         return None
     if edge.source_field is None:
         return output
-    fields = model_fields(output)
+    fields = report.fields(output)
     if fields is None:
         return None
     field = fields.get(edge.source_field)
@@ -409,10 +422,10 @@ def check_job_configuration(
                 )
 
 
-def _model_fields(value: Type) -> dict[str, ModelField] | None:
+def _model_fields(value: Type, report: Reporter) -> dict[str, ModelField] | None:
     proper = get_proper_type(value)
     if isinstance(proper, Instance):
-        return model_fields(proper) if is_model(proper) else {}
+        return report.fields(proper) if is_model(proper) else {}
     return None
 
 

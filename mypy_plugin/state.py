@@ -38,6 +38,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Final, NamedTuple, cast
 
 from mypy.types import ExtraAttrs, Instance, LiteralType, Type, TypeType, get_proper_type
@@ -97,11 +98,13 @@ class Header(NamedTuple):
 class BuilderState:
     """The registry of one builder value: a header plus keyed entries."""
 
-    __slots__ = ("_attrs", "_cache", "header")
+    __slots__ = ("_attrs", "_cache", "_owned", "header")
 
-    def __init__(self, header: Header, attrs: dict[str, Type]) -> None:
+    def __init__(self, header: Header, attrs: dict[str, Type], owned: bool = False) -> None:
         self.header = header
         self._attrs = attrs
+        self._owned = owned
+        """``attrs`` is this registry's own dict, not yet in any type: ``attach`` may fill it."""
         self._cache: dict[int, Declaration] = {}
 
     @classmethod
@@ -110,7 +113,7 @@ class BuilderState:
     ) -> BuilderState:
         """An empty registry; ``complete=False`` for a builder that may hold unseen tasks."""
         header = Header(workflow, 0, complete, span, result, False, False)
-        return cls(header, {})
+        return cls(header, {}, owned=True)
 
     @classmethod
     def read(cls, typ: Type) -> BuilderState | None:
@@ -118,20 +121,10 @@ class BuilderState:
         if not isinstance(proper, Instance) or proper.extra_attrs is None:
             return None
         attrs = proper.extra_attrs.attrs
-        raw = _literal(attrs.get(_HEADER))
-        if raw is None:
+        literal = get_proper_type(attrs.get(_HEADER))
+        if not isinstance(literal, LiteralType) or not isinstance(literal.value, str):
             return None
-        data = json.loads(raw)  # each header is read once, by the next step: not remembered
-        result = data["result"]
-        header = Header(
-            workflow=data["workflow"],
-            size=data["count"],
-            complete=data["complete"],
-            span=cast("Span", tuple(data["span"])),
-            result=None if result is None else Result(_ref(result["ref"]), Pos(*result["pos"])),
-            unknown_names=data["unknown_names"],
-            unknown_tasks=data["unknown_tasks"],
-        )
+        header = _headers.take(literal)  # made by the step before: not parsed again
         return cls(header, attrs)  # shared, never changed: its header key is replaced on attach
 
     def attach(self, instance: Instance, str_type: Instance) -> Instance:
@@ -149,8 +142,11 @@ class BuilderState:
             "unknown_names": header.unknown_names,
             "unknown_tasks": header.unknown_tasks,
         }
-        attrs = dict(self._attrs)
-        attrs[_HEADER] = LiteralType(json.dumps(data), str_type)
+        attrs = self._attrs if self._owned else dict(self._attrs)
+        self._owned = False
+        literal = LiteralType(json.dumps(data), str_type)
+        _headers.remember(literal, header)
+        attrs[_HEADER] = literal
         return _with_attrs(instance, attrs)
 
     def declaration(self, index: int) -> Declaration:
@@ -232,7 +228,7 @@ class BuilderState:
             unknown_names=self.header.unknown_names or declaration.name is None,
             unknown_tasks=self.header.unknown_tasks or task is None,
         )
-        state = BuilderState(header, attrs)
+        state = BuilderState(header, attrs, owned=True)
         state._cache[index] = declaration
         return state
 
@@ -353,10 +349,35 @@ class _Memo[K: Type, T]:
         self.remember(part, value)
         return value
 
+    def take(self, part: K) -> T:
+        """Like a call, but forgets the entry: for a part read once (a receiver's header).
+
+        A part read again (the same builder value extended twice) is derived again.
+        """
+        entry = self._entries.pop(id(part), None)
+        if entry is not None and entry[0] is part:
+            return entry[1]
+        return self._derive(part)
+
     def remember(self, part: K, value: T) -> None:
         if len(self._entries) >= self.LIMIT:
             self._entries.clear()
         self._entries[id(part)] = (part, value)
+
+
+def _parse_header(literal: LiteralType) -> Header:
+    assert isinstance(literal.value, str)
+    data = json.loads(literal.value)
+    result = data["result"]
+    return Header(
+        workflow=data["workflow"],
+        size=data["count"],
+        complete=data["complete"],
+        span=cast("Span", tuple(data["span"])),
+        result=None if result is None else Result(_ref(result["ref"]), Pos(*result["pos"])),
+        unknown_names=data["unknown_names"],
+        unknown_tasks=data["unknown_tasks"],
+    )
 
 
 def _parse_indexes(literal: LiteralType) -> tuple[int, ...]:
@@ -386,6 +407,7 @@ def _task_models(task: TypeType) -> tuple[Slot, Slot]:
     return declared_models(item.type) if isinstance(item, Instance) else (None, None)
 
 
+_headers: Final = _Memo(_parse_header)
 _indexes_of: Final = _Memo(_parse_indexes)
 _declarations: Final = _Memo(_parse_declaration)
 _models_of: Final = _Memo(_task_models)
@@ -420,8 +442,12 @@ def _chunk_key(index: int) -> str:
     return f"taskmaestro chunk {index // _CHUNK}"
 
 
+@lru_cache(maxsize=4096)
 def _bucket_key(key: str) -> str:
-    """A bucket chosen by a hash that is the same in every process (caches outlive them)."""
+    """A bucket chosen by a hash that is the same in every process (caches outlive them).
+
+    Remembered: a chain looks up the same few names and classes at every step.
+    """
     return f"taskmaestro bucket {zlib.crc32(key.encode()) % _BUCKETS}"
 
 
@@ -448,8 +474,12 @@ def _literal(typ: Type | None) -> str | None:
     return None
 
 
+_COMPACT: Final = json.JSONEncoder(separators=(",", ":")).encode
+"""``json.dumps`` without spaces; one encoder, instead of a new one per call."""
+
+
 def _literal_json(value: _Json, str_type: Instance) -> LiteralType:
-    return LiteralType(json.dumps(value, separators=(",", ":")), str_type)
+    return LiteralType(_COMPACT(value), str_type)
 
 
 def _indexes(typ: Type | None) -> Sequence[int]:
@@ -503,7 +533,7 @@ def _declaration_json(declaration: Declaration) -> _Json:
 
 
 def _pos_json(pos: Pos | None) -> _Json:
-    return None if pos is None else list[_Json](pos.as_list())
+    return None if pos is None else [*pos]
 
 
 def _pos(data: _Json) -> Pos | None:
