@@ -48,18 +48,21 @@ from mypy.nodes import (
 )
 from mypy.plugin import ClassDefContext
 from mypy.types import RawExpressionType, UnboundType
+from mypy.types import UnionType as TypeUnion
 
 from . import names
 
-__all__ = ["FIELDS_KEY", "Verdict", "analyze_model_class", "recorded_verdicts"]
+__all__ = ["FIELDS_KEY", "Verdict", "analyze_model_class", "is_plain_field", "recorded_verdicts"]
 
 FIELDS_KEY: Final = "taskmaestro-fields"
-"""``TypeInfo.metadata`` key: ``{"fields": [[name, verdict], ...]}`` in declaration order."""
+"""``TypeInfo.metadata`` key: ``{"fields": [[name, verdict], ...], "plain": [name, ...]}``,
+fields in declaration order."""
 
 FIELD_FUNCTION: Final = "pydantic.fields.Field"
 _FIELD_INFO: Final = "pydantic.fields.FieldInfo"
 _ANNOTATED: Final = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 _CLASS_VAR: Final = frozenset({"typing.ClassVar", "typing_extensions.ClassVar"})
+_LITERAL: Final = frozenset({"typing.Literal", "typing_extensions.Literal"})
 
 type Verdict = Literal["required", "default", "unknown"]
 
@@ -71,6 +74,7 @@ def analyze_model_class(ctx: ClassDefContext) -> None:
         return
     source = _Source(ctx)
     verdicts: list[list[str]] = []
+    plain: list[str] = []
     for statement in ctx.cls.defs.body:
         if not isinstance(statement, AssignmentStmt) or len(statement.lvalues) != 1:
             continue
@@ -87,7 +91,35 @@ def analyze_model_class(ctx: ClassDefContext) -> None:
         if isinstance(annotation, UnboundType) and source.resolve(annotation.name) in _CLASS_VAR:
             continue
         verdicts.append([target.name, _verdict(statement, annotation, source)])
-    info.metadata[FIELDS_KEY] = {"fields": verdicts}
+        if _is_plain(annotation, source):
+            plain.append(target.name)
+    info.metadata[FIELDS_KEY] = {"fields": verdicts, "plain": plain}
+
+
+def is_plain_field(info: TypeInfo, name: str) -> bool:
+    """True when field ``name`` (of ``info`` or the base class declaring it) is annotated
+    without ``Annotated`` or an alias anywhere: then mypy's type is all pydantic validates
+    against (no ``BeforeValidator`` hidden in metadata mypy drops)."""
+    for cls in info.mro:
+        metadata = cls.metadata.get(FIELDS_KEY)
+        if isinstance(metadata, dict) and any(n == name for n, _ in metadata.get("fields", ())):
+            return name in metadata.get("plain", ())
+    return False
+
+
+def _is_plain(annotation: object, source: _Source) -> bool:
+    if isinstance(annotation, RawExpressionType):
+        return True  # a Literal's value
+    if isinstance(annotation, TypeUnion):
+        return all(_is_plain(item, source) for item in annotation.items)
+    if not isinstance(annotation, UnboundType):
+        return False
+    resolved = source.resolve(annotation.name)
+    if resolved in _LITERAL:
+        return True  # its arguments are values (strings parse as forward references)
+    if resolved is None or resolved.startswith("alias:") or resolved in _ANNOTATED:
+        return False
+    return all(_is_plain(arg, source) for arg in annotation.args)
 
 
 def recorded_verdicts(info: TypeInfo) -> dict[str, Verdict] | None:

@@ -334,6 +334,8 @@ def _resolve(state: BuilderState, ref: TaskRef | None, index: int) -> _Resolutio
             return found[0]
         return None if state.header.unknown_names else _UNRESOLVED
     found = state.by_class(ref.fullname)
+    if found and all(i >= index for i in found):
+        found = ()  # by class, only a task added before counts (the runtime resolves it then)
     if len(found) == 1:
         return found[0]
     if found:

@@ -31,6 +31,7 @@ from taskmaestro import _contract as contract
 from taskmaestro._contract import describe_workflow
 
 from . import codes
+from .fields import is_plain_field
 from .models import Facts, ModelField, Slot, format_model, is_computed_field, is_model, model_fields
 from .state import RootInput, WorkflowFacts
 from .values import NOT_LITERAL, runtime_annotation, value_problem
@@ -407,6 +408,8 @@ def check_job_configuration(
             field = fields.get(value.name)
             if field is None or value.value is NOT_LITERAL or value.name not in allowed:
                 continue
+            if not is_plain_field(configured.model.type, value.name):
+                continue  # Annotated metadata (a validator?) or an alias: mypy cannot see it
             annotation = runtime_annotation(field.type)
             problem = None if annotation is None else value_problem(value.value, annotation)
             if problem is not None:

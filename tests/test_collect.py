@@ -184,7 +184,10 @@ def test_subclasses_fit_the_element_type() -> None:
 @pytest.mark.parametrize(
     ("call", "phrase"),
     [
-        (lambda: collect("a", b="b"), "either positional members or keyword members"),
+        (
+            lambda: collect("a", b="b"),  # type: ignore[taskmaestro-collection]
+            "either positional members or keyword members",
+        ),
         (lambda: collect({"a": "a"}, "b"), "either positional members or one mapping"),
         (
             lambda: collect({1: "a"}),  # type: ignore[arg-type, dict-item]

@@ -280,6 +280,21 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
         "taskmaestro-type",
     ),
     _s(
+        "forward_reference_by_class",
+        """
+        (Workflow.builder(name="w").add_task(Double, depends_on=Start)
+            .add_task(Start).build())
+        """,
+        _DEF,
+        "taskmaestro-reference",
+    ),
+    _s(
+        "reference_to_itself_by_class",
+        'Workflow.builder(name="w").add_task(Start, depends_on=Start).build()',
+        _DEF,
+        "taskmaestro-reference",
+    ),
+    _s(
         "nested_models_whole_output",
         'Workflow.builder(name="w").add_task(Start).add_task(Nested, depends_on=Start).build()',
         _DEF,
