@@ -139,16 +139,23 @@ class _Source:
     def __init__(self, ctx: ClassDefContext) -> None:
         self._ctx = ctx
         self._lines: list[str] | None = None
+        self._resolved: dict[str, str | None] = {}
 
     def resolve(self, dotted: str | None) -> str | None:
-        """The full name a (dotted) name refers to here, or None if it is not known yet."""
+        """The full name a (dotted) name refers to here, or None if it is not known yet
+        (each name looked up once per class: the fields' verdicts and plainness ask again)."""
         if not dotted:
             return None
-        symbol = self._ctx.api.lookup_qualified(dotted, self._ctx.cls, suppress_errors=True)
-        node = symbol.node if symbol is not None else None
-        if isinstance(node, TypeAlias):
-            return f"alias:{node.fullname}"
-        return node.fullname if node is not None and node.fullname else None
+        if dotted not in self._resolved:
+            symbol = self._ctx.api.lookup_qualified(dotted, self._ctx.cls, suppress_errors=True)
+            node = symbol.node if symbol is not None else None
+            if isinstance(node, TypeAlias):
+                self._resolved[dotted] = f"alias:{node.fullname}"
+            else:
+                self._resolved[dotted] = (
+                    node.fullname if node is not None and node.fullname else None
+                )
+        return self._resolved[dotted]
 
     def expression(self, expr: Expression) -> str | None:
         return self.resolve(_dotted(expr))
