@@ -12,7 +12,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Annotated, Any, Generic
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, PydanticUserError, TypeAdapter, ValidationError
 
 from . import _contract as contract
 from ._definition import WorkflowDefinition
@@ -368,7 +368,7 @@ def _check_value(task: str, model: type[BaseModel], field_name: str, value: obje
     if problem is not None:
         raise WorkflowDefinitionError(
             contract.CONFIG_INVALID_VALUE.format(
-                task=task, field=field_name, model=model.__qualname__, problem=problem[0]
+                task=task, field=field_name, model=contract.model_name(model), problem=problem[0]
             ),
             fields=[field_name],
         ).at(task, ("config_fields", field_name)) from problem[1]
@@ -385,6 +385,8 @@ def _problem(
         adapter.validate_python(value)
     except ValidationError as invalid:
         return "; ".join(error["msg"] for error in invalid.errors(include_url=False)), invalid
+    except PydanticUserError:  # a type pydantic cannot complete yet: the task validates it
+        return None
     return None
 
 

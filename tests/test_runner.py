@@ -239,6 +239,44 @@ def test_invalid_config_value_is_refused_when_the_job_is_built() -> None:
     assert job.status is JobStatus.COMPLETED
 
 
+def test_an_invalid_config_value_names_a_model_made_in_a_function_as_the_plugin_does() -> None:
+    class Knobs(BaseModel):
+        level: int
+
+    class Tune(Task[Knobs, Number]):
+        def run(self, input: Knobs, ctx: ExecutionContext) -> Number:
+            return Number(value=input.level)
+
+    workflow = Workflow.builder(name="knobs").add_task(Tune, config_fields=["level"]).build()
+    configuration = JobConfiguration({"tune": {"level": "high"}})
+    with pytest.raises(WorkflowDefinitionError) as raised:
+        Job(workflow, EmptyConfig(), job_configuration=configuration)
+    assert "field 'level' of Knobs:" in str(raised.value)  # not '...<locals>.Knobs'
+
+
+class _Later(BaseModel):
+    note: Later  # type: ignore[name-defined]  # noqa: F821  # never defined: pydantic cannot complete _Later
+
+
+class _Holds(BaseModel):
+    inner: _Later
+    count: int = 0
+
+
+def test_a_config_value_of_a_model_pydantic_cannot_complete_is_left_to_the_task() -> None:
+    class Holds(Task[_Holds, Number]):
+        def run(self, input: _Holds, ctx: ExecutionContext) -> Number:
+            return Number(value=input.count)
+
+    workflow = Workflow.builder(name="later").add_task(Holds, config_fields=["inner"]).build()
+    configuration = JobConfiguration({"holds": {"inner": {"note": 1}}})
+    job = Job(workflow, EmptyConfig(), job_configuration=configuration)  # no PydanticUserError
+
+    ran = Runner().run(job)
+    assert ran.status is JobStatus.FAILED  # the task's own validation refuses its input
+    assert ran.failed_task == "holds"
+
+
 def test_routed_whole_input_and_fan_in_routes() -> None:
     class Holder(BaseModel):
         number: Number
