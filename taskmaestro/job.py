@@ -92,7 +92,7 @@ _STARTED_AT = TaskResult.__dict__["started_at"]
 def _read_started_at(result: TaskResult) -> datetime:
     """``started_at`` as a datetime, converted (once) from the clock reading the runner took.
 
-    Taking ``datetime.now()`` for every task was a third of the runner's own
+    Taking ``datetime.now()`` for every task was about a quarter of the runner's own
     cost per task (issue 13); a float costs nothing until someone reads it.
     """
     value: datetime | float = _STARTED_AT.__get__(result, TaskResult)
