@@ -57,7 +57,7 @@ from .wiring import (
     task_class,
 )
 
-__all__ = ["collect_hook", "field_hook", "task_hook"]
+__all__ = ["collect_hook", "field_hook", "output_field", "task_hook"]
 
 _HANDLE: Final = "taskmaestro handle"
 """On a ``TaskHandle``: the instance name (a literal)."""
@@ -210,14 +210,24 @@ def _handle_value(typ: Type | None) -> _Value | None:
         if not isinstance(output, Instance):
             return None
         return _Value(_literal(attrs.get(_HANDLE)), None, output)
-    if proper.type.has_base(names.OUTPUT_HANDLE):
-        raw = _literal(attrs.get(_OUTPUT))
-        model = get_proper_type(attrs.get(_OUTPUT_MODEL))
-        if raw is None or not isinstance(model, Instance):
-            return None
-        source, field = json.loads(raw)
-        return _Value(source, field, model)
-    return None
+    named = output_field(proper)
+    model = get_proper_type(attrs.get(_OUTPUT_MODEL))
+    if named is None or not isinstance(model, Instance):
+        return None
+    return _Value(*named, model)
+
+
+def output_field(typ: Type) -> tuple[str | None, str] | None:
+    """(instance name or None, field) of an ``OutputHandle`` type that ``field()`` named."""
+    proper = get_proper_type(typ)
+    if not isinstance(proper, Instance) or not proper.type.has_base(names.OUTPUT_HANDLE):
+        return None
+    attrs = proper.extra_attrs.attrs if proper.extra_attrs is not None else {}
+    raw = _literal(attrs.get(_OUTPUT))
+    if raw is None:
+        return None
+    task, field = json.loads(raw)
+    return task, field
 
 
 def _routed_handle(expr: Expression, typ: Type | None) -> _Value | None:

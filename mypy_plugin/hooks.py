@@ -2,6 +2,7 @@
 
 * ``Workflow.builder(...)`` / ``WorkflowBuilder(...)``: a builder with an empty registry.
 * ``.add_task(...)``: checks the new task (``graph.declare``) and registers it.
+* ``.set_result_task(...)``: records the new result reference, as ``result_task`` does.
 * ``.build()``: checks the whole chain (``graph.finish``); ``Workflow[I, O]``.
 * ``Workflow(name, tasks=[...])``: the same, for a linear list (W1 is W2 per pair).
 * ``Job(workflow, config)``: W13; the signature hook keeps ``config`` out of the
@@ -41,6 +42,7 @@ from mypy.plugin import (
     FunctionContext,
     FunctionSigContext,
     MethodContext,
+    MethodSigContext,
 )
 from mypy.types import (
     AnyType,
@@ -49,6 +51,7 @@ from mypy.types import (
     Type,
     TypeOfAny,
     TypeVarType,
+    UnionType,
     get_proper_type,
 )
 
@@ -57,6 +60,7 @@ from taskmaestro import _contract as contract
 from . import codes, names
 from .calls import CallArgs, call_pos, literal, reporter, str_type
 from .graph import Outcome, declare, finish
+from .handles import output_field
 from .models import Facts, default_task_name
 from .rules import (
     ConfiguredTask,
@@ -87,6 +91,8 @@ __all__ = [
     "builder_hook",
     "job_hook",
     "job_signature_hook",
+    "set_result_hook",
+    "set_result_signature_hook",
     "workflow_hook",
 ]
 
@@ -111,7 +117,8 @@ def builder_hook(ctx: _CallContext, chain: Chain) -> Type:
     args = CallArgs(ctx)
     if not isinstance(default, Instance) or not args.visible:
         return ctx.default_return_type
-    state = BuilderState.new(literal(args.expr("name")), _result(args), _span(ctx.context))
+    result = _result(args, "result_task", reporter(ctx.api))
+    state = BuilderState.new(literal(args.expr("name")), result, _span(ctx.context))
     return state.attach(default, str_type(ctx.api))
 
 
@@ -131,6 +138,54 @@ def add_task_hook(ctx: MethodContext, consulted: Consulted, chain: Chain) -> Typ
     text = str_type(ctx.api)
     grown = state.added(declaration, complete, _span(ctx.context), text, models)
     return grown.attach(default, text)
+
+
+def set_result_signature_hook(ctx: MethodSigContext) -> FunctionLike:
+    """Let ``set_result_task`` take a named ``OutputHandle`` as ``str`` (then ``Self``).
+
+    The runtime refuses one at ``build()`` with its own message: so that the
+    method hook says that instead of mypy's "No overload variant", the overload
+    for names accepts it. A handle whose task is not known is left to mypy.
+    """
+    signature = ctx.default_signature
+    if "task" not in signature.arg_names or len(ctx.args) != 1 or len(ctx.args[0]) != 1:
+        return signature
+    index = signature.arg_names.index("task")
+    declared = get_proper_type(signature.arg_types[index])
+    expr = ctx.args[0][0]
+    if not isinstance(declared, Instance) or declared.type.fullname != "builtins.str":
+        return signature
+    if not isinstance(expr, NameExpr) and not _is_field_call(expr):
+        return signature  # read again below: only what is cheap and harmless to check twice
+    given = ctx.api.get_expression_type(expr)
+    named = output_field(given)
+    if named is None or named[0] is None:
+        return signature
+    arg_types = list(signature.arg_types)
+    arg_types[index] = UnionType([declared, given])
+    return signature.copy_modified(arg_types=arg_types)
+
+
+def set_result_hook(ctx: MethodContext) -> Type:
+    """``set_result_task(task)``: the builder type with ``task`` as the registry's result.
+
+    The type stays the overloads' (``WorkflowBuilder[I, R]`` or ``Self``); what
+    ``build()`` checks of the result is the same as for ``result_task=``.
+    """
+    args = CallArgs(ctx)
+    given = args.expr("task") if args.visible else None
+    # ``None`` clears the result, as at run time; what cannot be read (``*args``) is unknown.
+    result = (
+        Result(None, call_pos(ctx.context))
+        if given is None
+        else _result(args, "task", reporter(ctx.api))
+    )
+    default = get_proper_type(ctx.default_return_type)
+    state = BuilderState.read(ctx.type)
+    if state is None or not isinstance(default, Instance):
+        return ctx.default_return_type
+    updated = state.with_result(result, _chained(ctx.context, state), _span(ctx.context))
+    return updated.attach(default, str_type(ctx.api))
 
 
 def build_hook(ctx: MethodContext, lookup: Lookup, chain: Chain) -> Type:
@@ -163,7 +218,7 @@ def workflow_hook(ctx: FunctionContext, lookup: Lookup, consulted: Consulted) ->
     text = str_type(ctx.api)
     span = _span(ctx.context)
     workflow = literal(args.expr("name"))
-    state = BuilderState.new(workflow, _result(args), span)
+    state = BuilderState.new(workflow, _result(args, "result_task", report), span)
     taken: dict[str, int] = {}
     names_known = True
     previous: str | None = None
@@ -267,6 +322,15 @@ def _declaration(ctx: MethodContext, report: Reporter) -> Declaration:
         # model that (task() and map_task() do): its models and wiring stay unknown.
         return Declaration(name, None, None, None, pos, name_pos)
     return Declaration(name, info, config, parse_dependency(args.expr("depends_on")), pos, name_pos)
+
+
+def _is_field_call(expr: Expression) -> bool:
+    """``something.field(...)``."""
+    return (
+        isinstance(expr, CallExpr)
+        and isinstance(expr.callee, MemberExpr)
+        and expr.callee.name == "field"
+    )
 
 
 def _job_configuration(expr: Expression | None) -> list[ConfiguredTask] | None:
@@ -397,10 +461,18 @@ def _workflow_type(
     )
 
 
-def _result(args: CallArgs) -> Result | None:
-    expr = args.expr("result_task")
+def _result(args: CallArgs, param: str, report: Reporter) -> Result | None:
+    """A result reference (None: no result given; a ref of None: not readable).
+
+    An ``OutputHandle`` is refused with the runtime's message; its result stays unknown.
+    """
+    expr = args.expr(param)
     if expr is None or is_none(expr):
         return None
+    named = output_field(args.type(param) or AnyType(TypeOfAny.special_form))
+    if named is not None and named[0] is not None:
+        message = contract.RESULT_FIELD.format(task=named[0], field=named[1])
+        report.fail(codes.RESULT, message, Pos.of(expr))
     return Result(parse_ref(expr), Pos.of(expr))
 
 

@@ -24,6 +24,7 @@ from mypy.plugin import (
     FunctionContext,
     FunctionSigContext,
     MethodContext,
+    MethodSigContext,
     Plugin,
     ReportConfigContext,
 )
@@ -58,6 +59,8 @@ class TaskmaestroPlugin(Plugin):
         self._add_task_hook = self._guard_type(
             partial(_add_task, consulted=self._consulted, chain=self._chain)
         )
+        self._set_result_hook = self._guard_type(_set_result)
+        self._set_result_signature_hook = self._guard_signature(_set_result_signature)
         self._build_hook = self._guard_type(partial(_build, lookup=self._lookup, chain=self._chain))
         self._task_hook = self._guard_type(partial(_task, mapped=False))
         self._map_task_hook = self._guard_type(partial(_task, mapped=True))
@@ -82,10 +85,20 @@ class TaskmaestroPlugin(Plugin):
     ) -> Callable[[FunctionSigContext], FunctionLike] | None:
         return self._job_signature_hook if fullname == names.JOB else None
 
+    def get_method_signature_hook(
+        self, fullname: str
+    ) -> Callable[[MethodSigContext], FunctionLike] | None:
+        owner, _, method = fullname.rpartition(".")
+        if method == "set_result_task" and self._is_subclass(owner, names.BUILDER):
+            return self._set_result_signature_hook
+        return None
+
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
         owner, _, method = fullname.rpartition(".")
         if method == "add_task":
             return self._add_task_hook if self._is_subclass(owner, names.BUILDER) else None
+        if method == "set_result_task":
+            return self._set_result_hook if self._is_subclass(owner, names.BUILDER) else None
         if method == "build":
             return self._build_hook if self._is_subclass(owner, names.BUILDER) else None
         if method == "builder":
@@ -143,10 +156,10 @@ class TaskmaestroPlugin(Plugin):
 
         return guarded
 
-    def _guard_signature(
-        self, hook: Callable[[FunctionSigContext], FunctionLike]
-    ) -> Callable[[FunctionSigContext], FunctionLike]:
-        def guarded(ctx: FunctionSigContext) -> FunctionLike:
+    def _guard_signature[C: FunctionSigContext | MethodSigContext](
+        self, hook: Callable[[C], FunctionLike]
+    ) -> Callable[[C], FunctionLike]:
+        def guarded(ctx: C) -> FunctionLike:
             try:
                 return hook(ctx)
             except Exception:
@@ -228,6 +241,18 @@ def _add_task(ctx: MethodContext, consulted: Consulted, chain: Chain) -> Type:
     from .hooks import add_task_hook
 
     return add_task_hook(ctx, consulted, chain)
+
+
+def _set_result(ctx: MethodContext) -> Type:
+    from .hooks import set_result_hook
+
+    return set_result_hook(ctx)
+
+
+def _set_result_signature(ctx: MethodSigContext) -> FunctionLike:
+    from .hooks import set_result_signature_hook
+
+    return set_result_signature_hook(ctx)
 
 
 def _build(ctx: MethodContext, lookup: Lookup, chain: Chain) -> Type:

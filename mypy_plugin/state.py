@@ -183,6 +183,16 @@ class BuilderState:
         key = _class_key(fullname)
         return _indexes(_part(self._attrs, _bucket_key(key)).get(key))
 
+    def with_result(self, result: Result | None, complete: bool, span: Span) -> BuilderState:
+        """A new registry: this one with ``result`` as its result (``set_result_task``).
+
+        The declarations and indexes are shared: only the header differs.
+        """
+        header = self.header._replace(result=result, complete=complete, span=span)
+        state = BuilderState(header, self._attrs)
+        state._cache = self._cache
+        return state
+
     def added(
         self,
         declaration: Declaration,

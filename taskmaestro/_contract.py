@@ -73,6 +73,7 @@ __all__ = [
     "NO_MODEL",
     "NO_TASKS",
     "REQUIRED_FIELD",
+    "RESULT_FIELD",
     "RESULT_KIND",
     "RESULT_NOT_FOUND",
     "ROOT_INPUT",
@@ -259,6 +260,10 @@ KEYWORDS_AND_DEPENDS_ON = (
     "Task '{task}': Use either depends_on or keyword input dependencies, not both"
 )
 RESULT_KIND = "result_task must be a task class, an instance name or a TaskHandle, got {value!r}"
+RESULT_FIELD = (
+    "result_task must be a task class, an instance name or a TaskHandle, got field '{field}' "
+    "of task '{task}' (an OutputHandle): the result is a task's whole output, pass its handle"
+)
 COLLECT_MIXED = (
     "collect() accepts either positional members or keyword members, not both "
     "(got {positional} positional and keywords {keywords})"

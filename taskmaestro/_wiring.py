@@ -155,6 +155,10 @@ def parse_result(result: object, owner: Owner) -> TaskRef | None:
         return result
     if isinstance(result, TaskHandle):
         return _handle_name("result_task", result, owner)
+    if isinstance(result, OutputHandle):  # named, not shown by repr: the plugin says the same
+        raise WorkflowDefinitionError(
+            contract.RESULT_FIELD.format(field=result.field_name, task=result.task_name)
+        )
     raise WorkflowDefinitionError(contract.RESULT_KIND.format(value=result))
 
 

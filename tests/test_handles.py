@@ -161,9 +161,14 @@ def test_a_result_task_that_is_no_reference_is_refused_at_build(result: Any) -> 
 def test_an_output_handle_is_no_result_task() -> None:
     builder = Workflow.builder(name="w")
     one = builder.task(AddOne)
-    builder.set_result_task(one.field("value"))  # type: ignore[call-overload]
-    with pytest.raises(WorkflowDefinitionError, match="result_task must be a task class"):
+    builder.set_result_task(one.field("value"))  # type: ignore[taskmaestro-result]
+    with pytest.raises(WorkflowDefinitionError) as raised:
         builder.build()
+    # Named, as the plugin names it (the handle's repr shows its annotation's runtime form).
+    assert str(raised.value) == (
+        "result_task must be a task class, an instance name or a TaskHandle, got field 'value' "
+        "of task 'add_one' (an OutputHandle): the result is a task's whole output, pass its handle"
+    )
 
 
 def test_build_returns_a_new_workflow_and_handles_stay_valid() -> None:

@@ -433,6 +433,15 @@ def outer() -> Callable[[], Workflow[Any, Any]]:
 
     return inner
 """,
+    "set_result_in_chain": f"""
+from tasks import Combine, Load
+from taskmaestro import Workflow
+
+workflow = (
+    Workflow.builder(name="w").add_task(Load).set_result_task(Load)
+    .add_task(Combine, depends_on={_FAN_IN}).set_result_task(Combine).build()
+)
+""",
     "workflow_into_job": """
 from tasks import Hold, Take
 from taskmaestro import Job, Workflow

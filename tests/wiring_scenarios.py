@@ -526,6 +526,80 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
         _DEF,
         "taskmaestro-ambiguous",
     ),
+    # set_result_task in a fluent chain: the registry goes on, the result is checked at build().
+    _s(
+        "set_result_task_by_class",
+        """
+        (Workflow.builder(name="w").add_task(Start).add_task(ToText, depends_on=Start)
+            .add_task(Double, depends_on=Start).set_result_task(ToText).build())
+        """,
+    ),
+    _s(
+        "set_result_task_then_ambiguous",
+        """
+        (Workflow.builder(name="w").add_task(Start).set_result_task("start")
+            .add_task(Start, name="two").add_task(Double, depends_on=Start).build())
+        """,
+        _DEF,
+        "taskmaestro-ambiguous",
+    ),
+    _s(
+        "set_result_task_then_mismatch",
+        """
+        (Workflow.builder(name="w").add_task(Start).set_result_task(Start)
+            .add_task(FromText, depends_on=Start).build())
+        """,
+        _DEF,
+        "taskmaestro-type",
+    ),
+    _s(
+        "set_result_task_then_duplicate",
+        """
+        (Workflow.builder(name="w").add_task(Start).set_result_task("start")
+            .add_task(Start, depends_on="start").build())
+        """,
+        _DEF,
+        "taskmaestro-duplicate-name",
+    ),
+    _s(
+        "set_result_task_unknown",
+        'Workflow.builder(name="w").add_task(Start).set_result_task("nope").build()',
+        _DEF,
+        "taskmaestro-reference",
+    ),
+    _s(
+        "set_result_task_class_not_registered",
+        'Workflow.builder(name="w").add_task(Start).set_result_task(ToText).build()',
+        _DEF,
+        "taskmaestro-reference",
+    ),
+    _s(
+        "set_result_task_ambiguous_class",
+        """
+        (Workflow.builder(name="w").add_task(Start).add_task(Start, name="two")
+            .set_result_task(Start).build())
+        """,
+        _DEF,
+        "taskmaestro-ambiguous",
+    ),
+    _s(
+        "set_result_task_replaces_result_task",
+        """
+        (Workflow.builder(name="w", result_task="nope").add_task(Start)
+            .add_task(Double, depends_on=Start).set_result_task("start").build())
+        """,
+    ),
+    _s(
+        "set_result_task_output_handle",
+        """
+        builder = Workflow.builder(name="w")
+        split = builder.task(Split)
+        builder.set_result_task(split.field("a"))
+        builder.build()
+        """,
+        _DEF,
+        "taskmaestro-result",
+    ),
     # W10: names.
     _s(
         "duplicate_names",
