@@ -309,7 +309,8 @@ def _outcome(
             model = _models(declaration, report)[0]
             fields = tuple(field.name for field in declaration.config_fields)
             input_model = model if isinstance(model, Instance) else None
-            configured.append(Configured(declaration.name, fields, input_model))
+            required = _required_config(declaration, input_model, report)
+            configured.append(Configured(declaration.name, fields, input_model, required))
     return Outcome(
         config,
         known and not found,
@@ -317,6 +318,28 @@ def _outcome(
         tuple(roots),
         tasks,
         tuple(configured) if all_literal else None,
+    )
+
+
+def _required_config(
+    declaration: Declaration, model: Instance | None, report: Reporter
+) -> tuple[str, ...] | None:
+    """The config fields only a JobConfiguration can give: required and not wired, as the
+    runtime's ``required_config_fields``. Known only when every dependency fills a named
+    field (a root, a fan-in): a whole output or a route may fill any of them."""
+    wires, config_fields = declaration.wires, declaration.config_fields
+    if model is None or wires is None or config_fields is None:
+        return None
+    if any(wire.target_field is None for wire in wires):
+        return None
+    fields = report.fields(model)
+    if fields is None:
+        return None
+    wired = {wire.target_field for wire in wires}
+    return tuple(
+        field.name
+        for field in config_fields
+        if field.name in fields and fields[field.name].required and field.name not in wired
     )
 
 

@@ -280,9 +280,10 @@ def job_hook(ctx: FunctionContext) -> Type:
     if recorded is not None:
         bare = _bare_generic_call(config_expr)
         check_job_config(recorded.name, recorded.roots, config, report, pos, bare)
-        values = _job_configuration(args.expr("job_configuration"))
+        given = args.expr("job_configuration")
+        values = [] if _no_configuration(given) else _job_configuration(given)
         if values is not None:
-            check_job_configuration(recorded, values, report)
+            check_job_configuration(recorded, values, report, Pos.of(given or ctx.context))
         return ctx.default_return_type
     wanted = get_proper_type(map_instance_to_supertype(workflow, base).args[0])
     if not isinstance(wanted, AnyType | TypeVarType):  # generic code: mypy infers from context
@@ -331,6 +332,11 @@ def _is_field_call(expr: Expression) -> bool:
         and isinstance(expr.callee, MemberExpr)
         and expr.callee.name == "field"
     )
+
+
+def _no_configuration(expr: Expression | None) -> bool:
+    """``Job(...)`` without a ``job_configuration``, or with ``None``: no values at all."""
+    return expr is None or (isinstance(expr, NameExpr) and expr.fullname == "builtins.None")
 
 
 def _job_configuration(expr: Expression | None) -> list[ConfiguredTask] | None:

@@ -372,9 +372,11 @@ class ConfiguredTask(NamedTuple):
 
 
 def check_job_configuration(
-    workflow: WorkflowFacts, tasks: Sequence[ConfiguredTask], report: Reporter
+    workflow: WorkflowFacts, tasks: Sequence[ConfiguredTask], report: Reporter, pos: Pos
 ) -> None:
-    """17.5: keys are instance names, each task's keys its config_fields, values fit.
+    """17.5: keys are instance names, each task's keys its config_fields, values fit, and
+    every value only a JobConfiguration can give is there (``pos``: where to say so for a
+    task the configuration does not name).
 
     Only scalar literal values are judged, by pydantic as the runtime does (see
     ``values``); the runtime checks every value when the ``Job`` is built.
@@ -423,6 +425,33 @@ def check_job_configuration(
                     ),
                     value.pos,
                 )
+
+    _check_missing_values(workflow, tasks, report, pos)
+
+
+def _check_missing_values(
+    workflow: WorkflowFacts, tasks: Sequence[ConfiguredTask], report: Reporter, pos: Pos
+) -> None:
+    """A configured task's required, unwired config fields must each get a value."""
+    if workflow.configured is None:
+        return
+    given = {task.name: task for task in tasks}
+    for configured in workflow.configured.values():
+        if not configured.required:
+            continue
+        entry = given.get(configured.name)
+        if entry is not None and entry.fields is None:
+            continue  # its values are not literal: the runtime decides
+        named = {field.name for field in entry.fields or ()} if entry is not None else set()
+        missing = [field for field in configured.required if field not in named]
+        if missing:
+            report.fail(
+                codes.JOB_CONFIG,
+                contract.CONFIG_MISSING_VALUES.format(
+                    task=configured.name, fields=", ".join(missing)
+                ),
+                entry.pos if entry is not None else pos,
+            )
 
 
 def _model_fields(value: Type, report: Reporter) -> dict[str, ModelField] | None:

@@ -256,6 +256,9 @@ class Configured(NamedTuple):
     name: str
     fields: tuple[str, ...]
     model: Instance | None
+    required: tuple[str, ...] | None = None
+    """The config fields only a JobConfiguration can give (required, not wired);
+    None when the wiring does not show it (a whole output or a route feeds the task)."""
 
 
 class WorkflowFacts(NamedTuple):
@@ -284,7 +287,10 @@ def with_roots(
         "tasks": None if tasks is None else list(tasks),
         "configured": None
         if configured is None
-        else [[c.name, list(c.fields)] for c in configured],
+        else [
+            [c.name, list(c.fields), None if c.required is None else list(c.required)]
+            for c in configured
+        ],
     }
     attrs: dict[str, Type] = {_WORKFLOW: _literal_json(data, str_type)}
     for index, root in enumerate(roots):
@@ -312,10 +318,15 @@ def read_roots(typ: Instance) -> WorkflowFacts | None:
     configured: dict[str, Configured] | None = None
     if data.get("configured") is not None:
         configured = {}
-        for index, (name, fields) in enumerate(data["configured"]):
+        for index, entry in enumerate(data["configured"]):
+            name, fields = entry[0], entry[1]
+            required = entry[2] if len(entry) > 2 else None  # a cache written before it
             model = get_proper_type(attrs.get(f"taskmaestro configured {index}"))
             configured[name] = Configured(
-                name, tuple(fields), model if isinstance(model, Instance) else None
+                name,
+                tuple(fields),
+                model if isinstance(model, Instance) else None,
+                None if required is None else tuple(required),
             )
     return WorkflowFacts(data["name"], roots, data.get("tasks"), configured)
 

@@ -444,13 +444,14 @@ workflow = (
 """,
     "workflow_into_job": """
 from tasks import Hold, Take
-from taskmaestro import Job, Workflow
+from taskmaestro import Job, JobConfiguration, Workflow
 from taskmaestro.models import EmptyConfig
 
 
 def run() -> None:
     print(Job(workflow=Workflow.builder(name="w").add_task(Hold, config_fields=["text"]).add_task(
-        Take, depends_on={"item": (Hold, "item")}).build(), config=EmptyConfig()))
+        Take, depends_on={"item": (Hold, "item")}).build(), config=EmptyConfig(),
+        job_configuration=JobConfiguration({"hold": {"text": "x"}})))
 """,
 }
 
