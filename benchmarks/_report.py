@@ -119,6 +119,10 @@ README_ROWS = (
     ("mypy", "warm_ratio_cpu", "mypy, warm rerun after a one-line change: with / without (CPU)"),
     ("mypy", "warm_extra_cpu_s", "the same: with - without (CPU)"),
     ("mypy", "unchanged_ratio_cpu", "mypy, rerun with nothing changed: with / without (CPU)"),
+    ("mypy", "growth_100_ratio_cpu", "mypy, a 100-task builder chain, cold: with / without (CPU)"),
+    ("mypy", "growth_400_ratio_cpu", "the same, 400 tasks"),
+    ("mypy", "growth_1600_ratio_cpu", "the same, 1,600 tasks"),
+    ("mypy", "growth_3200_ratio_cpu", "the same, 3,200 tasks"),
     (
         "parallel",
         "io_threads_speedup",
