@@ -54,7 +54,7 @@ class TaskStatus(StrEnum):
     REUSED = "reused"
 
 
-@dataclass(slots=True)
+@dataclass(init=False)
 class TaskResult:
     """What happened when one task ran: status, output or error, start and duration.
 
@@ -68,9 +68,6 @@ class TaskResult:
     ``cache_note``: why a task with ``cache`` set was not served from or not
     stored in the cache (an ``ObjectModel`` output, no cache on the runner...);
     ``None`` otherwise.
-
-    The runner gives ``started_at`` as a ``time.time()`` reading, which becomes
-    the ``datetime`` when it is first read (see ``_read_started_at``).
     """
 
     task_name: str
@@ -84,9 +81,41 @@ class TaskResult:
     cache_hit: bool = False
     cache_note: str | None = None
 
+    def __init__(
+        self,
+        task_name: str,
+        status: TaskStatus,
+        output: BaseModel | None,
+        started_at: datetime,
+        duration_seconds: float,
+        error: str | None = None,
+        exception: BaseException | None = None,
+        attempts: int = 1,
+        cache_hit: bool = False,
+        cache_note: str | None = None,
+    ) -> None:
+        """The fields in their order, as the dataclass's own ``__init__`` takes them.
 
-_STARTED_AT = TaskResult.__dict__["started_at"]
-"""The slot that holds ``TaskResult.started_at``: a ``datetime``, or a ``time.time()`` reading."""
+        Written by hand for the runner, which makes one per task (issue 13): a
+        default stays on the class and is stored only when another value is
+        given, and ``started_at`` may be a ``time.time()`` reading that becomes
+        the datetime when it is first read.
+        """
+        self.task_name = task_name
+        self.status = status
+        self.output = output
+        self._started_at: datetime | float = started_at
+        self.duration_seconds = duration_seconds
+        if error is not None:
+            self.error = error
+        if exception is not None:
+            self.exception = exception
+        if attempts != 1:
+            self.attempts = attempts
+        if cache_hit:
+            self.cache_hit = cache_hit
+        if cache_note is not None:
+            self.cache_note = cache_note
 
 
 def _read_started_at(result: TaskResult) -> datetime:
@@ -95,16 +124,19 @@ def _read_started_at(result: TaskResult) -> datetime:
     Taking ``datetime.now()`` for every task was about a quarter of the runner's own
     cost per task (issue 13); a float costs nothing until someone reads it.
     """
-    value: datetime | float = _STARTED_AT.__get__(result, TaskResult)
+    value = result._started_at
     if isinstance(value, float):
-        value = datetime.fromtimestamp(value)
-        _STARTED_AT.__set__(result, value)
+        value = result._started_at = datetime.fromtimestamp(value)
     return value
 
 
-# A property over the same slot: dataclass machinery (init, repr, eq, asdict, pickle)
-# reads and writes the field through it, so none of it sees a float.
-setattr(TaskResult, "started_at", property(_read_started_at, _STARTED_AT.__set__))  # noqa: B010
+def _write_started_at(result: TaskResult, value: datetime) -> None:
+    result._started_at = value
+
+
+# Set once the class is a dataclass (which would take a property in the class body for
+# the field's default): repr, eq, asdict, replace and pickle all see the datetime.
+setattr(TaskResult, "started_at", property(_read_started_at, _write_started_at))  # noqa: B010
 
 
 class JobConfiguration(Mapping[str, Mapping[str, object]]):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import itertools
 import logging
 import pickle
 import time
@@ -320,3 +321,57 @@ def test_a_task_result_given_a_clock_reading_reads_as_a_datetime() -> None:
     assert f"started_at={expected!r}" in repr(made)
     made.started_at = datetime(2020, 1, 2)
     assert made.started_at == datetime(2020, 1, 2)
+
+
+def test_a_task_result_takes_each_field_by_position_and_by_keyword() -> None:
+    started = datetime(2026, 1, 2, 3, 4, 5)
+    error = ValueError("no")
+    values = ("t", TaskStatus.FAILED, None, started, 0.5, "no", error, 3, True, "why")
+    by_position = TaskResult(*values)
+    by_keyword = TaskResult(
+        task_name="t",
+        status=TaskStatus.FAILED,
+        output=None,
+        started_at=started,
+        duration_seconds=0.5,
+        error="no",
+        exception=error,
+        attempts=3,
+        cache_hit=True,
+        cache_note="why",
+    )
+
+    names = [field.name for field in dataclasses.fields(TaskResult)]
+    assert tuple(getattr(by_position, name) for name in names) == values
+    assert by_keyword == by_position
+    assert dataclasses.replace(by_position, attempts=1).attempts == 1
+    assert dataclasses.replace(by_position, attempts=1).exception is error
+
+
+def test_a_task_results_defaults_read_and_change_like_any_dataclass_field() -> None:
+    made = TaskResult("t", TaskStatus.COMPLETED, None, datetime(2026, 1, 2), 0.5)
+    assert (made.error, made.exception, made.attempts, made.cache_hit, made.cache_note) == (
+        None,
+        None,
+        1,
+        False,
+        None,
+    )
+    made.attempts = 2
+    made.cache_note = "a note"
+    other = TaskResult("t", TaskStatus.COMPLETED, None, datetime(2026, 1, 2), 0.5)
+
+    assert (made.attempts, made.cache_note) == (2, "a note")
+    assert (other.attempts, other.cache_note) == (1, None)  # the class's defaults are untouched
+    assert made != other
+    assert dataclasses.replace(made, attempts=1, cache_note=None) == other
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_task_start_times_follow_each_other_as_the_tasks_ran(path: str) -> None:
+    job, _ = run(path, chain(AddOne, Minus, AddOne, Minus))
+
+    results = job.task_results
+    for before, after in itertools.pairwise(results):
+        elapsed = (after.started_at - before.started_at).total_seconds()
+        assert elapsed >= before.duration_seconds - 1e-6  # microsecond resolution of datetime
