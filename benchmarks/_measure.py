@@ -107,13 +107,19 @@ def timed(action: Callable[[], object]) -> float:
 
 
 def rounds(
-    variants: Mapping[str, Callable[[], float]], runs: int, warmup: bool = True
+    variants: Mapping[str, Callable[[], float]],
+    runs: int,
+    warmup: bool = True,
+    collect: bool = True,
 ) -> dict[str, list[float]]:
     """Each variant's values over ``runs`` rounds; a variant returns the value it measured.
 
     A variant measures itself (usually with ``timed``), so that it can leave its
-    set-up out. Garbage is collected before each call, so that one variant does
-    not pay for the garbage of the one before it.
+    set-up out. With ``collect``, garbage is collected before each call, so that
+    one variant does not pay for the garbage of the one before it; a full
+    collection also empties the interpreter's free lists, so the next call starts
+    cold. Without it, the variants run back to back, in the steady state of a
+    process that does the same work again and again.
     """
     names = list(variants)
     if warmup:
@@ -122,7 +128,8 @@ def rounds(
     values: dict[str, list[float]] = {name: [] for name in names}
     for index in range(runs):
         for name in names if index % 2 == 0 else reversed(names):
-            gc.collect()
+            if collect:
+                gc.collect()
             values[name].append(variants[name]())
     return values
 

@@ -105,6 +105,12 @@ README_ROWS = (
     ("runner", "runner_us", "`Runner().run(Job(...))`, per task"),
     ("runner", "overhead_us", "runner overhead above the floor, per task"),
     ("runner", "runner_to_floor", "the runner's time / the floor's"),
+    (
+        "runner",
+        "made_floor_us",
+        "made floor: each task made, named and `run()` by hand, per task, back to back",
+    ),
+    ("runner", "runner_to_made_floor", "the runner's time / the made floor's, back to back"),
     ("runner", "hook_us", "a hook that listens to every event and does nothing, per task"),
     (
         "runner",
