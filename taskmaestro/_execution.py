@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from time import perf_counter, time
 from types import MappingProxyType
-from typing import Any, Protocol, cast
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -54,35 +54,11 @@ __all__ = [
     "instance",
     "invalid_input",
     "nested_failure",
-    "new_result",
     "now",
     "task_error",
     "timeout_message",
     "wrong_output",
 ]
-
-
-class NewResult(Protocol):
-    """``TaskResult``'s constructor as the runner calls it: ``started_at`` is a
-    ``time.time()`` reading, which ``TaskResult`` makes a datetime when it is read."""
-
-    def __call__(
-        self,
-        task_name: str,
-        status: TaskStatus,
-        output: BaseModel | None,
-        started_at: float,
-        duration_seconds: float,
-        error: str | None = None,
-        exception: BaseException | None = None,
-        attempts: int = 1,
-        cache_hit: bool = False,
-        cache_note: str | None = None,
-    ) -> TaskResult: ...
-
-
-new_result = cast(NewResult, TaskResult)
-"""Makes a ``TaskResult`` from a clock reading (``time.time()``) for ``started_at``."""
 
 
 class TaskFailed(Exception):
@@ -320,7 +296,7 @@ class TaskRun:
         duration = perf_counter() - self.start
         job = self.job
         job.task_results.append(
-            new_result(
+            TaskResult(
                 self.name,
                 TaskStatus.COMPLETED,
                 output,
@@ -346,7 +322,7 @@ class TaskRun:
             self.events.emit("on_task_start", job, self.task)
         duration = perf_counter() - self.start
         job.task_results.append(
-            new_result(self.name, TaskStatus.REUSED, output, self.started_at, duration, attempts=0)
+            TaskResult(self.name, TaskStatus.REUSED, output, self.started_at, duration, attempts=0)
         )
         if self.events.on_task_complete:
             self.events.emit("on_task_complete", job, self.task, output)
@@ -360,7 +336,7 @@ class TaskRun:
         duration = perf_counter() - self.start
         job, name = self.job, self.name
         job.task_results.append(
-            new_result(
+            TaskResult(
                 name,
                 TaskStatus.FAILED,
                 None,

@@ -26,7 +26,6 @@ from ._execution import (
     escaped_error,
     instance,
     invalid_input,
-    new_result,
     task_error,
     timeout_message,
     wrong_output,
@@ -196,7 +195,7 @@ class ItemRun:
         duration = perf_counter() - self.start
         text = None if error is None else str(error)
         self.mapped.records.append(
-            new_result(self.name, status, output, self.started_at, duration, text, error)
+            TaskResult(self.name, status, output, self.started_at, duration, text, error)
         )
 
     def failure(self, raised: BaseException) -> Exception:

@@ -86,7 +86,7 @@ class TaskResult:
         task_name: str,
         status: TaskStatus,
         output: BaseModel | None,
-        started_at: datetime,
+        started_at: datetime | float,
         duration_seconds: float,
         error: str | None = None,
         exception: BaseException | None = None,
@@ -94,12 +94,12 @@ class TaskResult:
         cache_hit: bool = False,
         cache_note: str | None = None,
     ) -> None:
-        """The fields in their order, as the dataclass's own ``__init__`` takes them.
+        """The fields in their order, as a dataclass's ``__init__`` takes them;
+        ``started_at`` may also be a ``time.time()`` reading, which becomes the
+        datetime when it is first read (the runner gives one).
 
         Written by hand for the runner, which makes one per task (issue 13): a
-        default stays on the class and is stored only when another value is
-        given, and ``started_at`` may be a ``time.time()`` reading that becomes
-        the datetime when it is first read.
+        default stays on the class and is stored only when another value is given.
         """
         self.task_name = task_name
         self.status = status

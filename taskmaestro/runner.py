@@ -18,7 +18,6 @@ from ._execution import (
     TaskFailed,
     TaskRun,
     assemble_input,
-    new_result,
     now,
     timeout_message,
     wrong_output,
@@ -32,7 +31,7 @@ from .context import ExecutionContext, enter_sequence, enter_task, leave_task
 from .exceptions import TaskExecutionError, TaskTimeoutError, TimeoutValueError
 from .hooks.base import Dispatcher
 from .hooks.record import INTERVAL_SECONDS, RunRecordHook
-from .job import Job, JobStatus, TaskStatus
+from .job import Job, JobStatus, TaskResult, TaskStatus
 from .task import InT, OutT, Task
 
 __all__ = ["Runner"]
@@ -287,7 +286,7 @@ class Runner:
         outputs: dict[str, BaseModel] = {}
         timed = deadlines.active()
         quick = not (timed or reused or events.on_task_start or events.on_task_complete)
-        append, record = job.task_results.append, new_result
+        append, record = job.task_results.append, TaskResult
         scope, token = enter_sequence(job.workflow.name)  # names ctx.logger in each task
         epoch = time() - perf_counter()  # started_at = epoch + start: one clock reading per task
         name = None

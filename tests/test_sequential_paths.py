@@ -310,7 +310,7 @@ def test_started_at_is_local_time_between_the_jobs_start_and_end(path: str) -> N
 
 def test_a_task_result_given_a_clock_reading_reads_as_a_datetime() -> None:
     stamp = time.time()
-    made = TaskResult("t", TaskStatus.COMPLETED, None, stamp, 0.5)  # type: ignore[arg-type]
+    made = TaskResult("t", TaskStatus.COMPLETED, None, stamp, 0.5)
     expected = datetime.fromtimestamp(stamp)
 
     assert made.started_at == expected
