@@ -273,6 +273,8 @@ class _Mapping(NamedTuple):
     key_as: str
     value_as: str
     pos: Pos
+    by_method: bool
+    """Given to ``map_task(...)`` (its error names the task), not as ``TaskMap(...)``."""
 
 
 _ERROR_MODES: Final = ("fail_fast", "collect_all")
@@ -302,11 +304,11 @@ def _mapping(args: CallArgs, mapped_method: bool) -> _Mapping | None:
     key_expr = given.get("key_as")
     key, value = literal(key_expr), literal(given.get("value_as"))
     mode = given.get("error_mode")
-    if key_expr is None or key is None or value is None or key == value:
+    if key_expr is None or not key or not value:
         return None
-    if mode is not None and literal(mode) not in _ERROR_MODES:
-        return None
-    return _Mapping(key, value, Pos.of(key_expr))
+    if key != value and mode is not None and literal(mode) not in _ERROR_MODES:
+        return None  # TaskMap checks the fields first, then the mode
+    return _Mapping(key, value, Pos.of(key_expr), mapped_method)
 
 
 def _check_mapping(
@@ -321,6 +323,12 @@ def _check_mapping(
 ) -> bool:
     """The runtime's mapped-task checks that need no other task (its ``check_mapping``);
     True when one failed."""
+    if mapping.key_as == mapping.value_as:
+        problem = contract.MAP_SAME_FIELDS.format(field=mapping.key_as)
+        if mapping.by_method:
+            problem = contract.TASK_MAP_INVALID.format(task=name, problem=problem)
+        report.fail(codes.MAPPING, problem, mapping.pos)
+        return True
     fields = model_fields(model) or {}
     item_fields = [mapping.key_as, mapping.value_as]
     for field in item_fields:

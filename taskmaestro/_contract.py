@@ -64,6 +64,7 @@ __all__ = [
     "MAP_NO_CONFIGURATION",
     "MAP_NO_SOURCE",
     "MAP_REQUIRED",
+    "MAP_SAME_FIELDS",
     "MAP_SOURCE_KIND",
     "MAP_UPSTREAM_SPREAD",
     "NESTED_DIFFERENT_ROOTS",
@@ -79,6 +80,7 @@ __all__ = [
     "ROOT_INPUT",
     "SHARED_FIELD_MISMATCH",
     "SINKS",
+    "TASK_MAP_INVALID",
     "TYPE_MISMATCH",
     "WRONG_OUTPUT",
     "Code",
@@ -305,6 +307,9 @@ MAP_FIELD_NOT_FOUND = (
 )
 MAP_KEY_NOT_STR = "Map key field '{task}.{field}' must accept strings, but it is {provided}"
 MAP_CONFIG_FIELDS = "Mapped task '{task}' fields [{fields}] cannot also be config_fields"
+MAP_SAME_FIELDS = "TaskMap.key_as and TaskMap.value_as must be different fields, both are {field!r}"
+TASK_MAP_INVALID = "Task '{task}': {problem}"
+"""``map_task(...)``'s arguments refused as a ``TaskMap`` (``problem``: what ``TaskMap`` says)."""
 MAP_NAMED_DEPS = (
     "Mapped task '{task}' requires named field dependencies (a fan-in dict, keywords or "
     "collect()), not a whole output or a route"

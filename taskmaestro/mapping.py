@@ -14,6 +14,8 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, RootModel
 
+from . import _contract as contract
+
 __all__ = ["ErrorMode", "MappedOutput", "TaskMap", "item_name"]
 
 ItemOutT = TypeVar("ItemOutT", bound=BaseModel)
@@ -39,10 +41,7 @@ class TaskMap:
             if not isinstance(value, str) or not value:
                 raise ValueError(f"TaskMap.{attribute} must be a non-empty string, got {value!r}")
         if self.key_as == self.value_as:
-            raise ValueError(
-                f"TaskMap.key_as and TaskMap.value_as must be different fields, "
-                f"both are {self.key_as!r}"
-            )
+            raise ValueError(contract.MAP_SAME_FIELDS.format(field=self.key_as))
         if self.error_mode not in _ERROR_MODES:
             raise ValueError(
                 f"TaskMap.error_mode must be 'fail_fast' or 'collect_all', got {self.error_mode!r}"

@@ -293,7 +293,8 @@ class WorkflowBuilder(Generic[InT, OutT]):
             mapping = TaskMap(over, key_as, value_as, error_mode)
         except ValueError as error:
             instance = task.name if name is None else name
-            raise WorkflowDefinitionError(f"Task '{instance}': {error}").at(
+            problem = contract.TASK_MAP_INVALID.format(task=instance, problem=error)
+            raise WorkflowDefinitionError(problem).at(
                 instance if isinstance(instance, str) else None
             ) from None
         return self.task(

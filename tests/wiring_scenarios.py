@@ -911,6 +911,16 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
         "taskmaestro-mapping",
     ),
     _s(
+        "mapped_key_and_value_the_same",
+        """
+        builder = Workflow.builder(name="w")
+        builder.map_task(PerItem, over="items", key_as="name", value_as="name")
+        builder.build()
+        """,
+        _DEF,
+        "taskmaestro-mapping",
+    ),
+    _s(
         "mapped_field_not_covered",
         """
         builder = Workflow.builder(name="w")
