@@ -120,7 +120,7 @@ def test_task_with_mapped_over_is_map_task() -> None:
 def test_a_bad_task_map_is_a_definition_error_naming_the_task() -> None:
     builder = Workflow.builder(name="w")
     with pytest.raises(WorkflowDefinitionError, match=r"Task 'measure': TaskMap\.key_as and"):
-        builder.map_task(Measure, over="files", key_as="name", value_as="name")
+        builder.map_task(Measure, over="files", key_as="name", value_as="name")  # type: ignore[taskmaestro-mapping]
     with pytest.raises(WorkflowDefinitionError, match="error_mode must be"):
         builder.map_task(Measure, over="f", key_as="a", value_as="b", error_mode="x")  # type: ignore[arg-type]
 
